@@ -1,0 +1,171 @@
+//! The rules for which file names may travel.
+//!
+//! Every name that comes from outside — a file picked for sealing, a name inside a package read from
+//! a stick — passes [`check`] before it is used to build a path. A name is a single path component
+//! that is safe on both Windows and Linux: no separators, no `..`, no drive letters, no alternate
+//! data streams, no reserved DOS device names, no trailing dots or spaces, no control characters.
+//! This module only judges names; it never touches the file system.
+
+use std::collections::HashSet;
+
+/// Longest accepted name, in UTF-16 code units (what NTFS and FAT long names count).
+pub const MAX_NAME_UTF16: usize = 255;
+
+/// Why a file name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The name is empty.
+    #[error("the file name is empty")]
+    Empty,
+    /// The name is longer than [`MAX_NAME_UTF16`].
+    #[error("the file name {0:?} is too long")]
+    TooLong(String),
+    /// The name is `.` or `..`, or contains a path separator or drive/stream colon.
+    #[error("the file name {0:?} contains a path (separator, `..`, drive letter or stream)")]
+    Path(String),
+    /// The name contains a character Windows does not allow in names, or a control character.
+    #[error("the file name {0:?} contains a character that is not allowed on Windows")]
+    BadCharacter(String),
+    /// The name is a reserved Windows device name such as `CON` or `NUL.txt`.
+    #[error("the file name {0:?} is a reserved Windows device name")]
+    Reserved(String),
+    /// The name ends with a dot or a space, which Windows silently strips.
+    #[error("the file name {0:?} ends with a dot or a space")]
+    TrailingDotOrSpace(String),
+    /// Two names in one set differ only in letter case.
+    #[error("the file name {0:?} appears twice (letter case ignored)")]
+    Duplicate(String),
+}
+
+const RESERVED: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+
+/// Checks that `name` is one safe path component. Returns it unchanged when it is.
+pub fn check(name: &str) -> Result<&str, Error> {
+    if name.is_empty() {
+        return Err(Error::Empty);
+    }
+    if name.encode_utf16().count() > MAX_NAME_UTF16 {
+        return Err(Error::TooLong(name.to_owned()));
+    }
+    if name == "." || name == ".." || name.contains(['/', '\\', ':']) {
+        return Err(Error::Path(name.to_owned()));
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '<' | '>' | '"' | '|' | '?' | '*'))
+    {
+        return Err(Error::BadCharacter(name.to_owned()));
+    }
+    if name.ends_with(['.', ' ']) {
+        return Err(Error::TrailingDotOrSpace(name.to_owned()));
+    }
+    if is_reserved(name) {
+        return Err(Error::Reserved(name.to_owned()));
+    }
+    Ok(name)
+}
+
+/// Windows treats `CON`, `con.txt`, `COM1.xml`, `LPT¹` … as devices whatever the extension.
+fn is_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+    let upper = stem.to_ascii_uppercase();
+    if RESERVED.contains(&upper.as_str()) || upper == "CONIN$" || upper == "CONOUT$" {
+        return true;
+    }
+    for prefix in ["COM", "LPT"] {
+        if let Some(rest) = upper.strip_prefix(prefix) {
+            let mut chars = rest.chars();
+            if let (Some(c), None) = (chars.next(), chars.next())
+                && matches!(c, '0'..='9' | '¹' | '²' | '³')
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The key under which Windows considers two names the same file.
+pub fn fold(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Checks every name and that no two differ only in letter case.
+pub fn check_set<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
+    let mut seen = HashSet::new();
+    for name in names {
+        check(name)?;
+        if !seen.insert(fold(name)) {
+            return Err(Error::Duplicate(name.to_owned()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_oqs_names() {
+        for ok in [
+            "OQSsiquc01req_20250101120000.xml",
+            "OQSsiquc01res_face_1312345678400_20250101120000.xml",
+            "OQSmuquc02res_202501150001.zip",
+            "OQSsiquc01req_x.err",
+            "試験太郎.pdf",
+            ".hidden",
+            "a b",
+        ] {
+            assert_eq!(check(ok), Ok(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_path_tricks() {
+        type Make = fn(String) -> Error;
+        let cases: &[(&str, Make)] = &[
+            ("..", Error::Path),
+            (".", Error::Path),
+            ("../x.xml", Error::Path),
+            ("a/b", Error::Path),
+            ("a\\b", Error::Path),
+            ("C:x.xml", Error::Path),
+            ("C:\\Windows", Error::Path),
+            ("\\\\server\\share", Error::Path),
+            ("/etc/passwd", Error::Path),
+            ("file.xml:Zone.Identifier", Error::Path),
+            ("CON", Error::Reserved),
+            ("con.xml", Error::Reserved),
+            ("Nul.tar.gz", Error::Reserved),
+            ("COM1.txt", Error::Reserved),
+            ("lpt9", Error::Reserved),
+            ("COM¹", Error::Reserved),
+            ("CONIN$", Error::Reserved),
+            ("x.xml.", Error::TrailingDotOrSpace),
+            ("x.xml ", Error::TrailingDotOrSpace),
+            ("a*b", Error::BadCharacter),
+            ("a?b", Error::BadCharacter),
+            ("a\u{0}b", Error::BadCharacter),
+            ("a\nb", Error::BadCharacter),
+            ("a|b", Error::BadCharacter),
+        ];
+        for (name, make) in cases {
+            assert_eq!(check(name), Err(make((*name).to_owned())), "{name:?}");
+        }
+        assert_eq!(check(""), Err(Error::Empty));
+        assert!(matches!(check(&"a".repeat(256)), Err(Error::TooLong(_))));
+        assert!(check(&"あ".repeat(255)).is_ok());
+        assert!(check("COM10").is_ok());
+        assert!(check("CONSOLE.xml").is_ok());
+    }
+
+    #[test]
+    fn refuses_case_duplicates() {
+        assert_eq!(
+            check_set(["a.xml", "b.xml", "A.XML"]),
+            Err(Error::Duplicate("A.XML".into()))
+        );
+        assert_eq!(check_set(["a.xml", "b.xml"]), Ok(()));
+    }
+}

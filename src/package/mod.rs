@@ -1,0 +1,422 @@
+//! The sealed package format, version 1 (normative text: `docs/FORMAT.md`).
+//!
+//! A package is two files on the stick: `<id>.oqd`, the encrypted data stream, written and
+//! flushed first; and `<id>.oqm`, the signed manifest, written last through a temporary name. A
+//! package whose manifest is missing or does not verify does not exist. This module owns the byte
+//! layout, its limits and the streaming writer and reader. It does not decide which packages to
+//! apply (that is the journal's and the transfer's job) and it never publishes files anywhere.
+
+mod read;
+mod write;
+
+pub use read::{Classified, FileSink, NullSink, OpenedManifest, read_manifest};
+pub use write::{Envelope, SourceFile, Written, write_package};
+
+use crate::crypto::{self, FINGERPRINT_LEN, Fingerprint, SIGNATURE_LEN, TAG_LEN};
+use crate::filename;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Magic bytes that open every manifest.
+pub const MAGIC: &[u8; 8] = b"OQSC-MAN";
+/// The format version this build writes and the newest it reads.
+pub const VERSION: u16 = 1;
+/// Plaintext bytes per data chunk.
+pub const CHUNK_SIZE: usize = 64 * 1024;
+/// Length of the fixed manifest header.
+pub const HEADER_LEN: usize = 8 + 2 + 2 + 16 + FINGERPRINT_LEN * 2 + 32 + 8 + 4;
+/// Largest encrypted metadata block accepted.
+pub const MAX_META_LEN: usize = 32 * 1024 * 1024;
+/// Largest number of files in one package.
+pub const MAX_FILES: usize = 100_000;
+/// Largest data file: FAT32 cannot hold a file of 4 GiB or more.
+pub const MAX_DATA_LEN: u64 = u32::MAX as u64;
+/// Largest `kind` label.
+pub const MAX_KIND_LEN: usize = 32;
+/// Extension of the data file.
+pub const DATA_EXT: &str = "oqd";
+/// Extension of the manifest.
+pub const MANIFEST_EXT: &str = "oqm";
+/// Prefix of the signed message: the signature covers this prefix then the manifest bytes.
+pub const SIGNATURE_DOMAIN: &[u8] = b"oqs-courier/v1/manifest\0";
+
+/// A package failed to be written or was refused on reading.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a package file failed.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The stick has no room left.
+    #[error("the stick is full while writing {path}")]
+    StickFull {
+        /// The file being written.
+        path: PathBuf,
+    },
+    /// The stick cannot be written to.
+    #[error("the stick is read-only ({path})")]
+    StickReadOnly {
+        /// The file being written.
+        path: PathBuf,
+    },
+    /// A file to seal is not a regular file, or changed while it was read.
+    #[error("{path} is not a regular file or changed while it was packed")]
+    SourceChanged {
+        /// The source file.
+        path: PathBuf,
+    },
+    /// A file name may not travel.
+    #[error("{path}: {source}")]
+    BadName {
+        /// Where the name came from.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: filename::Error,
+    },
+    /// The payload does not fit into one package on a FAT32 stick.
+    #[error("the package would be {size} bytes; FAT32 sticks hold at most 4 GiB per file")]
+    TooLarge {
+        /// The size it would have.
+        size: u64,
+    },
+    /// The manifest is not in a format this build understands.
+    #[error("{path} is not an oqs-courier manifest ({why})")]
+    Malformed {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong.
+        why: &'static str,
+    },
+    /// The manifest was written by a newer version of oqs-courier.
+    #[error("{path} uses format version {version}; this build reads up to {VERSION}")]
+    FutureVersion {
+        /// The manifest.
+        path: PathBuf,
+        /// Its version.
+        version: u16,
+    },
+    /// The manifest's file name does not match the package id it carries.
+    #[error("{path} was renamed (it carries package id {id})")]
+    Renamed {
+        /// The manifest.
+        path: PathBuf,
+        /// The id inside it.
+        id: String,
+    },
+    /// The package was signed by an installation that is not our paired peer.
+    #[error("{path} comes from an unpaired PC ({sender})")]
+    UnknownSender {
+        /// The manifest.
+        path: PathBuf,
+        /// The signer's fingerprint.
+        sender: Fingerprint,
+    },
+    /// The package is addressed to another installation.
+    #[error("{path} is addressed to another PC ({recipient})")]
+    NotForUs {
+        /// The manifest.
+        path: PathBuf,
+        /// The recipient's fingerprint.
+        recipient: Fingerprint,
+    },
+    /// The signature over the manifest does not verify.
+    #[error("the signature of {path} does not verify")]
+    BadSignature {
+        /// The manifest.
+        path: PathBuf,
+    },
+    /// Decryption failed: some byte of the package was altered.
+    #[error("{path} was altered (authentication failed at byte offset {offset})")]
+    Tampered {
+        /// The altered file.
+        path: PathBuf,
+        /// Where the failing chunk starts.
+        offset: u64,
+    },
+    /// The data file is missing.
+    #[error("the data file {path} is missing")]
+    DataMissing {
+        /// The expected data file.
+        path: PathBuf,
+    },
+    /// The data file does not have the length the manifest states.
+    #[error("{path} has {actual} bytes, the manifest says {expected}")]
+    DataLength {
+        /// The data file.
+        path: PathBuf,
+        /// Expected length.
+        expected: u64,
+        /// Actual length.
+        actual: u64,
+    },
+    /// A file's SHA-256 does not match the manifest.
+    #[error("{name}: SHA-256 mismatch")]
+    Checksum {
+        /// The file inside the package.
+        name: String,
+    },
+    /// A cryptographic primitive failed.
+    #[error(transparent)]
+    Crypto(#[from] crypto::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let path = path.into();
+        match source.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                Self::StickFull { path }
+            }
+            std::io::ErrorKind::ReadOnlyFilesystem => Self::StickReadOnly { path },
+            _ => Self::Io { path, source },
+        }
+    }
+}
+
+/// The fixed-size, cleartext (but signed) start of a manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Format version.
+    pub version: u16,
+    /// Random package id; also the file name stem on the stick.
+    pub package_id: [u8; 16],
+    /// Who sealed it.
+    pub sender: Fingerprint,
+    /// Who can open it.
+    pub recipient: Fingerprint,
+    /// The sender's ephemeral X25519 public key for this package.
+    pub ephemeral_pk: [u8; 32],
+    /// Exact length of the data file.
+    pub data_len: u64,
+    /// Length of the encrypted metadata block (including its tag).
+    pub meta_len: u32,
+}
+
+impl Header {
+    /// Serialises the header (big-endian integers).
+    pub fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        let mut w = 0;
+        let mut put = |bytes: &[u8]| {
+            out[w..w + bytes.len()].copy_from_slice(bytes);
+            w += bytes.len();
+        };
+        put(MAGIC);
+        put(&self.version.to_be_bytes());
+        put(&0u16.to_be_bytes());
+        put(&self.package_id);
+        put(&self.sender.0);
+        put(&self.recipient.0);
+        put(&self.ephemeral_pk);
+        put(&self.data_len.to_be_bytes());
+        put(&self.meta_len.to_be_bytes());
+        out
+    }
+
+    /// Parses a header; checks magic, version and the reserved field.
+    pub fn decode(bytes: &[u8], path: &std::path::Path) -> Result<Self, Error> {
+        let malformed = |why| Error::Malformed {
+            path: path.to_owned(),
+            why,
+        };
+        if bytes.len() < HEADER_LEN {
+            return Err(malformed("shorter than its header"));
+        }
+        let mut r = 0;
+        let mut take = |n: usize| {
+            let s = &bytes[r..r + n];
+            r += n;
+            s
+        };
+        if take(8) != MAGIC {
+            return Err(malformed("bad magic"));
+        }
+        let version = u16::from_be_bytes([bytes[8], bytes[9]]);
+        take(2);
+        if version > VERSION {
+            return Err(Error::FutureVersion {
+                path: path.to_owned(),
+                version,
+            });
+        }
+        if version != VERSION {
+            return Err(malformed("unknown version"));
+        }
+        if take(2) != [0, 0] {
+            return Err(malformed("reserved field is not zero"));
+        }
+        let arr16 = |s: &[u8]| {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(s);
+            a
+        };
+        let package_id = arr16(take(16));
+        let sender = Fingerprint(arr16(take(16)));
+        let recipient = Fingerprint(arr16(take(16)));
+        let mut ephemeral_pk = [0u8; 32];
+        ephemeral_pk.copy_from_slice(take(32));
+        let mut d = [0u8; 8];
+        d.copy_from_slice(take(8));
+        let mut m = [0u8; 4];
+        m.copy_from_slice(take(4));
+        Ok(Self {
+            version,
+            package_id,
+            sender,
+            recipient,
+            ephemeral_pk,
+            data_len: u64::from_be_bytes(d),
+            meta_len: u32::from_be_bytes(m),
+        })
+    }
+
+    /// The package id as lowercase hex, the file name stem on the stick.
+    pub fn id_hex(&self) -> String {
+        hex::encode(self.package_id)
+    }
+}
+
+/// The encrypted metadata block (JSON, see `docs/FORMAT.md` §5).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Meta {
+    /// Sequence number of this package in its direction (sender → recipient), from 1.
+    pub seq: u64,
+    /// When it was sealed (RFC 3339).
+    pub created: String,
+    /// The sender's role.
+    pub sender_role: String,
+    /// Sequence numbers of the recipient's packages the sender has applied, as inclusive ranges.
+    #[serde(default)]
+    pub acks: Vec<[u64; 2]>,
+    /// The files, in data-stream order.
+    pub files: Vec<FileEntry>,
+}
+
+/// One file inside a package.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileEntry {
+    /// Original file name (one path component).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content, lowercase hex.
+    pub sha256: String,
+    /// Modification time of the source (RFC 3339), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<String>,
+    /// What the file is (see the OQS classification); `file` when not classified.
+    pub kind: String,
+}
+
+/// Number of chunks and the data-file length for a plaintext of `plain_len` bytes.
+pub fn data_len_for(plain_len: u64) -> u64 {
+    let chunk = CHUNK_SIZE as u64;
+    let chunks = plain_len.div_ceil(chunk).max(1);
+    plain_len + chunks * TAG_LEN as u64
+}
+
+/// Checks what a metadata block says against the limits and the name rules.
+pub fn validate_meta(meta: &Meta, path: &std::path::Path) -> Result<u64, Error> {
+    let malformed = |why| Error::Malformed {
+        path: path.to_owned(),
+        why,
+    };
+    if meta.files.len() > MAX_FILES {
+        return Err(malformed("too many files"));
+    }
+    if meta.seq == 0 {
+        return Err(malformed("sequence number 0"));
+    }
+    filename::check_set(meta.files.iter().map(|f| f.name.as_str())).map_err(|source| {
+        Error::BadName {
+            path: path.to_owned(),
+            source,
+        }
+    })?;
+    let mut total: u64 = 0;
+    for f in &meta.files {
+        if f.sha256.len() != 64
+            || !f
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(malformed("bad sha256 field"));
+        }
+        if f.kind.is_empty()
+            || f.kind.len() > MAX_KIND_LEN
+            || !f
+                .kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        {
+            return Err(malformed("bad kind field"));
+        }
+        total = total
+            .checked_add(f.size)
+            .ok_or_else(|| malformed("sizes overflow"))?;
+    }
+    for r in &meta.acks {
+        if r[0] == 0 || r[0] > r[1] {
+            return Err(malformed("bad acknowledgement range"));
+        }
+    }
+    if data_len_for(total) > MAX_DATA_LEN {
+        return Err(malformed("declared sizes exceed the format's limit"));
+    }
+    Ok(total)
+}
+
+/// Bytes covered by the signature: the domain prefix, then `manifest_without_signature`.
+pub fn signed_message(manifest_without_signature: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(SIGNATURE_DOMAIN.len() + manifest_without_signature.len());
+    m.extend_from_slice(SIGNATURE_DOMAIN);
+    m.extend_from_slice(manifest_without_signature);
+    m
+}
+
+/// Smallest possible manifest: header, an empty-plaintext tag, a signature.
+pub const MIN_MANIFEST_LEN: usize = HEADER_LEN + TAG_LEN + SIGNATURE_LEN;
+/// Largest manifest read from a stick.
+pub const MAX_MANIFEST_LEN: usize = HEADER_LEN + MAX_META_LEN + SIGNATURE_LEN;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_length_rule() {
+        assert_eq!(data_len_for(0), 16);
+        assert_eq!(data_len_for(1), 17);
+        assert_eq!(data_len_for(CHUNK_SIZE as u64), CHUNK_SIZE as u64 + 16);
+        assert_eq!(
+            data_len_for(CHUNK_SIZE as u64 + 1),
+            CHUNK_SIZE as u64 + 1 + 32
+        );
+    }
+
+    #[test]
+    fn header_round_trip() {
+        let h = Header {
+            version: 1,
+            package_id: [1; 16],
+            sender: Fingerprint([2; 16]),
+            recipient: Fingerprint([3; 16]),
+            ephemeral_pk: [4; 32],
+            data_len: 5,
+            meta_len: 6,
+        };
+        let p = std::path::Path::new("x.oqm");
+        assert_eq!(Header::decode(&h.encode(), p).unwrap(), h);
+        let mut future = h.encode();
+        future[9] = 2;
+        assert!(matches!(
+            Header::decode(&future, p),
+            Err(Error::FutureVersion { version: 2, .. })
+        ));
+    }
+}

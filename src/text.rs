@@ -1,0 +1,211 @@
+//! Everything staff read, in Japanese, in one place.
+//!
+//! Error sentences and hints, command results and the demo narration live here so that wording
+//! is reviewed together and tests can snapshot it. Nothing here decides anything; callers pick
+//! the text. Developer-facing detail (English) stays with the error types.
+
+/// Prefix of an error line.
+pub const ERROR_PREFIX: &str = "エラー";
+/// Label of the English detail line.
+pub const DETAIL_LABEL: &str = "詳細";
+/// Label of the next-step line.
+pub const HINT_LABEL: &str = "対処";
+
+// --- errors: what happened -------------------------------------------------------------------
+
+/// No state directory could be found.
+pub const E_NO_HOME: &str = "設定フォルダの場所が分かりません。";
+/// Not initialised.
+pub const E_NOT_INITIALIZED: &str = "このPCはまだ初期設定されていません。";
+/// Already initialised.
+pub const E_ALREADY_INITIALIZED: &str = "このPCは既に初期設定されています。";
+/// OQS folder missing.
+pub const E_OQS_DIR_MISSING: &str = "OQSフォルダが見つかりません。";
+/// Not paired.
+pub const E_NOT_PAIRED: &str = "相手のPCとまだペアリングされていません。";
+/// State file problem.
+pub const E_STATE_IO: &str = "このPCの設定ファイルを読み書きできません。";
+/// State file damaged.
+pub const E_STATE_DAMAGED: &str = "このPCの設定ファイルが壊れています。";
+/// Stick missing.
+pub const E_STICK_MISSING: &str = "USBメモリが見つかりません。";
+/// Stick I/O error.
+pub const E_STICK_IO: &str = "USBメモリを読み書きできません。";
+/// Stick full.
+pub const E_STICK_FULL: &str = "USBメモリの空き容量が足りません。何も書き込んでいません。";
+/// Stick read-only.
+pub const E_STICK_READ_ONLY: &str =
+    "USBメモリが書き込み禁止になっています。何も書き込んでいません。";
+/// Too many entries on the stick.
+pub const E_STICK_TOO_MANY: &str =
+    "USBメモリに想定外の大量のファイルがあります。何も取り込んでいません。";
+/// Package altered / damaged.
+pub const E_TAMPERED: &str =
+    "USBメモリ上のデータが壊れているか、書き換えられています。何も取り込んでいません。";
+/// Package from an unpaired PC.
+pub const E_UNKNOWN_SENDER: &str =
+    "ペアリングしていないPCが作ったデータです。何も取り込んでいません。";
+/// Package for another PC.
+pub const E_NOT_FOR_US: &str = "別のPC宛てのデータです。何も取り込んでいません。";
+/// Package from a newer version.
+pub const E_FUTURE_VERSION: &str =
+    "新しいバージョンの oqs-courier で作られたデータです。何も取り込んでいません。";
+/// Package incomplete.
+pub const E_INCOMPLETE: &str = "USBメモリ上のデータが不完全です（書き込み中に抜かれた可能性があります）。何も取り込んでいません。";
+/// Source changed while sealing.
+pub const E_SOURCE_CHANGED: &str =
+    "送るファイルが読み込み中に変更されました。何も書き込んでいません。";
+/// File name refused.
+pub const E_BAD_NAME: &str = "このファイル名のファイルは運べません。何も書き込んでいません。";
+/// Payload too large.
+pub const E_TOO_LARGE: &str = "ファイルが大きすぎて1回で運べません。何も書き込んでいません。";
+/// Pairing card missing.
+pub const E_NO_CARD: &str = "USBメモリに相手のPCのペアリングカードがありません。";
+/// Pairing card invalid.
+pub const E_BAD_CARD: &str = "USBメモリのペアリングカードが壊れているか、正しくありません。";
+/// Own pairing card.
+pub const E_OWN_CARD: &str = "USBメモリのペアリングカードは、このPC自身のものです。";
+/// Destination conflict.
+pub const E_CONFLICT: &str =
+    "取り込み先に同じ名前の別のファイルがあります。何も取り込んでいません。";
+/// Destination missing.
+pub const E_DEST_MISSING: &str = "取り込み先のフォルダが見つかりません。何も取り込んでいません。";
+/// Writing into the destination failed.
+pub const E_PUBLISH: &str = "取り込み先のフォルダに書き込めません。";
+/// Crypto / random failure.
+pub const E_CRYPTO: &str = "暗号処理に失敗しました。";
+
+// --- errors: what to do next ----------------------------------------------------------------
+
+/// Hint: set home.
+pub const H_NO_HOME: &str =
+    "--home で設定フォルダを指定するか、環境変数 OQS_COURIER_HOME を設定してください。";
+/// Hint: run init.
+pub const H_INIT: &str = "「oqs-courier init --role clinic（または terminal） --oqs-dir OQSフォルダ」で初期設定してください。";
+/// Hint: already set up.
+pub const H_ALREADY_INITIALIZED: &str =
+    "設定はそのまま使えます。やり直す場合は、鍵が失われるため設定担当者に相談してください。";
+/// Hint: check OQS folder.
+pub const H_OQS_DIR: &str =
+    "Req・Res・Face フォルダがあるOQSフォルダの場所を確認して、指定し直してください。";
+/// Hint: pair.
+pub const H_PAIR: &str =
+    "USBメモリを使って両方のPCでペアリングしてください（pair export と pair import）。";
+/// Hint: state problem.
+pub const H_STATE: &str =
+    "PCの空き容量と権限を確認してください。直らない場合は設定担当者に連絡してください。";
+/// Hint: reinsert stick.
+pub const H_STICK_MISSING: &str = "USBメモリを差し込み直してから、もう一度実行してください。";
+/// Hint: stick I/O.
+pub const H_STICK_IO: &str = "USBメモリを差し込み直して、もう一度実行してください。直らない場合は別の登録済みUSBメモリを使ってください。";
+/// Hint: stick full.
+pub const H_STICK_FULL: &str =
+    "USBメモリの不要なファイルを削除するか、別の登録済みUSBメモリを使ってください。";
+/// Hint: stick read-only.
+pub const H_STICK_READ_ONLY: &str =
+    "USBメモリの書き込み禁止スイッチを解除して、もう一度実行してください。";
+/// Hint: suspicious stick.
+pub const H_SUSPICIOUS: &str = "このUSBメモリは使わずに保管し、設定担当者に連絡してください。";
+/// Hint: damaged package.
+pub const H_TAMPERED: &str = "相手のPCでもう一度USBメモリに書き込んでください。繰り返す場合はUSBメモリを替え、設定担当者に連絡してください。";
+/// Hint: update the app.
+pub const H_UPDATE: &str =
+    "このPCの oqs-courier を相手のPCと同じバージョン以上に更新してください。";
+/// Hint: redo on the other PC.
+pub const H_INCOMPLETE: &str = "USBメモリを相手のPCに差し込み、もう一度作業してください。";
+/// Hint: wait and retry.
+pub const H_RETRY_LATER: &str = "しばらく待ってから、もう一度実行してください。";
+/// Hint: rename.
+pub const H_BAD_NAME: &str =
+    "フォルダ記号（\\ / :）や CON・NUL などの予約名を含まないファイル名にしてください。";
+/// Hint: split.
+pub const H_TOO_LARGE: &str =
+    "ファイルを分けて、何回かに分けて運んでください（1回あたり4GB未満）。";
+/// Hint: export card first.
+pub const H_EXPORT_CARD: &str =
+    "先に相手のPCで「pair export」を実行し、そのUSBメモリを差し込んでください。";
+/// Hint: use the other PC's card.
+pub const H_OTHER_CARD: &str = "相手のPCで作ったペアリングカードを読み込んでください。";
+/// Hint: check destination.
+pub const H_CONFLICT: &str = "取り込み先フォルダの同名ファイルを確認してください。";
+/// Hint: check destination folder.
+pub const H_DEST: &str = "取り込み先のフォルダの場所と権限を確認してください。";
+/// Hint: restart.
+pub const H_RESTART: &str = "PCを再起動してから、もう一度実行してください。";
+
+// --- command results -------------------------------------------------------------------------
+
+/// `init` done.
+pub fn initialized(role: &str, home: &str) -> String {
+    format!(
+        "初期設定が完了しました（役割: {}、設定フォルダ: {home}）。",
+        role_name(role)
+    )
+}
+
+/// Japanese name of a role.
+pub fn role_name(role: &str) -> &'static str {
+    match role {
+        "clinic" => "受付PC（Dynamics）",
+        "terminal" => "資格確認端末",
+        _ => "不明",
+    }
+}
+
+/// `pair export` done.
+pub fn card_written(path: &str) -> String {
+    format!("ペアリングカードをUSBメモリに書き込みました: {path}")
+}
+
+/// `pair import` done.
+pub fn paired(label: &str) -> String {
+    format!("「{label}」とペアリングしました。")
+}
+
+/// Re-pairing replaced an old peer.
+pub fn pair_replaced(old: &str) -> String {
+    format!("注意: これまでのペアリング相手「{old}」との組み合わせは解除されました。")
+}
+
+/// The comparison code line.
+pub fn comparison_code(code: &str) -> String {
+    format!("確認コード: {code}\n両方のPCに同じ確認コードが表示されていることを確かめてください。")
+}
+
+/// `pair show` without peer.
+pub const NOT_PAIRED_YET: &str = "まだペアリングされていません。";
+
+/// `seal` done.
+pub fn sealed(files: usize, seq: u64) -> String {
+    format!("{files} 個のファイルを暗号化してUSBメモリに書き込みました（通番 {seq}）。")
+}
+
+/// `inspect` summary.
+pub fn inspected(packages: usize, files: usize) -> String {
+    format!(
+        "このPC宛てのパッケージ {packages} 件（ファイル {files} 個）を検証しました。すべて正常です。"
+    )
+}
+
+/// Packages sealed here that are still on the stick.
+pub fn own_in_transit(n: usize) -> String {
+    format!("このPCから相手のPCへ運ぶ途中のパッケージ: {n} 件")
+}
+
+/// `open` applied something.
+pub fn opened(packages: usize, files: usize) -> String {
+    format!("{packages} 件のパッケージから {files} 個のファイルを取り込みました。")
+}
+
+/// `open` found only packages applied before.
+pub fn already_applied(packages: usize) -> String {
+    format!("{packages} 件のパッケージは取り込み済みです。何も変更していません。")
+}
+
+/// Nothing for this PC on the stick.
+pub const NOTHING_FOR_US: &str = "このPC宛てのデータはUSBメモリにありません。";
+
+/// Status word for a package applied before.
+pub const STATUS_APPLIED: &str = "取り込み済み";
+/// Status word for a new package.
+pub const STATUS_NEW: &str = "未取り込み";

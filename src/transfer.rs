@@ -1,0 +1,416 @@
+//! Seal, inspect and open packages on a stick for one installation, and pair via the stick.
+//!
+//! Owns the order of operations that makes `open` atomic: verify every package addressed to us
+//! first (nothing written), stage the verified files beside the destination, check for conflicts,
+//! then rename them into place and record the sequence number. Refuses the whole stick if any
+//! package on it is bad. Does not classify OQS files and does not talk to the user.
+
+use crate::package::{self, Classified, FileEntry, FileSink, NullSink, OpenedManifest, SourceFile};
+use crate::pairing::{self, Card};
+use crate::state::{Installation, Role};
+use crate::stick::Stick;
+use crate::{Error, crypto::Fingerprint, durable, filename};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A transfer was refused or could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// A package's data file is on the stick without its manifest, and nothing else is.
+    #[error("{path} has no manifest: the package was not completed")]
+    Incomplete {
+        /// The data file.
+        path: PathBuf,
+    },
+    /// The destination already holds a different file of the same name.
+    #[error("{path} already exists with different content")]
+    Conflict {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// The destination folder does not exist.
+    #[error("the destination folder {path} does not exist")]
+    DestinationMissing {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// Writing into the destination failed.
+    #[error("cannot write {path}: {source}")]
+    Publish {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file given to `seal` has no usable name.
+    #[error("{path} has no usable file name")]
+    NoName {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// One verified package addressed to this installation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PackageInfo {
+    /// Package id (hex).
+    pub id: String,
+    /// Sequence number.
+    pub seq: u64,
+    /// Sender fingerprint (hex).
+    pub sender: String,
+    /// When it was sealed.
+    pub created: String,
+    /// Whether it was applied here before.
+    pub applied: bool,
+    /// Its files.
+    pub files: Vec<FileEntry>,
+}
+
+/// What is on a stick for this installation.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Inspection {
+    /// Packages from the peer to us, verified, in sequence order.
+    pub packages: Vec<PackageInfo>,
+    /// Packages we sealed that are still on the stick (travelling to the peer).
+    pub own_in_transit: usize,
+}
+
+/// What `open` did.
+#[derive(Debug, Default)]
+pub struct OpenReport {
+    /// Packages applied now.
+    pub applied: Vec<PackageInfo>,
+    /// Packages that had been applied before (no-op).
+    pub already_applied: Vec<PackageInfo>,
+    /// Packages we sealed that are still on the stick.
+    pub own_in_transit: usize,
+}
+
+/// Result of importing the peer's pairing card.
+#[derive(Debug)]
+pub struct Paired {
+    /// The peer's label.
+    pub label: String,
+    /// The comparison code to show.
+    pub code: String,
+    /// The label of the peer this pairing replaced, if any.
+    pub replaced: Option<String>,
+}
+
+/// Writes this installation's pairing card to the stick.
+pub fn pair_export(inst: &Installation, stick: &Stick) -> Result<PathBuf, Error> {
+    let card = Card::new(&inst.identity, inst.config.role, &inst.config.label);
+    let path = stick.card_path(inst.config.role);
+    stick.ensure(&stick.pairing_dir())?;
+    let bytes = serde_json::to_vec_pretty(&card).map_err(|_| pairing::Error::BadCard {
+        path: path.clone(),
+        why: "cannot encode",
+    })?;
+    durable::write_atomic(&path, &bytes).map_err(|e| crate::stick::Error::io(&path, e))?;
+    Ok(path)
+}
+
+/// Reads the peer's pairing card from the stick and stores it as our peer.
+pub fn pair_import(inst: &mut Installation, stick: &Stick) -> Result<Paired, Error> {
+    let want = inst.config.role.opposite();
+    let path = stick.card_path(want);
+    let bytes = match read_bounded(&path, pairing::MAX_CARD_LEN) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(pairing::Error::NoCard {
+                role: want.as_str(),
+                path,
+            }
+            .into());
+        }
+        Err(e) => return Err(crate::stick::Error::io(&path, e).into()),
+    };
+    let card = Card::parse(&bytes, &path)?;
+    let keys = card.keys().map_err(|_| pairing::Error::BadCard {
+        path: path.clone(),
+        why: "bad public key",
+    })?;
+    if keys == inst.identity.public() {
+        return Err(pairing::Error::OwnCard { path }.into());
+    }
+    if card.role != want {
+        return Err(pairing::Error::BadCard {
+            path,
+            why: "wrong role",
+        }
+        .into());
+    }
+    let replaced = inst
+        .peer
+        .as_ref()
+        .filter(|p| p.keys().ok() != Some(keys))
+        .map(|p| p.label.clone());
+    inst.set_peer(card.as_peer())?;
+    Ok(Paired {
+        label: card.label,
+        code: comparison_code(inst)?,
+        replaced,
+    })
+}
+
+/// The comparison code of this installation and its peer.
+pub fn comparison_code(inst: &Installation) -> Result<String, Error> {
+    let peer = inst.peer_keys()?;
+    let own = inst.identity.public();
+    Ok(match inst.config.role {
+        Role::Clinic => pairing::comparison_code(&own, &peer),
+        Role::Terminal => pairing::comparison_code(&peer, &own),
+    })
+}
+
+/// Seals `files` into one package for the peer.
+pub fn seal(
+    inst: &mut Installation,
+    stick: &Stick,
+    files: &[PathBuf],
+) -> Result<package::Written, Error> {
+    let peer = inst.peer_keys()?;
+    let mut sources = Vec::with_capacity(files.len());
+    for path in files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| TransferError::NoName { path: path.clone() })?;
+        filename::check(name).map_err(|source| package::Error::BadName {
+            path: path.clone(),
+            source,
+        })?;
+        sources.push(SourceFile {
+            path: path.clone(),
+            name: name.to_owned(),
+            kind: "file".to_owned(),
+        });
+    }
+    filename::check_set(sources.iter().map(|s| s.name.as_str())).map_err(|source| {
+        package::Error::BadName {
+            path: stick.root().to_owned(),
+            source,
+        }
+    })?;
+    let dir = stick.packages_dir();
+    stick.ensure(&dir)?;
+    let seq = inst.take_seq()?;
+    let env = package::Envelope {
+        identity: &inst.identity,
+        recipient: &peer,
+        seq,
+        sender_role: inst.config.role.as_str(),
+        acks: inst.acks_for_peer(),
+    };
+    Ok(package::write_package(env, &dir, &sources)?)
+}
+
+/// Verifies every package on the stick; returns those addressed to us. Writes nothing.
+pub fn inspect(inst: &Installation, stick: &Stick) -> Result<Inspection, Error> {
+    let (opened, own) = verify_manifests(inst, stick)?;
+    let mut out = Inspection {
+        own_in_transit: own,
+        ..Inspection::default()
+    };
+    for m in &opened {
+        m.stream(&mut NullSink)?;
+        out.packages.push(info(inst, m));
+    }
+    Ok(out)
+}
+
+/// Verifies every package addressed to us and applies the new ones into `to`, atomically:
+/// either every new package lands (files renamed into place, sequence recorded) or nothing does.
+pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenReport, Error> {
+    if !to.is_dir() {
+        return Err(TransferError::DestinationMissing {
+            path: to.to_owned(),
+        }
+        .into());
+    }
+    let (opened, own) = verify_manifests(inst, stick)?;
+    let mut report = OpenReport {
+        own_in_transit: own,
+        ..OpenReport::default()
+    };
+    let (done, new): (Vec<_>, Vec<_>) = opened
+        .into_iter()
+        .partition(|m| inst.is_applied(&m.sender(), m.meta.seq));
+    report.already_applied = done.iter().map(|m| info(inst, m)).collect();
+
+    // Stage every new package; any failure removes all staging and changes nothing.
+    let mut staged: Vec<(OpenedManifest, PathBuf)> = Vec::new();
+    let result = (|| {
+        for m in new {
+            let dir = to.join(format!(".oqs-courier-staging-{}", m.header.id_hex()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir(&dir).map_err(|source| TransferError::Publish {
+                path: dir.clone(),
+                source,
+            })?;
+            staged.push((m, dir.clone()));
+            let (m, dir) = staged
+                .last()
+                .ok_or(TransferError::DestinationMissing { path: dir.clone() })?;
+            m.stream(&mut StagingSink { dir, file: None })?;
+        }
+        plan_conflicts(to, &staged)
+    })();
+    let skip = match result {
+        Ok(skip) => skip,
+        Err(e) => {
+            for (_, dir) in &staged {
+                let _ = fs::remove_dir_all(dir);
+            }
+            return Err(e);
+        }
+    };
+
+    for (m, dir) in staged {
+        for (i, f) in m.meta.files.iter().enumerate() {
+            let target = to.join(&f.name);
+            if skip.contains(&target) {
+                continue;
+            }
+            fs::rename(dir.join(i.to_string()), &target).map_err(|source| {
+                TransferError::Publish {
+                    path: target.clone(),
+                    source,
+                }
+            })?;
+        }
+        durable::sync_dir(to).map_err(|source| TransferError::Publish {
+            path: to.to_owned(),
+            source,
+        })?;
+        let _ = fs::remove_dir_all(&dir);
+        inst.record_applied(&m.sender(), m.meta.seq, &m.meta.acks)?;
+        report.applied.push(info(inst, &m));
+        if let Some(last) = report.applied.last_mut() {
+            last.applied = true;
+        }
+    }
+    Ok(report)
+}
+
+/// Reads and verifies every manifest on the stick. Our own packages are counted and skipped.
+fn verify_manifests(
+    inst: &Installation,
+    stick: &Stick,
+) -> Result<(Vec<OpenedManifest>, usize), Error> {
+    let scan = stick.scan()?;
+    let peer = inst.peer_keys().ok();
+    let mut own = 0;
+    let mut opened = Vec::new();
+    for path in &scan.manifests {
+        match package::read_manifest(path, &inst.identity, peer.as_ref())? {
+            Classified::Own(_) => own += 1,
+            Classified::ForUs(m) => opened.push(*m),
+        }
+    }
+    if opened.is_empty() {
+        if let Some(path) = scan.orphans.first() {
+            return Err(TransferError::Incomplete { path: path.clone() }.into());
+        }
+        if peer.is_none() && own == 0 {
+            return Err(crate::state::Error::NotPaired.into());
+        }
+    }
+    opened.sort_by_key(|m| m.meta.seq);
+    Ok((opened, own))
+}
+
+fn info(inst: &Installation, m: &OpenedManifest) -> PackageInfo {
+    let sender: Fingerprint = m.sender();
+    PackageInfo {
+        id: m.header.id_hex(),
+        seq: m.meta.seq,
+        sender: sender.to_string(),
+        created: m.meta.created.clone(),
+        applied: inst.is_applied(&sender, m.meta.seq),
+        files: m.meta.files.clone(),
+    }
+}
+
+/// Which destination files already hold exactly the incoming content (skip them); refuses when a
+/// different file of the same name exists, or two new packages disagree about one name.
+fn plan_conflicts(to: &Path, staged: &[(OpenedManifest, PathBuf)]) -> Result<Vec<PathBuf>, Error> {
+    let mut planned: HashMap<String, &str> = HashMap::new();
+    let mut skip = Vec::new();
+    for (m, _) in staged {
+        for f in &m.meta.files {
+            let target = to.join(&f.name);
+            if let Some(prev) = planned.insert(filename::fold(&f.name), &f.sha256)
+                && prev != f.sha256
+            {
+                return Err(TransferError::Conflict { path: target }.into());
+            }
+            match fs::symlink_metadata(&target) {
+                Ok(md)
+                    if md.is_file()
+                        && sha256_file(&target).as_deref() == Some(f.sha256.as_str()) =>
+                {
+                    skip.push(target);
+                }
+                Ok(_) => return Err(TransferError::Conflict { path: target }.into()),
+                Err(_) => {}
+            }
+        }
+    }
+    Ok(skip)
+}
+
+fn sha256_file(path: &Path) -> Option<String> {
+    let mut f = File::open(path).ok()?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).ok()?;
+    Some(hex::encode(h.finalize()))
+}
+
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    File::open(path)?.take(max + 1).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// Writes each verified file to `<staging>/<index>`, flushed, with its original mtime.
+struct StagingSink<'a> {
+    dir: &'a Path,
+    file: Option<(File, PathBuf)>,
+}
+
+impl FileSink for StagingSink<'_> {
+    fn begin(&mut self, index: usize, _: &FileEntry) -> Result<(), package::Error> {
+        let path = self.dir.join(index.to_string());
+        let f = File::create(&path).map_err(|e| package::Error::io(&path, e))?;
+        self.file = Some((f, path));
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), package::Error> {
+        if let Some((f, path)) = self.file.as_mut() {
+            f.write_all(bytes)
+                .map_err(|e| package::Error::io(path.as_path(), e))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: usize, entry: &FileEntry) -> Result<(), package::Error> {
+        if let Some((f, path)) = self.file.take() {
+            if let Some(t) = entry
+                .mtime
+                .as_deref()
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            {
+                let _ = f.set_modified(t.into());
+            }
+            f.sync_all().map_err(|e| package::Error::io(&path, e))?;
+        }
+        Ok(())
+    }
+}
