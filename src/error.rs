@@ -65,6 +65,7 @@ impl Error {
                 P::Malformed { .. }
                 | P::FutureVersion { .. }
                 | P::Renamed { .. }
+                | P::UnsafeName { .. }
                 | P::UnknownSender { .. }
                 | P::NotForUs { .. }
                 | P::BadSignature { .. }
@@ -128,6 +129,7 @@ impl Error {
                 P::UnknownSender { .. } => (E_UNKNOWN_SENDER, H_SUSPICIOUS),
                 P::NotForUs { .. } => (E_NOT_FOR_US, H_SUSPICIOUS),
                 P::DataMissing { .. } => (E_INCOMPLETE, H_INCOMPLETE),
+                P::UnsafeName { .. } => (E_UNSAFE_NAME, H_SUSPICIOUS),
                 P::Malformed { .. }
                 | P::Renamed { .. }
                 | P::BadSignature { .. }

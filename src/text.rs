@@ -57,6 +57,8 @@ pub const E_SOURCE_CHANGED: &str =
     "送るファイルが読み込み中に変更されました。何も書き込んでいません。";
 /// File name refused.
 pub const E_BAD_NAME: &str = "このファイル名のファイルは運べません。何も書き込んでいません。";
+/// A received package names a dangerous file.
+pub const E_UNSAFE_NAME: &str = "USBメモリ上のデータに、書き込んではいけない名前のファイルが含まれています。何も取り込んでいません。";
 /// Payload too large.
 pub const E_TOO_LARGE: &str = "ファイルが大きすぎて1回で運べません。何も書き込んでいません。";
 /// Pairing card missing.

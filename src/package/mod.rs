@@ -77,6 +77,15 @@ pub enum Error {
         /// What is wrong with it.
         source: filename::Error,
     },
+    /// A package read from a stick names a file that may not be written (path escape, reserved
+    /// name, duplicate): the package is hostile or broken.
+    #[error("{path} names a file that may not be written: {source}")]
+    UnsafeName {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong with the name.
+        source: filename::Error,
+    },
     /// The payload does not fit into one package on a FAT32 stick.
     #[error("the package would be {size} bytes; FAT32 sticks hold at most 4 GiB per file")]
     TooLarge {
@@ -332,7 +341,7 @@ pub fn validate_meta(meta: &Meta, path: &std::path::Path) -> Result<u64, Error> 
         return Err(malformed("sequence number 0"));
     }
     filename::check_set(meta.files.iter().map(|f| f.name.as_str())).map_err(|source| {
-        Error::BadName {
+        Error::UnsafeName {
             path: path.to_owned(),
             source,
         }

@@ -101,7 +101,16 @@ pub fn read_manifest(
         });
     }
     let own = identity.public();
+    let signed = |keys: &PublicKeys| -> Result<(), Error> {
+        let (body, sig) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
+        keys.verify(&signed_message(body), sig)
+            .map_err(|_| Error::BadSignature {
+                path: path.to_owned(),
+            })
+    };
     if header.sender == own.fingerprint() {
+        // Our own package travelling to the peer: only check that it really is ours.
+        signed(&own)?;
         return Ok(Classified::Own(header));
     }
     if header.recipient != own.fingerprint() {
@@ -124,11 +133,8 @@ pub fn read_manifest(
     {
         return Err(malformed("metadata length does not match the file"));
     }
-    let (body, sig) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
-    peer.verify(&signed_message(body), sig)
-        .map_err(|_| Error::BadSignature {
-            path: path.to_owned(),
-        })?;
+    signed(peer)?;
+    let body = &bytes[..bytes.len() - SIGNATURE_LEN];
 
     let keys = identity.package_keys(&header.ephemeral_pk, &header.package_id)?;
     let mut sealed = body[HEADER_LEN..].to_vec();

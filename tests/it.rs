@@ -1,0 +1,11 @@
+//! The one integration test binary (ripgrep style): each module covers one area.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod it {
+    pub mod cli;
+    pub mod craft;
+    pub mod fixture;
+    pub mod roundtrip;
+    pub mod tamper;
+    pub mod util;
+}

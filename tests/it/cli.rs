@@ -1,0 +1,207 @@
+//! The CLI contract of issue 3, driven through the real binary.
+
+use super::util::{contains_bytes, tree, write_files};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn exe() -> String {
+    let p = env!("CARGO_BIN_EXE_oqs-courier").to_owned();
+    // Built on Linux for Windows and run under Wine: the embedded path is a Unix path.
+    if cfg!(windows) && p.starts_with('/') {
+        format!("Z:{}", p.replace('/', "\\"))
+    } else {
+        p
+    }
+}
+
+fn courier(home: Option<&Path>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(exe());
+    cmd.env_remove("OQS_COURIER_HOME");
+    if let Some(h) = home {
+        cmd.arg("--home").arg(h);
+    }
+    cmd.args(args).output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn code_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find(|l| l.starts_with("確認コード"))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn two_homes_pair_seal_inspect_open_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ch, th, stick) = (d.join("clinic"), d.join("terminal"), d.join("stick"));
+    for sub in [
+        "c/Req", "c/Res", "c/Face", "t/Req", "t/Res", "t/Face", "stick", "out",
+    ] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    ok(&courier(
+        Some(&ch),
+        &[
+            "init",
+            "--role",
+            "clinic",
+            "--oqs-dir",
+            &s(&d.join("c")),
+            "--label",
+            "受付PC",
+        ],
+    ));
+    ok(&courier(
+        Some(&th),
+        &["init", "--role", "terminal", "--oqs-dir", &s(&d.join("t"))],
+    ));
+
+    // Before pairing, sealing is an environment error (exit 2) with a Japanese hint.
+    let f = write_files(
+        d,
+        "src",
+        &[(
+            "OQSsiquc01req_20261127093000.xml",
+            "<XmlMsg>試験 太郎</XmlMsg>".as_bytes(),
+        )],
+    );
+    let out = courier(Some(&ch), &["seal", "--stick", &s(&stick), &s(&f[0])]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ペアリング"));
+
+    ok(&courier(
+        Some(&ch),
+        &["pair", "export", "--stick", &s(&stick)],
+    ));
+    let t_code = code_line(&ok(&courier(
+        Some(&th),
+        &["pair", "import", "--stick", &s(&stick)],
+    )));
+    ok(&courier(
+        Some(&th),
+        &["pair", "export", "--stick", &s(&stick)],
+    ));
+    let c_code = code_line(&ok(&courier(
+        Some(&ch),
+        &["pair", "import", "--stick", &s(&stick)],
+    )));
+    assert_eq!(c_code, t_code);
+    assert_eq!(
+        code_line(&ok(&courier(Some(&ch), &["pair", "show"]))),
+        c_code
+    );
+
+    let files = write_files(
+        d,
+        "src",
+        &[
+            (
+                "OQSsiquc01req_20261127093000.xml",
+                "<XmlMsg>試験 太郎 SECRET-ALPHA</XmlMsg>".as_bytes(),
+            ),
+            (
+                "OQSsiquc01req_20261127093100.xml",
+                b"<XmlMsg>SECRET-BRAVO</XmlMsg>",
+            ),
+            (
+                "YZKsiquc01req_01261127093201.xml",
+                &[0u8, 1, 2, 3, 255, 254],
+            ),
+        ],
+    );
+    let mut args = vec!["seal".to_owned(), "--stick".into(), s(&stick)];
+    args.extend(files.iter().map(|p| s(p)));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&courier(Some(&ch), &args));
+
+    // Nothing readable on the stick: neither names nor contents.
+    for needle in [
+        &b"OQSsiquc01req_2026112709"[..],
+        b"YZKsiquc01req",
+        b"SECRET-ALPHA",
+        b"SECRET-BRAVO",
+        "試験".as_bytes(),
+    ] {
+        assert!(
+            !contains_bytes(&stick, needle),
+            "{:?} found in plain text",
+            String::from_utf8_lossy(needle)
+        );
+    }
+
+    let json = ok(&courier(
+        Some(&th),
+        &["inspect", "--stick", &s(&stick), "--json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let listed = v["packages"][0]["files"].as_array().unwrap();
+    assert_eq!(listed.len(), 3);
+    for (entry, path) in listed.iter().zip(&files) {
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(entry["name"], path.file_name().unwrap().to_str().unwrap());
+        assert_eq!(entry["size"], bytes.len() as u64);
+        assert_eq!(
+            entry["sha256"].as_str().unwrap(),
+            hex::encode(oqs_courier::crypto::sha256(&bytes))
+        );
+    }
+    assert_eq!(v["packages"][0]["applied"], false);
+
+    // The clinic sees its own package as in transit, not as something to open.
+    let own = ok(&courier(Some(&ch), &["inspect", "--stick", &s(&stick)]));
+    assert!(own.contains("運ぶ途中"), "{own}");
+
+    let out_dir = d.join("out");
+    ok(&courier(
+        Some(&th),
+        &["open", "--stick", &s(&stick), "--to", &s(&out_dir)],
+    ));
+    for p in &files {
+        assert_eq!(
+            std::fs::read(out_dir.join(p.file_name().unwrap())).unwrap(),
+            std::fs::read(p).unwrap()
+        );
+    }
+    let before = tree(&out_dir);
+    let again = ok(&courier(
+        Some(&th),
+        &["open", "--stick", &s(&stick), "--to", &s(&out_dir)],
+    ));
+    assert!(again.contains("取り込み済み"), "{again}");
+    assert_eq!(tree(&out_dir), before);
+}
+
+#[test]
+fn usage_errors_exit_2_and_uninitialised_home_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = courier(
+        Some(dir.path()),
+        &["inspect", "--stick", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("初期設定"), "{err}");
+    assert_eq!(courier(None, &["seal"]).status.code(), Some(2));
+    assert_eq!(courier(None, &["no-such-command"]).status.code(), Some(2));
+}
+
+#[test]
+fn demo_succeeds() {
+    let out = courier(None, &["demo"]);
+    let stdout = ok(&out);
+    assert!(stdout.contains("verdict: all checks passed"), "{stdout}");
+}
