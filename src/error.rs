@@ -9,7 +9,7 @@
 //! - [`Error::kind`] groups errors for exit codes and the GUI: `Refused` (the stick's content was
 //!   refused: exit 1) or `Environment` (set-up, stick or disk problem, or bad usage: exit 2).
 
-use crate::{crypto, filename, package, pairing, state, stick, text, transfer};
+use crate::{crypto, filename, package, pairing, simulate, state, stick, text, transfer};
 
 /// How an error should be treated by a front end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +54,9 @@ pub enum Error {
     /// A cryptographic primitive.
     #[error(transparent)]
     Crypto(#[from] crypto::Error),
+    /// A simulator (development and test tool).
+    #[error(transparent)]
+    Simulate(#[from] simulate::Error),
 }
 
 impl Error {
@@ -152,6 +155,8 @@ impl Error {
             },
             Error::Name(_) => (E_BAD_NAME, H_BAD_NAME),
             Error::Crypto(_) => (E_CRYPTO, H_RESTART),
+            Error::Simulate(simulate::Error::NoOqsDir { .. }) => (E_OQS_DIR_MISSING, H_OQS_DIR),
+            Error::Simulate(_) => (E_SIMULATOR, H_OQS_DIR),
         }
     }
 }

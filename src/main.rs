@@ -2,11 +2,14 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use clap::{Parser, Subcommand};
+use oqs_courier::simulate::{self, Encoding};
 use oqs_courier::state::{Home, Role};
 use oqs_courier::stick::Stick;
 use oqs_courier::{Error, demo, text, transfer};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 /// oqs-courier: USBメモリでオンライン資格確認の連携ファイルを安全に運びます。
 #[derive(Parser)]
@@ -65,11 +68,74 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
     },
+    /// Simulated ends of the OQS folder interface (development and tests; synthetic data only).
+    Simulate {
+        #[command(subcommand)]
+        which: Simulator,
+    },
     /// Run the embedded demo: two PCs pair, seal, carry and open a package.
     Demo {
         /// Keep the demo folder instead of removing it.
         #[arg(long)]
         keep: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum Simulator {
+    /// The 連携アプリ on the terminal: answers requests from Req into Res, writes face results.
+    Renkei {
+        /// The terminal's OQS folder.
+        #[arg(long, value_name = "DIR")]
+        oqs_dir: PathBuf,
+        /// Shortest answer delay in milliseconds.
+        #[arg(long, default_value_t = 500)]
+        delay_min_ms: u64,
+        /// Longest answer delay in milliseconds.
+        #[arg(long, default_value_t = 3000)]
+        delay_max_ms: u64,
+        /// Emit a face-reader result every SECS seconds.
+        #[arg(long, value_name = "SECS")]
+        face_every: Option<f64>,
+        /// Seed of the pseudo-random choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Encoding of XML responses.
+        #[arg(long, value_enum, default_value = "utf8")]
+        encoding: Encoding,
+        /// Stop after SECS seconds (default: run until killed).
+        #[arg(long, value_name = "SECS")]
+        duration: Option<f64>,
+    },
+    /// Dynamics on the clinic PC: writes requests, consumes results; the end-to-end oracle.
+    Dynamics {
+        /// The clinic's OQS folder.
+        #[arg(long, value_name = "DIR")]
+        oqs_dir: PathBuf,
+        /// How many requests to write.
+        #[arg(long, default_value_t = 10)]
+        requests: u64,
+        /// Spread the requests over SECS seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+        over: f64,
+        /// Give up after SECS seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+        timeout: f64,
+        /// Write requests in pieces, like a careless program.
+        #[arg(long)]
+        slow_writes: bool,
+        /// Continue the saved run in this OQS folder.
+        #[arg(long)]
+        resume: bool,
+        /// Only report on the saved run; change nothing.
+        #[arg(long)]
+        check: bool,
+        /// Every N-th request is a 薬剤情報 request (0: none).
+        #[arg(long, default_value_t = 0)]
+        drug_every: u64,
+        /// Encoding of the requests.
+        #[arg(long, value_enum, default_value = "shift-jis")]
+        encoding: Encoding,
     },
 }
 
@@ -128,6 +194,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         } else {
             ExitCode::from(1)
         });
+    }
+    if let Command::Simulate { which } = cli.command {
+        return simulate_cmd(which);
     }
     let home = Home::resolve(cli.home)?;
     match cli.command {
@@ -214,7 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 println!("{}", text::own_in_transit(report.own_in_transit));
             }
         }
-        Command::Demo { .. } => {}
+        Command::Demo { .. } | Command::Simulate { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -245,5 +314,78 @@ fn print_inspection(seen: &transfer::Inspection) {
     }
     if seen.own_in_transit > 0 {
         println!("{}", text::own_in_transit(seen.own_in_transit));
+    }
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s.max(0.0))
+}
+
+fn simulate_cmd(which: Simulator) -> Result<ExitCode, Error> {
+    let stop = AtomicBool::new(false);
+    let mut log = std::io::stderr();
+    match which {
+        Simulator::Renkei {
+            oqs_dir,
+            delay_min_ms,
+            delay_max_ms,
+            face_every,
+            seed,
+            encoding,
+            duration,
+        } => {
+            let mut o = simulate::renkei::Options::new(oqs_dir);
+            o.delay_min = Duration::from_millis(delay_min_ms);
+            o.delay_max = Duration::from_millis(delay_max_ms.max(delay_min_ms));
+            o.face_every = face_every.map(secs);
+            o.seed = seed;
+            o.encoding = encoding;
+            o.duration = duration.map(secs);
+            let stats = simulate::renkei::run(&o, &stop, &mut log)?;
+            println!(
+                "responses {}, errors {}, face {}",
+                stats.answered,
+                stats.errors,
+                stats.faces.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Simulator::Dynamics {
+            oqs_dir,
+            requests,
+            over,
+            timeout,
+            slow_writes,
+            resume,
+            check,
+            drug_every,
+            encoding,
+        } => {
+            let report = if check {
+                simulate::dynamics::check(&oqs_dir)?
+            } else {
+                let mut o = simulate::dynamics::Options::new(oqs_dir);
+                o.requests = requests;
+                o.over = secs(over);
+                o.timeout = secs(timeout);
+                o.slow_writes = slow_writes;
+                o.resume = resume;
+                o.drug_every = drug_every;
+                o.encoding = encoding;
+                simulate::dynamics::run(&o, &stop, &mut log)?
+            };
+            for w in &report.waiting {
+                println!("waiting: {w}");
+            }
+            for u in &report.unexpected {
+                println!("unexpected: {u}");
+            }
+            println!("{report}");
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
     }
 }

@@ -74,6 +74,8 @@ pub const E_CONFLICT: &str =
 pub const E_DEST_MISSING: &str = "取り込み先のフォルダが見つかりません。何も取り込んでいません。";
 /// Writing into the destination failed.
 pub const E_PUBLISH: &str = "取り込み先のフォルダに書き込めません。";
+/// A simulator failed.
+pub const E_SIMULATOR: &str = "シミュレーターを実行できません。";
 /// Crypto / random failure.
 pub const E_CRYPTO: &str = "暗号処理に失敗しました。";
 
@@ -211,3 +213,73 @@ pub const NOTHING_FOR_US: &str = "このPC宛てのデータはUSBメモリに�
 pub const STATUS_APPLIED: &str = "取り込み済み";
 /// Status word for a new package.
 pub const STATUS_NEW: &str = "未取り込み";
+
+// --- OQS summaries (src/oqs) ---
+
+/// A link file whose content cannot be shown (encrypted, PDF, ZIP, broken, wrong encoding).
+pub const UNREADABLE: &str = "内容を表示できません";
+/// Kind: single qualification check.
+pub const OQS_KIND_SINGLE: &str = "資格確認";
+/// Kind: face-reader / card-reader result.
+pub const OQS_KIND_FACE: &str = "顔認証";
+/// Kind: bulk check.
+pub const OQS_KIND_BULK: &str = "一括照会";
+/// Kind: bulk check for medical aid.
+pub const OQS_KIND_BULK_AID: &str = "一括照会（医療扶助）";
+/// Kind: bulk check for home-visit care.
+pub const OQS_KIND_BULK_VISIT: &str = "一括照会（訪問診療）";
+/// Kind: bulk check for online care.
+pub const OQS_KIND_BULK_ONLINE: &str = "一括照会（オンライン診療）";
+/// Kind: 照会番号 registration.
+pub const OQS_KIND_REFNO: &str = "照会番号登録";
+/// Kind: drug information.
+pub const OQS_KIND_DRUG: &str = "薬剤情報";
+/// Kind: drug information as PDF.
+pub const OQS_KIND_DRUG_PDF: &str = "薬剤情報PDF";
+/// Kind: specific health check-up information.
+pub const OQS_KIND_CHECKUP: &str = "特定健診情報";
+/// Kind: specific health check-up information as PDF.
+pub const OQS_KIND_CHECKUP_PDF: &str = "特定健診情報PDF";
+/// Kind: file-level error (`.err`).
+pub const OQS_KIND_ERROR: &str = "エラー";
+/// Kind: a file the courier does not recognise.
+pub const OQS_KIND_UNKNOWN: &str = "不明なファイル";
+/// State: finished normally.
+pub const OQS_STATE_OK: &str = "正常";
+/// State: still processing (bulk phase 2 not ready yet).
+pub const OQS_STATE_PENDING: &str = "処理中";
+/// State: the 連携アプリ reported an error.
+pub const OQS_STATE_ERROR: &str = "エラー";
+/// State: no status in the file.
+pub const OQS_STATE_NONE: &str = "状態不明";
+/// Validity 1.
+pub const OQS_VALID: &str = "有効";
+/// Validity 2.
+pub const OQS_INVALID: &str = "無効";
+/// Validity 3.
+pub const OQS_INVALID_NEWER: &str = "無効（新しい資格あり）";
+/// Validity 4.
+pub const OQS_NO_QUALIFICATION: &str = "該当資格なし";
+/// Validity 5.
+pub const OQS_MULTIPLE: &str = "複数該当";
+/// Validity 6.
+pub const OQS_VALID_UNREGISTERED: &str = "有効（未登録）";
+/// A validity or sex code not in the known table.
+pub const OQS_UNKNOWN_CODE: &str = "不明";
+/// Sex 1.
+pub const OQS_SEX_MALE: &str = "男";
+/// Sex 2.
+pub const OQS_SEX_FEMALE: &str = "女";
+/// Sex 3.
+pub const OQS_SEX_UNSET: &str = "未設定";
+/// Age of a result: today.
+pub const OQS_AGE_TODAY: &str = "本日";
+/// Age of a result: no date in the file.
+pub const OQS_AGE_UNKNOWN: &str = "日付不明";
+/// Age of a result dated after today (clock or file is wrong).
+pub const OQS_AGE_FUTURE: &str = "日付が未来です";
+
+/// Age of a result: `days` days old.
+pub fn oqs_age_days(days: i64) -> String {
+    format!("{days}日前")
+}

@@ -6,6 +6,7 @@ mod it {
     pub mod craft;
     pub mod fixture;
     pub mod roundtrip;
+    pub mod simulate;
     pub mod tamper;
     pub mod util;
 }
