@@ -68,6 +68,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
     },
+    /// Show what the import prompt would show for one OQS link file (kind, state, patients).
+    Summary {
+        /// The file.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Simulated ends of the OQS folder interface (development and tests; synthetic data only).
     Simulate {
         #[command(subcommand)]
@@ -198,6 +206,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     if let Command::Simulate { which } = cli.command {
         return simulate_cmd(which);
     }
+    if let Command::Summary { file, json } = &cli.command {
+        return summary_cmd(file, *json);
+    }
     let home = Home::resolve(cli.home)?;
     match cli.command {
         Command::Init {
@@ -283,7 +294,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 println!("{}", text::own_in_transit(report.own_in_transit));
             }
         }
-        Command::Demo { .. } | Command::Simulate { .. } => {}
+        Command::Demo { .. } | Command::Simulate { .. } | Command::Summary { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -388,4 +399,88 @@ fn simulate_cmd(which: Simulator) -> Result<ExitCode, Error> {
             })
         }
     }
+}
+
+fn summary_cmd(file: &std::path::Path, json: bool) -> Result<ExitCode, Error> {
+    use oqs_courier::oqs::summary::MAX_INPUT;
+    use std::io::Read;
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_INPUT as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|source| oqs_courier::state::Error::Io {
+            path: file.to_owned(),
+            source,
+        })?;
+    let s = oqs_courier::oqs::summarize(name, &bytes);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let today = chrono::Local::now().date_naive();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| text::NO_VALUE.to_owned());
+    println!("{}", s.name);
+    println!("  {}: {}", text::L_KIND, s.kind_text());
+    println!("  {}: {}", text::L_STATE, s.state.text());
+    if let Some(e) = &s.encoding {
+        let e = match e {
+            oqs_courier::oqs::TextEncoding::Utf8 => "UTF-8",
+            oqs_courier::oqs::TextEncoding::ShiftJis => "Shift_JIS",
+        };
+        println!("  {}: {e}", text::L_ENCODING);
+    }
+    let date = s.date().map_or_else(
+        || text::NO_VALUE.to_owned(),
+        |d| d.format("%Y-%m-%d").to_string(),
+    );
+    println!("  {}: {date}（{}）", text::L_DATE, s.age_text(today));
+    if s.error_code.is_some() || s.error_message.is_some() {
+        println!(
+            "  {}: {} {}",
+            text::L_ERROR,
+            opt(&s.error_code),
+            opt(&s.error_message)
+        );
+    }
+    if let Some(r) = &s.reception_number {
+        println!("  {}: {r}", text::L_RECEPTION);
+    }
+    for p in &s.patients {
+        println!(
+            "  {}: {}（{}）",
+            text::L_PATIENT,
+            opt(&p.name),
+            opt(&p.kana)
+        );
+        let birth = p.birth_date.map_or_else(
+            || text::NO_VALUE.to_owned(),
+            |d| d.format("%Y-%m-%d").to_string(),
+        );
+        let sex = p.sex.as_ref().map_or(text::NO_VALUE, |x| x.text());
+        println!("    {}: {birth}  {}: {sex}", text::L_BIRTH, text::L_SEX);
+        println!(
+            "    {}: {}  {}: {} / {} / {}",
+            text::L_INSURER,
+            opt(&p.insurer_number),
+            text::L_CARD,
+            opt(&p.card_symbol),
+            opt(&p.card_number),
+            opt(&p.card_branch)
+        );
+        let validity = p
+            .validity
+            .as_ref()
+            .or(s.validity.as_ref())
+            .map_or(text::NO_VALUE, |v| v.text());
+        println!(
+            "    {}: {validity}  {}: {}",
+            text::L_VALIDITY,
+            text::L_REFNO,
+            opt(&p.reference_number)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

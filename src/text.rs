@@ -283,3 +283,34 @@ pub const OQS_AGE_FUTURE: &str = "日付が未来です";
 pub fn oqs_age_days(days: i64) -> String {
     format!("{days}日前")
 }
+
+// --- `summary` command labels ---------------------------------------------------------------
+
+/// Label: kind.
+pub const L_KIND: &str = "種類";
+/// Label: state.
+pub const L_STATE: &str = "状態";
+/// Label: encoding.
+pub const L_ENCODING: &str = "文字コード";
+/// Label: result date and age.
+pub const L_DATE: &str = "資格確認日";
+/// Label: error.
+pub const L_ERROR: &str = "エラー内容";
+/// Label: patient.
+pub const L_PATIENT: &str = "氏名";
+/// Label: birth date.
+pub const L_BIRTH: &str = "生年月日";
+/// Label: sex.
+pub const L_SEX: &str = "性別";
+/// Label: insurer.
+pub const L_INSURER: &str = "保険者番号";
+/// Label: card symbol / number / branch.
+pub const L_CARD: &str = "記号・番号・枝番";
+/// Label: validity.
+pub const L_VALIDITY: &str = "資格";
+/// Label: reference number.
+pub const L_REFNO: &str = "照会番号";
+/// Label: reception number (bulk).
+pub const L_RECEPTION: &str = "受付番号";
+/// Shown for a missing value.
+pub const NO_VALUE: &str = "—";

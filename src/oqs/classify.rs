@@ -725,4 +725,45 @@ mod tests {
                 .is_err()
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_name_classifies_without_panic(name in "\\PC{0,40}") {
+            let kind = classify(&name);
+            let _ = expected_responses(&name);
+            proptest::prop_assert_eq!(kind.label().parse::<Kind>().ok(), Some(kind));
+        }
+
+        #[test]
+        fn answers_match_their_request(
+            which in 0usize..14,
+            free in "[A-Za-z0-9_.\\-あ-ん]{1,20}",
+            upper in proptest::bool::ANY,
+        ) {
+            let p = Process::ALL[which % Process::ALL.len()];
+            let stem = DEFAULT_PREFIXES
+                .iter()
+                .find(|(_, q)| *q == p)
+                .map(|(s, _)| *s)
+                .unwrap_or("OQSsiquc01");
+            let mut req = format!("{stem}req_{free}.xml");
+            if upper {
+                req = req.to_ascii_uppercase();
+            }
+            let answers = expected_responses(&req);
+            if classify(&req) == Kind::Request(p) {
+                proptest::prop_assert!(answers.len() >= 2);
+                for a in &answers[..answers.len() - 1] {
+                    proptest::prop_assert_eq!(classify(a), Kind::Result(p));
+                    // Only the prefix changed.
+                    proptest::prop_assert_eq!(&a[stem.len() + 4..a.len() - 4], &req[stem.len() + 4..req.len() - 4]);
+                }
+                proptest::prop_assert_eq!(classify(&answers[answers.len() - 1]), Kind::Error(p));
+            } else {
+                proptest::prop_assert!(answers.is_empty());
+            }
+        }
+    }
 }

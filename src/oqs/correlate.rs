@@ -1,13 +1,14 @@
 //! Which request an answer belongs to.
 //!
 //! Owns the pure matching of the names present in Res against the requests in flight, by the
-//! name rules of [`super::classify`]. It must not read file contents or decide what is published:
-//! an answer that belongs to no request is flagged here and still carried by the caller.
+//! name rules of [`super::classify`](mod@super::classify). It must not read file contents or
+//! decide what is published: an answer that belongs to no request is flagged here and still
+//! carried by the caller.
 //!
 //! Bulk processes take several trips and that is normal, not an error: a phase-1 result
 //! ([`Answer::continues`]) is followed later by a separate phase-2 request, and a phase-2 result
 //! answers the phase-2 request only (whether it says "not ready yet" is content, see
-//! [`super::summary`]).
+//! [`super::summary`](mod@super::summary)).
 
 use std::collections::HashMap;
 
@@ -72,6 +73,8 @@ where
         for name in table.expected_responses(req) {
             expected.entry(fold(&name)).or_insert(i);
         }
+        // Leniency: `<full request name>.err` too (the canonical form is the base name).
+        expected.entry(fold(&format!("{req}.err"))).or_insert(i);
         // The request itself may reappear in Res next to its `.err`.
         expected.entry(fold(req)).or_insert(i);
     }
@@ -183,6 +186,10 @@ mod tests {
         let a = &c.answered[0];
         assert!(a.failed && a.request_returned);
         assert!(c.waiting.is_empty() && c.unmatched.is_empty());
+
+        // `<full name>.err` is accepted too.
+        let c = run(&[req], &["OQSmuquc01req_202501150001.xml.err"]);
+        assert!(c.answered.len() == 1 && c.answered[0].failed);
 
         // An .err for a request not in flight is flagged.
         let c = run(&[], &["OQSsiquc01req_x.err"]);

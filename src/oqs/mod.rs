@@ -1,9 +1,10 @@
 //! The OQS file knowledge: what a link file is, which answer belongs to which request, and what
 //! a result says — for display only.
 //!
-//! Owns the file-name rules of the オンライン資格確認 link-file interface ([`classify`]), the
-//! matching of answers to requests in flight ([`correlate`]) and the hardened, read-only summary of
-//! result XML ([`summary`]). It must not change, re-encode or refuse payload bytes (the courier
+//! Owns the file-name rules of the オンライン資格確認 link-file interface
+//! ([`classify`](mod@classify)), the matching of answers to requests in flight
+//! ([`correlate`](mod@correlate)) and the hardened, read-only summary of result XML
+//! ([`summary`](mod@summary)). It must not change, re-encode or refuse payload bytes (the courier
 //! carries every file byte for byte; a file that cannot be summarised is still carried and shown
 //! as 「内容を表示できません」), must not touch the file system, and must not decide policy such as
 //! whether unknown files may travel — callers do that with their settings.
@@ -42,5 +43,5 @@ pub use classify::{
 pub use correlate::{Answer, Correlation, Unmatched, correlate};
 pub use summary::{
     MAX_DEPTH, MAX_INPUT, MAX_PATIENTS, Patient, Sex, State, Summary, TextEncoding, Unreadable,
-    Validity, summarize,
+    Validity, summarize, summarize_with,
 };

@@ -289,7 +289,7 @@ impl Summary {
         }
     }
 
-    fn unreadable(mut self, why: Unreadable) -> Self {
+    fn into_unreadable(mut self, why: Unreadable) -> Self {
         self.state = State::Unreadable;
         self.unreadable = Some(why);
         self
@@ -364,12 +364,12 @@ pub fn summarize_with(table: &PrefixTable, name: &str, bytes: &[u8]) -> Summary 
     }
     let (text, encoding) = match decode(bytes) {
         Ok(decoded) => decoded,
-        Err(why) => return summary.unreadable(why),
+        Err(why) => return summary.into_unreadable(why),
     };
     summary.encoding = Some(encoding);
     let raw = match parse(&text) {
         Ok(raw) => raw,
-        Err(why) => return summary.unreadable(why),
+        Err(why) => return summary.into_unreadable(why),
     };
     let declared = match raw.character_code.as_deref() {
         Some("0") => Some(TextEncoding::Utf8),
@@ -377,7 +377,7 @@ pub fn summarize_with(table: &PrefixTable, name: &str, bytes: &[u8]) -> Summary 
         _ => None,
     };
     if declared.is_some_and(|d| d != encoding) {
-        return summary.unreadable(Unreadable::EncodingMismatch);
+        return summary.into_unreadable(Unreadable::EncodingMismatch);
     }
     raw.fill(&mut summary);
     summary

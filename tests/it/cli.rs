@@ -205,3 +205,30 @@ fn demo_succeeds() {
     let stdout = ok(&out);
     assert!(stdout.contains("verdict: all checks passed"), "{stdout}");
 }
+
+#[test]
+fn summary_prints_the_patient_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/oqs/single_res_sjis.xml"
+    );
+    let file = dir.path().join("OQSsiquc01res_202611270001.xml");
+    std::fs::copy(src, &file).unwrap();
+    let f = file.to_str().unwrap();
+    let human = ok(&courier(None, &["summary", f]));
+    assert!(
+        human.contains("資格確認") && human.contains("試験") && human.contains("Shift_JIS"),
+        "{human}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&courier(None, &["summary", f, "--json"]))).unwrap();
+    assert_eq!(v["kind"], "single-res");
+    assert_eq!(v["encoding"], "shift_jis");
+    assert!(v["patients"][0]["name"].as_str().unwrap().contains("試験"));
+    let bomb = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/oqs/billion_laughs.xml"
+    );
+    assert!(ok(&courier(None, &["summary", bomb])).contains("内容を表示できません"));
+}

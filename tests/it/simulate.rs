@@ -1,5 +1,6 @@
 //! The two simulators talk to each other like the real programs (no courier in between).
 
+use oqs_courier::oqs::{State, summarize};
 use oqs_courier::simulate::{Encoding, dynamics, renkei};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +40,22 @@ fn run_pair(encoding: Encoding, slow_writes: bool) {
     assert!(report.ok(), "{report}");
     assert_eq!(report.faces, stats.faces.len() as u64, "{report}");
     assert_eq!(dynamics::check(&oqs).unwrap(), report);
+
+    // Everything the simulated 連携アプリ wrote reads as a proper OQS summary.
+    let mut xml_seen = 0;
+    for e in std::fs::read_dir(oqs.join(".simdyn/trash")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+        let s = summarize(&name, &std::fs::read(&p).unwrap());
+        assert!(s.kind.is_known(), "{name}");
+        if name.ends_with(".xml") {
+            assert_eq!(s.state, State::Ok, "{name}");
+            assert_eq!(s.patients.len(), 1, "{name}");
+            assert!(s.patients[0].name.is_some(), "{name}");
+            xml_seen += 1;
+        }
+    }
+    assert!(xml_seen >= 9);
 }
 
 #[test]
