@@ -113,6 +113,10 @@ impl Error {
                 state::Error::Damaged { .. } | state::Error::Crypto(_) => {
                     (E_STATE_DAMAGED, H_STATE)
                 }
+                state::Error::Journal(crate::journal::Error::NewerSchema { .. }) => {
+                    (E_STATE_NEWER, H_UPDATE)
+                }
+                state::Error::Journal(_) => (E_STATE_IO, H_STATE),
             },
             Error::Stick(e) => match e {
                 stick::Error::Missing { .. } => (E_STICK_MISSING, H_STICK_MISSING),

@@ -10,9 +10,11 @@
 
 pub mod crypto;
 pub mod demo;
+pub mod detect;
 pub mod durable;
 pub mod error;
 pub mod filename;
+pub mod journal;
 pub mod oqs;
 pub mod package;
 pub mod pairing;

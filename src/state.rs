@@ -1,4 +1,4 @@
-//! The installation state directory: role, OQS folder, keys, the paired peer and the ledger.
+//! The installation state directory: role, OQS folder, keys, the paired peer and the journal.
 //!
 //! Owns where the state lives (`--home`, `OQS_COURIER_HOME`, or the per-user default), its file
 //! layout and its on-disk formats (JSON, documented in `docs/FORMAT.md` §8). Secret keys are
@@ -7,8 +7,8 @@
 
 use crate::crypto::{self, Fingerprint, Identity, PublicKeys};
 use crate::durable;
+use crate::journal::{self, Journal};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the state directory.
@@ -16,7 +16,7 @@ pub const HOME_ENV: &str = "OQS_COURIER_HOME";
 const CONFIG_FILE: &str = "config.json";
 const IDENTITY_FILE: &str = "identity.key";
 const PEER_FILE: &str = "peer.json";
-const LEDGER_FILE: &str = "ledger.json";
+const JOURNAL_FILE: &str = "journal.sqlite3";
 const MAX_STATE_FILE: u64 = 16 * 1024 * 1024;
 
 /// Something is wrong with the state directory.
@@ -65,6 +65,9 @@ pub enum Error {
     /// The stored keys cannot be used.
     #[error(transparent)]
     Crypto(#[from] crypto::Error),
+    /// The journal cannot be used.
+    #[error(transparent)]
+    Journal(#[from] journal::Error),
 }
 
 /// Which PC this installation runs on.
@@ -153,68 +156,12 @@ struct IdentityFile {
     x25519_secret: String,
 }
 
-/// A set of sequence numbers stored as sorted, disjoint, inclusive ranges.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SeqSet(Vec<[u64; 2]>);
-
-impl SeqSet {
-    /// Whether `seq` is in the set.
-    pub fn contains(&self, seq: u64) -> bool {
-        self.0.iter().any(|r| r[0] <= seq && seq <= r[1])
-    }
-
-    /// Adds `seq`, merging neighbouring ranges.
-    pub fn insert(&mut self, seq: u64) {
-        self.insert_range(seq, seq);
-    }
-
-    /// Adds every number in `lo..=hi`, merging neighbouring ranges.
-    pub fn insert_range(&mut self, lo: u64, hi: u64) {
-        if lo > hi {
-            return;
-        }
-        self.0.push([lo, hi]);
-        self.0.sort_unstable();
-        let mut merged: Vec<[u64; 2]> = Vec::with_capacity(self.0.len());
-        for r in self.0.drain(..) {
-            match merged.last_mut() {
-                Some(last) if r[0] <= last[1].saturating_add(1) => last[1] = last[1].max(r[1]),
-                _ => merged.push(r),
-            }
-        }
-        self.0 = merged;
-    }
-
-    /// The ranges.
-    pub fn ranges(&self) -> &[[u64; 2]] {
-        &self.0
-    }
-}
-
-/// `ledger.json`: outgoing sequence counter and what has been applied from whom.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Ledger {
-    /// Always 1 in this version.
-    pub version: u32,
-    /// The sequence number the next sealed package gets.
-    pub next_seq: u64,
-    /// Per sender fingerprint (hex): sequence numbers applied here.
-    pub applied: BTreeMap<String, SeqSet>,
-    /// Per peer fingerprint (hex): our sequence numbers the peer said it applied.
-    #[serde(default)]
-    pub acked_by_peer: BTreeMap<String, SeqSet>,
-}
-
-impl Default for Ledger {
-    fn default() -> Self {
-        Self {
-            version: 1,
-            next_seq: 1,
-            applied: BTreeMap::new(),
-            acked_by_peer: BTreeMap::new(),
-        }
-    }
+/// Who is acting: the logged-in user (`USERNAME` on Windows, `USER` elsewhere).
+pub fn actor() -> String {
+    ["USERNAME", "USER"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Where the state directory is.
@@ -265,7 +212,7 @@ impl Home {
         self.file(CONFIG_FILE).is_file()
     }
 
-    /// Creates a new installation: keys, config and an empty ledger.
+    /// Creates a new installation: keys, an empty journal and the config.
     pub fn init(&self, role: Role, oqs_dir: &Path, label: &str) -> Result<Installation, Error> {
         if self.is_initialized() || self.file(IDENTITY_FILE).exists() {
             return Err(Error::AlreadyInitialized {
@@ -287,8 +234,7 @@ impl Home {
             x25519_secret: hex::encode(x),
         };
         self.write_json(IDENTITY_FILE, &key_file, true)?;
-        let ledger = Ledger::default();
-        self.write_json(LEDGER_FILE, &ledger, false)?;
+        let journal = Journal::open(&self.file(JOURNAL_FILE))?;
         let config = Config {
             version: 1,
             role,
@@ -303,7 +249,7 @@ impl Home {
             config,
             identity,
             peer: None,
-            ledger,
+            journal,
         })
     }
 
@@ -329,17 +275,13 @@ impl Home {
         } else {
             None
         };
-        let ledger = if self.file(LEDGER_FILE).exists() {
-            self.read_json(LEDGER_FILE)?
-        } else {
-            Ledger::default()
-        };
+        let journal = Journal::open(&self.file(JOURNAL_FILE))?;
         Ok(Installation {
             home: self.clone(),
             config,
             identity,
             peer,
-            ledger,
+            journal,
         })
     }
 
@@ -394,8 +336,8 @@ pub struct Installation {
     pub identity: Identity,
     /// Its paired peer, if any.
     pub peer: Option<Peer>,
-    /// Its sequence ledger.
-    pub ledger: Ledger,
+    /// Its journal (sequence numbers, applied ledger, items, audit log).
+    pub journal: Journal,
 }
 
 impl Installation {
@@ -416,73 +358,32 @@ impl Installation {
         Ok(())
     }
 
-    /// Takes the next outgoing sequence number and stores the counter **before** the package is
-    /// written, so that a crash can only burn a number, never reuse one.
+    /// Takes the next outgoing sequence number (stored before the package is written, so that a
+    /// crash can only burn a number, never reuse one).
     pub fn take_seq(&mut self) -> Result<u64, Error> {
-        let seq = self.ledger.next_seq;
-        self.ledger.next_seq += 1;
-        self.save_ledger()?;
-        Ok(seq)
+        Ok(self.journal.take_seq()?)
     }
 
     /// Whether the package `seq` from `sender` was applied here.
-    pub fn is_applied(&self, sender: &Fingerprint, seq: u64) -> bool {
-        self.ledger
-            .applied
-            .get(&sender.to_string())
-            .is_some_and(|s| s.contains(seq))
-    }
-
-    /// Records package `seq` from `sender` as applied, and what the sender acknowledged.
-    pub fn record_applied(
-        &mut self,
-        sender: &Fingerprint,
-        seq: u64,
-        acks: &[[u64; 2]],
-    ) -> Result<(), Error> {
-        let key = sender.to_string();
-        self.ledger
-            .applied
-            .entry(key.clone())
-            .or_default()
-            .insert(seq);
-        let acked = self.ledger.acked_by_peer.entry(key).or_default();
-        for r in acks {
-            acked.insert_range(r[0], r[1]);
-        }
-        self.save_ledger()
+    pub fn is_applied(&self, sender: &Fingerprint, seq: u64) -> Result<bool, Error> {
+        Ok(self.journal.is_applied(&sender.to_string(), seq)?)
     }
 
     /// What we tell the peer we applied from it.
-    pub fn acks_for_peer(&self) -> Vec<[u64; 2]> {
-        self.peer
-            .as_ref()
-            .and_then(|p| p.keys().ok())
-            .and_then(|k| self.ledger.applied.get(&k.fingerprint().to_string()))
-            .map(|s| s.ranges().to_vec())
-            .unwrap_or_default()
+    pub fn acks_for_peer(&self) -> Result<Vec<[u64; 2]>, Error> {
+        let peer = self.peer_keys()?.fingerprint().to_string();
+        Ok(self.journal.applied_ranges(&peer)?)
     }
 
-    fn save_ledger(&self) -> Result<(), Error> {
-        self.home.write_json(LEDGER_FILE, &self.ledger, false)
+    /// The folder where the journal keeps copies of items (`store/<item id>`).
+    pub fn store_dir(&self) -> PathBuf {
+        self.home.path().join("store")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seqset_merges_ranges() {
-        let mut s = SeqSet::default();
-        for n in [5, 1, 3, 2, 7, 6] {
-            s.insert(n);
-        }
-        assert_eq!(s.ranges(), &[[1, 3], [5, 7]]);
-        s.insert(4);
-        assert_eq!(s.ranges(), &[[1, 7]]);
-        assert!(s.contains(4) && !s.contains(8) && !s.contains(0));
-    }
 
     #[test]
     fn init_then_load_round_trips() {

@@ -27,6 +27,8 @@ pub const E_NOT_PAIRED: &str = "相手のPCとまだペアリングされてい�
 pub const E_STATE_IO: &str = "このPCの設定ファイルを読み書きできません。";
 /// State file damaged.
 pub const E_STATE_DAMAGED: &str = "このPCの設定ファイルが壊れています。";
+/// State written by a newer version.
+pub const E_STATE_NEWER: &str = "このPCの記録は新しいバージョンの oqs-courier で作られています。";
 /// Stick missing.
 pub const E_STICK_MISSING: &str = "USBメモリが見つかりません。";
 /// Stick I/O error.

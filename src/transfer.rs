@@ -5,6 +5,7 @@
 //! then rename them into place and record the sequence number. Refuses the whole stick if any
 //! package on it is bad. Does not classify OQS files and does not talk to the user.
 
+use crate::journal::AuditRow;
 use crate::package::{self, Classified, FileEntry, FileSink, NullSink, OpenedManifest, SourceFile};
 use crate::pairing::{self, Card};
 use crate::state::{Installation, Role};
@@ -204,9 +205,43 @@ pub fn seal(
         recipient: &peer,
         seq,
         sender_role: inst.config.role.as_str(),
-        acks: inst.acks_for_peer(),
+        acks: inst.acks_for_peer()?,
     };
-    Ok(package::write_package(env, &dir, &sources)?)
+    let written = package::write_package(env, &dir, &sources)?;
+    let id = written.header.id_hex();
+    let peer_fp = peer.fingerprint().to_string();
+    inst.journal
+        .transaction(|tx| {
+            tx.record_sent(seq, &id, &peer_fp, None, &[])?;
+            for f in &written.meta.files {
+                tx.audit(&file_audit("out", &id, seq, f, "sealed"))?;
+            }
+            Ok(())
+        })
+        .map_err(crate::state::Error::from)?;
+    Ok(written)
+}
+
+/// An audit row about one file of a package.
+pub(crate) fn file_audit(
+    direction: &str,
+    package_id: &str,
+    seq: u64,
+    f: &FileEntry,
+    outcome: &str,
+) -> AuditRow {
+    AuditRow {
+        direction: direction.to_owned(),
+        package_id: Some(package_id.to_owned()),
+        seq: Some(seq),
+        file: Some(f.name.clone()),
+        size: Some(f.size),
+        sha256: Some(f.sha256.clone()),
+        kind: Some(f.kind.clone()),
+        actor: Some(crate::state::actor()),
+        outcome: outcome.to_owned(),
+        ..AuditRow::default()
+    }
 }
 
 /// Verifies every package on the stick; returns those addressed to us. Writes nothing.
@@ -218,7 +253,7 @@ pub fn inspect(inst: &Installation, stick: &Stick) -> Result<Inspection, Error> 
     };
     for m in &opened {
         m.stream(&mut NullSink)?;
-        out.packages.push(info(inst, m));
+        out.packages.push(info(inst, m)?);
     }
     Ok(out)
 }
@@ -237,10 +272,14 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
         own_in_transit: own,
         ..OpenReport::default()
     };
-    let (done, new): (Vec<_>, Vec<_>) = opened
-        .into_iter()
-        .partition(|m| inst.is_applied(&m.sender(), m.meta.seq));
-    report.already_applied = done.iter().map(|m| info(inst, m)).collect();
+    let mut new = Vec::new();
+    for m in opened {
+        if inst.is_applied(&m.sender(), m.meta.seq)? {
+            report.already_applied.push(info(inst, &m)?);
+        } else {
+            new.push(m);
+        }
+    }
 
     // Stage every new package; any failure removes all staging and changes nothing.
     let mut staged: Vec<(OpenedManifest, PathBuf)> = Vec::new();
@@ -288,11 +327,17 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
             source,
         })?;
         let _ = fs::remove_dir_all(&dir);
-        inst.record_applied(&m.sender(), m.meta.seq, &m.meta.acks)?;
-        report.applied.push(info(inst, &m));
-        if let Some(last) = report.applied.last_mut() {
-            last.applied = true;
-        }
+        let (sender, id, seq) = (m.sender().to_string(), m.header.id_hex(), m.meta.seq);
+        inst.journal
+            .transaction(|tx| {
+                tx.record_applied(&sender, seq, &id, None, &m.meta.acks)?;
+                for f in &m.meta.files {
+                    tx.audit(&file_audit("in", &id, seq, f, "opened"))?;
+                }
+                Ok(())
+            })
+            .map_err(crate::state::Error::from)?;
+        report.applied.push(info(inst, &m)?);
     }
     Ok(report)
 }
@@ -324,16 +369,16 @@ fn verify_manifests(
     Ok((opened, own))
 }
 
-fn info(inst: &Installation, m: &OpenedManifest) -> PackageInfo {
+fn info(inst: &Installation, m: &OpenedManifest) -> Result<PackageInfo, Error> {
     let sender: Fingerprint = m.sender();
-    PackageInfo {
+    Ok(PackageInfo {
         id: m.header.id_hex(),
         seq: m.meta.seq,
         sender: sender.to_string(),
         created: m.meta.created.clone(),
-        applied: inst.is_applied(&sender, m.meta.seq),
+        applied: inst.is_applied(&sender, m.meta.seq)?,
         files: m.meta.files.clone(),
-    }
+    })
 }
 
 /// Which destination files already hold exactly the incoming content (skip them); refuses when a

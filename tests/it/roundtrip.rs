@@ -88,7 +88,7 @@ fn sequence_numbers_increase_and_acks_ride_back() {
     std::fs::create_dir(&cdest).unwrap();
     transfer::open(&mut p.clinic, &p.stick, &cdest).unwrap();
     let fp = p.terminal.fingerprint().to_string();
-    assert_eq!(p.clinic.ledger.acked_by_peer[&fp].ranges(), &[[1, 2]]);
+    assert_eq!(p.clinic.journal.acked_ranges(&fp).unwrap(), vec![[1, 2]]);
 }
 
 proptest! {

@@ -11,7 +11,8 @@ fn assert_refused(p: &mut super::util::Pair, what: &str) -> String {
     let dest = p.path("dest");
     let _ = std::fs::remove_dir_all(&dest);
     std::fs::create_dir(&dest).unwrap();
-    let ledger = p.terminal.ledger.applied.clone();
+    let clinic_fp = p.clinic.fingerprint().to_string();
+    let ledger = p.terminal.journal.applied_ranges(&clinic_fp).unwrap();
     let err = match transfer::open(&mut p.terminal, &p.stick, &dest) {
         Ok(r) => panic!("{what}: accepted ({} packages applied)", r.applied.len()),
         Err(e) => e,
@@ -19,7 +20,11 @@ fn assert_refused(p: &mut super::util::Pair, what: &str) -> String {
     assert_eq!(err.kind(), ErrorKind::Refused, "{what}: {err}");
     assert!(!err.message().is_empty() && !err.hint().is_empty());
     assert!(tree(&dest).is_empty(), "{what}: wrote {:?}", tree(&dest));
-    assert_eq!(p.terminal.ledger.applied, ledger, "{what}: ledger changed");
+    assert_eq!(
+        p.terminal.journal.applied_ranges(&clinic_fp).unwrap(),
+        ledger,
+        "{what}: ledger changed"
+    );
     assert!(
         transfer::inspect(&p.terminal, &p.stick).is_err(),
         "{what}: inspect accepted"

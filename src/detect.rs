@@ -1,0 +1,1251 @@
+//! Drive detection: which mounted volumes could be a courier stick, and when they come and go.
+//!
+//! Owns the [`Volume`] description, the [`VolumeSource`] seam (the real [`SysinfoSource`] and the
+//! in-memory [`FakeSource`] for tests), the candidate [`Filter`] (removable, never the system
+//! volume, never a network drive), the pure [`diff`] of two volume sets into [`Event`]s and the
+//! polling [`Watcher`]. It must not read or write anything on a volume beyond asking whether the
+//! courier folder exists ([`has_courier_folder`]); whether a stick is enrolled, and what to do
+//! with it, is decided by [`crate::stick`] and the sync engine.
+//!
+//! Windows seam: a later issue adds instant arrival through `WM_DEVICECHANGE` (call
+//! [`Nudge::nudge`] from the window procedure; the periodic poll stays as the safety net) and the
+//! USB bus-type check for USB disks that report as fixed (see `refine_removable`).
+
+use crate::stick;
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How often the [`Watcher`] asks for the volume list by default.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Longest sleep between two looks at the stop flag in [`Watcher::next_event`].
+const STOP_CHECK: Duration = Duration::from_millis(100);
+
+/// The volume list could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operating system (or a fake standing in for it) did not give the volume list.
+    #[error("cannot list the mounted volumes: {source}")]
+    List {
+        /// The cause.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// One mounted volume, as the operating system describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Volume {
+    /// Where it is mounted: `E:\` on Windows, `/media/user/STICK` on Linux.
+    pub mount: PathBuf,
+    /// The volume label where the OS reports one (Windows); `None` on Linux.
+    pub label: Option<String>,
+    /// Whether the OS (after our refinement) calls it removable.
+    pub removable: bool,
+    /// The file system name (`FAT32`, `exFAT`, `vfat`, …), when known.
+    pub file_system: Option<String>,
+    /// The volume serial number (Windows) or device id (Unix), when known.
+    pub id: Option<u64>,
+}
+
+impl Volume {
+    /// A removable volume at `mount` with nothing else known (fakes and tests).
+    pub fn stick(mount: impl Into<PathBuf>) -> Self {
+        Self {
+            mount: mount.into(),
+            label: None,
+            removable: true,
+            file_system: None,
+            id: None,
+        }
+    }
+
+    /// Whether `other` is the same volume seen again: same mount, label and file system, and the
+    /// same id when both ids are known (a failed id lookup is not a stick swap).
+    pub fn is_same_as(&self, other: &Volume) -> bool {
+        let ids_agree = match (self.id, other.id) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        self.mount == other.mount
+            && self.label == other.label
+            && self.file_system == other.file_system
+            && ids_agree
+    }
+}
+
+/// A change in the set of candidate volumes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A candidate volume appeared (or was already there at the first poll).
+    Arrived(Volume),
+    /// The candidate volume mounted here went away.
+    Removed(PathBuf),
+}
+
+/// Where the candidate volumes come from.
+pub trait VolumeSource {
+    /// The candidate volumes mounted right now (already filtered, in any order).
+    fn volumes(&self) -> Result<Vec<Volume>, Error>;
+}
+
+// --- the filter ------------------------------------------------------------------------------
+
+/// Which operating system's rules a [`Filter`] applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Os {
+    /// Drive letters, case-insensitive paths, UNC network paths.
+    Windows,
+    /// Linux: sticks are mounted under `/media`, `/run/media` or `/mnt`.
+    Linux,
+    /// Any other Unix: removable and not the system volume is enough.
+    Other,
+}
+
+impl Os {
+    /// The system this program was built for.
+    pub const CURRENT: Os = if cfg!(windows) {
+        Os::Windows
+    } else if cfg!(target_os = "linux") {
+        Os::Linux
+    } else {
+        Os::Other
+    };
+}
+
+/// Decides which volumes are candidates for a courier stick. Pure: works on the list it is given.
+///
+/// A candidate is removable, is not a network drive, is not the volume holding any of the
+/// filter's system paths (the OS, the running program) and never `/`. On Linux it must also be
+/// mounted at a usual place for removable media: `/media/X`, `/media/USER/X`,
+/// `/run/media/USER/X` or `/mnt/X`.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    os: Os,
+    system: Vec<PathBuf>,
+}
+
+impl Filter {
+    /// A filter with `os`'s rules; the volumes holding any of `system` are never candidates.
+    pub fn new(os: Os, system: Vec<PathBuf>) -> Self {
+        Self { os, system }
+    }
+
+    /// The filter for this computer: the system drive (`%SystemDrive%`, `%SystemRoot%`; `C:` if
+    /// neither is set) on Windows, `/` elsewhere, and the running executable everywhere.
+    pub fn for_this_system() -> Self {
+        let os = Os::CURRENT;
+        let mut system = Vec::new();
+        if os == Os::Windows {
+            for var in ["SystemDrive", "SystemRoot", "windir"] {
+                if let Some(value) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+                    system.push(PathBuf::from(value));
+                }
+            }
+            if system.is_empty() {
+                system.push(PathBuf::from("C:\\"));
+            }
+        } else {
+            system.push(PathBuf::from("/"));
+        }
+        if let Ok(exe) = std::env::current_exe() {
+            system.push(exe);
+        }
+        Self { os, system }
+    }
+
+    /// The candidates among `all` (every mounted volume, so the system volume can be recognised),
+    /// sorted by mount, one per mount (a later duplicate replaces an earlier one).
+    pub fn candidates(&self, all: Vec<Volume>) -> Vec<Volume> {
+        let system = self.system_mounts(&all);
+        let accepted = all.into_iter().filter(|volume| {
+            let mount = path_key(self.os, &volume.mount);
+            self.accepts(volume, &mount, &system)
+        });
+        by_mount(accepted).into_values().collect()
+    }
+
+    /// The keys of the volumes that hold a system path: for each path, the listed mount that is
+    /// its longest prefix.
+    fn system_mounts(&self, all: &[Volume]) -> Vec<String> {
+        let mounts: Vec<String> = all.iter().map(|v| path_key(self.os, &v.mount)).collect();
+        self.system
+            .iter()
+            .filter_map(|path| {
+                let path = path_key(self.os, path);
+                mounts
+                    .iter()
+                    .filter(|m| path.starts_with(m.as_str()))
+                    .max_by_key(|m| m.len())
+                    .cloned()
+            })
+            .collect()
+    }
+
+    fn accepts(&self, volume: &Volume, mount: &str, system: &[String]) -> bool {
+        if !volume.removable || mount == "/" || system.iter().any(|s| s == mount) {
+            return false;
+        }
+        if is_network(self.os, mount, volume.file_system.as_deref()) {
+            return false;
+        }
+        match self.os {
+            Os::Linux => under_removable_root(mount),
+            Os::Windows | Os::Other => true,
+        }
+    }
+}
+
+/// A comparable form of `path` that ends with a separator, so that "`path` lies on `mount`" is
+/// `key(path).starts_with(key(mount))`. On Windows: `\` separators, no `\\?\` prefix, upper case.
+/// String-based so both rule sets work (and are tested) on either OS.
+fn path_key(os: Os, path: &Path) -> String {
+    let raw = path.to_string_lossy();
+    let mut key = match os {
+        Os::Windows => {
+            let s = raw.replace('/', "\\").to_ascii_uppercase();
+            if let Some(rest) = s.strip_prefix("\\\\?\\UNC\\") {
+                format!("\\\\{rest}")
+            } else if let Some(rest) = s.strip_prefix("\\\\?\\") {
+                rest.to_owned()
+            } else {
+                s
+            }
+        }
+        Os::Linux | Os::Other => raw.into_owned(),
+    };
+    let sep = if os == Os::Windows { '\\' } else { '/' };
+    if !key.ends_with(sep) {
+        key.push(sep);
+    }
+    key
+}
+
+/// Network and remote file systems, by the names Linux and macOS give them.
+const NETWORK_FILE_SYSTEMS: &[&str] = &[
+    "9p",
+    "afs",
+    "autofs",
+    "ceph",
+    "cifs",
+    "davfs",
+    "fuse.davfs2",
+    "fuse.glusterfs",
+    "fuse.rclone",
+    "fuse.sshfs",
+    "glusterfs",
+    "ncpfs",
+    "nfs",
+    "nfs4",
+    "smb",
+    "smb2",
+    "smb3",
+    "smbfs",
+    "sshfs",
+    "webdav",
+];
+
+fn is_network(os: Os, mount: &str, file_system: Option<&str>) -> bool {
+    if os == Os::Windows && mount.starts_with("\\\\") {
+        return true; // a UNC path: \\server\share
+    }
+    file_system.is_some_and(|fs| {
+        let fs = fs.to_ascii_lowercase();
+        NETWORK_FILE_SYSTEMS.contains(&fs.as_str())
+    })
+}
+
+/// Whether a Linux mount key is `/media/X/`, `/media/USER/X/`, `/run/media/USER/X/` or `/mnt/X/`.
+fn under_removable_root(mount: &str) -> bool {
+    let Some(inner) = mount.strip_prefix('/').and_then(|m| m.strip_suffix('/')) else {
+        return false;
+    };
+    let parts: Vec<&str> = inner.split('/').collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || *p == "." || *p == "..")
+    {
+        return false;
+    }
+    matches!(
+        parts.as_slice(),
+        ["media", _] | ["media", _, _] | ["run", "media", _, _] | ["mnt", _]
+    )
+}
+
+// --- the real source -------------------------------------------------------------------------
+
+/// The operating system's volume list (through sysinfo), filtered to candidates.
+#[derive(Clone, Debug)]
+pub struct SysinfoSource {
+    filter: Filter,
+}
+
+impl SysinfoSource {
+    /// A source with this computer's [`Filter`].
+    pub fn new() -> Self {
+        Self::with_filter(Filter::for_this_system())
+    }
+
+    /// A source with a given filter.
+    pub fn with_filter(filter: Filter) -> Self {
+        Self { filter }
+    }
+}
+
+impl Default for SysinfoSource {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VolumeSource for SysinfoSource {
+    fn volumes(&self) -> Result<Vec<Volume>, Error> {
+        // Only the list: no sizes (statvfs / GetDiskFreeSpaceEx) and no I/O counters per poll.
+        let disks =
+            sysinfo::Disks::new_with_refreshed_list_specifics(sysinfo::DiskRefreshKind::nothing())
+                .map_err(|e| Error::List {
+                    source: Box::new(e),
+                })?;
+        let all = disks.iter().map(volume_from_disk).collect();
+        Ok(self.filter.candidates(all))
+    }
+}
+
+fn volume_from_disk(disk: &sysinfo::Disk) -> Volume {
+    let mount = disk.mount_point().to_owned();
+    // On Windows `name` is the volume label; on Linux it is the device (`/dev/sdb1`).
+    let label = if cfg!(windows) {
+        non_empty(disk.name())
+    } else {
+        None
+    };
+    Volume {
+        removable: refine_removable(&mount, disk.is_removable()),
+        label,
+        file_system: non_empty(disk.file_system()),
+        id: disk.id(),
+        mount,
+    }
+}
+
+fn non_empty(s: &std::ffi::OsStr) -> Option<String> {
+    let s = s.to_string_lossy();
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// Whether the volume at `mount` counts as removable, given what sysinfo says.
+///
+/// TODO(Windows issue): sysinfo says removable only for `DRIVE_REMOVABLE`, so USB hard disks,
+/// USB SSDs and some large sticks (which report `DRIVE_FIXED`) are missed. The Windows issue asks
+/// the volume's bus type with `IOCTL_STORAGE_QUERY_PROPERTY` (`StorageDeviceProperty`,
+/// `BusTypeUsb` → removable) here. Until then this returns sysinfo's answer unchanged, on every OS.
+fn refine_removable(_mount: &Path, sysinfo_says: bool) -> bool {
+    sysinfo_says
+}
+
+// --- the fake source -------------------------------------------------------------------------
+
+/// An in-memory volume list for tests: clones share the list, so a test keeps one clone and gives
+/// another to the [`Watcher`]. Thread-safe. Returns its volumes as they are (no filtering).
+#[derive(Clone, Debug, Default)]
+pub struct FakeSource {
+    inner: Arc<Mutex<FakeState>>,
+}
+
+#[derive(Debug, Default)]
+struct FakeState {
+    volumes: Vec<Volume>,
+    failing: bool,
+}
+
+impl FakeSource {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a removable volume at `mount` (replacing any volume mounted there).
+    pub fn insert(&self, mount: impl Into<PathBuf>) {
+        self.insert_volume(Volume::stick(mount));
+    }
+
+    /// Adds `volume` (replacing any volume at its mount).
+    pub fn insert_volume(&self, volume: Volume) {
+        let mut state = lock(&self.inner);
+        state.volumes.retain(|v| v.mount != volume.mount);
+        state.volumes.push(volume);
+    }
+
+    /// Removes the volume at `mount`; whether there was one.
+    pub fn remove(&self, mount: &Path) -> bool {
+        let mut state = lock(&self.inner);
+        let before = state.volumes.len();
+        state.volumes.retain(|v| v.mount != mount);
+        state.volumes.len() != before
+    }
+
+    /// Makes [`VolumeSource::volumes`] fail (`true`) or work again (`false`).
+    pub fn set_failing(&self, failing: bool) {
+        lock(&self.inner).failing = failing;
+    }
+}
+
+impl VolumeSource for FakeSource {
+    fn volumes(&self) -> Result<Vec<Volume>, Error> {
+        let state = lock(&self.inner);
+        if state.failing {
+            return Err(Error::List {
+                source: "the fake volume source was told to fail".into(),
+            });
+        }
+        Ok(state.volumes.clone())
+    }
+}
+
+/// Locks `mutex`; a panic elsewhere while holding it leaves plain data, still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// --- diffing ---------------------------------------------------------------------------------
+
+/// The events that turn `previous` into `current` (two sets of candidate volumes, keyed by
+/// mount; a later duplicate replaces an earlier one): first every removal, then every arrival,
+/// each sorted by mount. A different volume at the same mount (see [`Volume::is_same_as`]) is a
+/// removal followed by an arrival.
+pub fn diff(previous: &[Volume], current: &[Volume]) -> Vec<Event> {
+    let previous = by_mount(previous.iter().cloned());
+    let mut current = by_mount(current.iter().cloned());
+    let mut events = Vec::new();
+    for (mount, old) in &previous {
+        if !current.get(mount).is_some_and(|new| old.is_same_as(new)) {
+            events.push(Event::Removed(mount.clone()));
+        }
+    }
+    current.retain(|mount, new| !previous.get(mount).is_some_and(|old| old.is_same_as(new)));
+    events.extend(current.into_values().map(Event::Arrived));
+    events
+}
+
+/// `volumes` keyed by mount; a later duplicate replaces an earlier one.
+fn by_mount(volumes: impl IntoIterator<Item = Volume>) -> BTreeMap<PathBuf, Volume> {
+    volumes.into_iter().map(|v| (v.mount.clone(), v)).collect()
+}
+
+// --- the watcher -----------------------------------------------------------------------------
+
+/// Wakes a [`Watcher`] waiting in [`Watcher::next_event`] so it polls now instead of at the end
+/// of its interval. For `WM_DEVICECHANGE` (Windows issue) and for a stop request that should not
+/// wait for the next stop-flag check. Clones share the same watcher.
+#[derive(Clone, Debug, Default)]
+pub struct Nudge {
+    inner: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Nudge {
+    /// Asks the watcher to poll as soon as possible.
+    pub fn nudge(&self) {
+        let (flag, wake) = &*self.inner;
+        *lock(flag) = true;
+        wake.notify_all();
+    }
+
+    /// Clears the request; whether there was one.
+    fn take(&self) -> bool {
+        std::mem::take(&mut *lock(&self.inner.0))
+    }
+
+    /// Waits up to `timeout` for a request (returns at once if there is one).
+    fn wait(&self, timeout: Duration) {
+        let (flag, wake) = &*self.inner;
+        let guard = lock(flag);
+        if *guard {
+            return;
+        }
+        // Waking early or by accident is harmless: the caller re-checks everything.
+        drop(wake.wait_timeout(guard, timeout));
+    }
+}
+
+/// Polls a [`VolumeSource`] and reports candidate volumes arriving and leaving.
+///
+/// The first poll reports every volume already present as arrived. A failed poll changes nothing:
+/// the error is returned and the next successful poll is compared with the last good set. Idle
+/// cost: one call to the source per interval (plus a stop-flag check every 100 ms).
+pub struct Watcher {
+    source: Box<dyn VolumeSource + Send>,
+    interval: Duration,
+    seen: Vec<Volume>,
+    pending: VecDeque<Event>,
+    last_poll: Option<Instant>,
+    nudge: Nudge,
+}
+
+impl std::fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watcher")
+            .field("interval", &self.interval)
+            .field("seen", &self.seen)
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Watcher {
+    /// A watcher over `source`, polling every [`DEFAULT_INTERVAL`], having seen nothing yet.
+    pub fn new(source: Box<dyn VolumeSource + Send>) -> Self {
+        Self {
+            source,
+            interval: DEFAULT_INTERVAL,
+            seen: Vec::new(),
+            pending: VecDeque::new(),
+            last_poll: None,
+            nudge: Nudge::default(),
+        }
+    }
+
+    /// A watcher over this computer's volumes ([`SysinfoSource`]).
+    pub fn system() -> Self {
+        Self::new(Box::new(SysinfoSource::new()))
+    }
+
+    /// Sets the time between two polls in [`Watcher::next_event`].
+    pub fn with_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// The time between two polls.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// The candidate volumes of the last successful poll, sorted by mount.
+    pub fn volumes(&self) -> &[Volume] {
+        &self.seen
+    }
+
+    /// A handle that makes a waiting [`Watcher::next_event`] poll at once.
+    pub fn nudge(&self) -> Nudge {
+        self.nudge.clone()
+    }
+
+    /// Polls once, now: the events not yet handed out by [`Watcher::next_event`], then the
+    /// changes since the last successful poll. On error nothing changes.
+    pub fn poll(&mut self) -> Result<Vec<Event>, Error> {
+        self.nudge.take();
+        self.last_poll = Some(Instant::now());
+        let current: Vec<Volume> = by_mount(self.source.volumes()?).into_values().collect();
+        let changes = diff(&self.seen, &current);
+        self.seen = current;
+        let mut events: Vec<Event> = self.pending.drain(..).collect();
+        events.extend(changes);
+        Ok(events)
+    }
+
+    /// Waits for the next event: polls at most once per interval (at once if never polled or
+    /// nudged) and sleeps in between. `Ok(None)` once `stop` is set (checked at least every
+    /// 100 ms; events not yet handed out stay queued). A source error is returned at once; the
+    /// next call waits out the interval before polling again, so a caller that loops on errors
+    /// does not spin.
+    pub fn next_event(&mut self, stop: &AtomicBool) -> Result<Option<Event>, Error> {
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            if let Some(event) = self.pending.pop_front() {
+                return Ok(Some(event));
+            }
+            let now = Instant::now();
+            let due = self.last_poll.map_or(now, |last| last + self.interval);
+            if now < due && !self.nudge.take() {
+                self.nudge.wait((due - now).min(STOP_CHECK));
+                continue;
+            }
+            let events = self.poll()?;
+            self.pending.extend(events);
+        }
+    }
+}
+
+/// Whether the volume mounted at `mount` has the courier's folder (`OQSCOURIER`) at its root.
+/// A symlink (or junction) named like it does not count and is not followed. This says nothing
+/// about enrolment.
+pub fn has_courier_folder(mount: &Path) -> bool {
+    std::fs::symlink_metadata(mount.join(stick::ROOT_DIR)).is_ok_and(|m| m.file_type().is_dir())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::thread;
+
+    fn vol(mount: &str) -> Volume {
+        Volume::stick(mount)
+    }
+
+    fn fixed(mount: &str) -> Volume {
+        Volume {
+            removable: false,
+            ..Volume::stick(mount)
+        }
+    }
+
+    fn with_fs(mount: &str, fs: &str) -> Volume {
+        Volume {
+            file_system: Some(fs.to_owned()),
+            ..Volume::stick(mount)
+        }
+    }
+
+    fn mounts(volumes: &[Volume]) -> Vec<String> {
+        volumes
+            .iter()
+            .map(|v| v.mount.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn arrived(mount: &str) -> Event {
+        Event::Arrived(vol(mount))
+    }
+
+    fn removed(mount: &str) -> Event {
+        Event::Removed(PathBuf::from(mount))
+    }
+
+    // --- diff ----------------------------------------------------------------------------------
+
+    #[test]
+    fn diff_of_two_empty_sets_is_empty() {
+        assert_eq!(diff(&[], &[]), vec![]);
+    }
+
+    #[test]
+    fn diff_unchanged_set_is_empty() {
+        let set = [vol("/media/a"), vol("/media/b")];
+        assert_eq!(diff(&set, &set), vec![]);
+    }
+
+    #[test]
+    fn diff_order_of_input_does_not_matter() {
+        let a = [vol("/media/a"), vol("/media/b")];
+        let b = [vol("/media/b"), vol("/media/a")];
+        assert_eq!(diff(&a, &b), vec![]);
+    }
+
+    #[test]
+    fn diff_reports_arrivals_sorted() {
+        let events = diff(&[], &[vol("/media/b"), vol("/media/a")]);
+        assert_eq!(events, vec![arrived("/media/a"), arrived("/media/b")]);
+    }
+
+    #[test]
+    fn diff_reports_removals_sorted() {
+        let events = diff(&[vol("/media/b"), vol("/media/a")], &[]);
+        assert_eq!(events, vec![removed("/media/a"), removed("/media/b")]);
+    }
+
+    #[test]
+    fn diff_reports_removals_before_arrivals() {
+        let events = diff(
+            &[vol("/media/a"), vol("/media/keep")],
+            &[vol("/media/keep"), vol("/media/0")],
+        );
+        assert_eq!(events, vec![removed("/media/a"), arrived("/media/0")]);
+    }
+
+    #[test]
+    fn diff_swap_at_same_mount_is_removal_then_arrival() {
+        let old = Volume {
+            id: Some(1),
+            ..vol("E:\\")
+        };
+        let new = Volume {
+            id: Some(2),
+            ..vol("E:\\")
+        };
+        assert_eq!(
+            diff(std::slice::from_ref(&old), std::slice::from_ref(&new)),
+            vec![removed("E:\\"), Event::Arrived(new)]
+        );
+    }
+
+    #[test]
+    fn diff_label_or_file_system_change_is_a_swap() {
+        let old = Volume {
+            label: Some("A".into()),
+            ..vol("E:\\")
+        };
+        let relabelled = Volume {
+            label: Some("B".into()),
+            ..vol("E:\\")
+        };
+        let reformatted = Volume {
+            file_system: Some("exFAT".into()),
+            ..old.clone()
+        };
+        assert_eq!(
+            diff(
+                std::slice::from_ref(&old),
+                std::slice::from_ref(&relabelled)
+            )
+            .len(),
+            2
+        );
+        assert_eq!(
+            diff(
+                std::slice::from_ref(&old),
+                std::slice::from_ref(&reformatted)
+            )
+            .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn diff_unknown_id_is_not_a_swap() {
+        let known = Volume {
+            id: Some(7),
+            ..vol("E:\\")
+        };
+        let unknown = vol("E:\\");
+        assert_eq!(
+            diff(std::slice::from_ref(&known), std::slice::from_ref(&unknown)),
+            vec![]
+        );
+        assert_eq!(
+            diff(std::slice::from_ref(&unknown), std::slice::from_ref(&known)),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn diff_duplicate_mounts_count_once_last_wins() {
+        let first = Volume {
+            id: Some(1),
+            ..vol("/media/a")
+        };
+        let second = Volume {
+            id: Some(2),
+            ..vol("/media/a")
+        };
+        let events = diff(&[], &[first, second.clone()]);
+        assert_eq!(events, vec![Event::Arrived(second)]);
+    }
+
+    #[test]
+    fn diff_applied_to_previous_gives_current() {
+        // Every subset pair of a small universe: applying the events to `previous` yields `current`.
+        let universe = ["/media/a", "/media/b", "/media/c", "/mnt/d"];
+        for p in 0u32..16 {
+            for c in 0u32..16 {
+                let pick = |bits: u32| -> Vec<Volume> {
+                    (0..4)
+                        .filter(|i| bits & (1 << i) != 0)
+                        .map(|i| vol(universe[i]))
+                        .collect()
+                };
+                let (previous, current) = (pick(p), pick(c));
+                let mut applied = by_mount(previous.iter().cloned());
+                for event in diff(&previous, &current) {
+                    match event {
+                        Event::Arrived(v) => {
+                            assert!(applied.insert(v.mount.clone(), v).is_none());
+                        }
+                        Event::Removed(m) => assert!(applied.remove(&m).is_some()),
+                    }
+                }
+                assert_eq!(applied.into_values().collect::<Vec<_>>(), current);
+            }
+        }
+    }
+
+    // --- filter: Linux -------------------------------------------------------------------------
+
+    fn linux() -> Filter {
+        Filter::new(
+            Os::Linux,
+            vec![PathBuf::from("/"), PathBuf::from("/usr/bin/oqs-courier")],
+        )
+    }
+
+    #[test]
+    fn linux_root_is_never_a_candidate_even_if_removable() {
+        assert!(linux().candidates(vec![vol("/")]).is_empty());
+        let no_system = Filter::new(Os::Linux, vec![]);
+        assert!(no_system.candidates(vec![vol("/")]).is_empty());
+    }
+
+    #[test]
+    fn linux_accepts_removable_volumes_at_usual_mount_roots() {
+        let all = vec![
+            fixed("/"),
+            vol("/media/STICK"),
+            vol("/media/alice/STICK"),
+            vol("/run/media/alice/STICK"),
+            vol("/mnt/usb"),
+            vol("/mnt/usb/"),
+        ];
+        assert_eq!(
+            mounts(&linux().candidates(all)),
+            [
+                "/media/STICK",
+                "/media/alice/STICK",
+                "/mnt/usb",
+                "/mnt/usb/",
+                "/run/media/alice/STICK"
+            ]
+        );
+    }
+
+    #[test]
+    fn linux_refuses_other_places_and_depths() {
+        let all = vec![
+            vol("/boot/efi"),
+            vol("/home/alice/usb"),
+            vol("/media"),
+            vol("/media/a/b/c"),
+            vol("/run/media/alice"),
+            vol("/run/media/alice/a/b"),
+            vol("/mnt"),
+            vol("/mnt/a/b"),
+            vol("/media/../etc"),
+            vol("media/STICK"),
+            vol("/srv/media/x"),
+        ];
+        assert_eq!(mounts(&linux().candidates(all)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn linux_refuses_fixed_volumes_at_removable_roots() {
+        assert!(
+            linux()
+                .candidates(vec![fixed("/media/STICK"), fixed("/mnt/x")])
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn linux_refuses_network_file_systems() {
+        let all = vec![
+            with_fs("/mnt/nas", "nfs4"),
+            with_fs("/mnt/share", "CIFS"),
+            with_fs("/media/ssh", "fuse.sshfs"),
+            with_fs("/media/STICK", "vfat"),
+        ];
+        assert_eq!(mounts(&linux().candidates(all)), ["/media/STICK"]);
+    }
+
+    #[test]
+    fn linux_refuses_the_volume_holding_the_running_program() {
+        let filter = Filter::new(
+            Os::Linux,
+            vec![
+                PathBuf::from("/"),
+                PathBuf::from("/media/alice/APP/bin/oqs-courier"),
+            ],
+        );
+        let all = vec![
+            fixed("/"),
+            vol("/media/alice/APP"),
+            vol("/media/alice/STICK"),
+        ];
+        assert_eq!(mounts(&filter.candidates(all)), ["/media/alice/STICK"]);
+    }
+
+    #[test]
+    fn linux_system_match_is_by_whole_component() {
+        // `/media/a` holds the program; `/media/ab` is another stick.
+        let filter = Filter::new(Os::Linux, vec![PathBuf::from("/media/a/oqs-courier")]);
+        let all = vec![vol("/media/a"), vol("/media/ab")];
+        assert_eq!(mounts(&filter.candidates(all)), ["/media/ab"]);
+    }
+
+    #[test]
+    fn candidates_are_sorted_and_unique() {
+        let all = vec![vol("/media/b"), vol("/media/a"), vol("/media/b")];
+        assert_eq!(mounts(&linux().candidates(all)), ["/media/a", "/media/b"]);
+    }
+
+    // --- filter: Windows -----------------------------------------------------------------------
+
+    fn windows() -> Filter {
+        Filter::new(
+            Os::Windows,
+            vec![
+                PathBuf::from("C:"),
+                PathBuf::from("C:\\WINDOWS"),
+                PathBuf::from("C:\\Program Files\\oqs-courier\\oqs-courier.exe"),
+            ],
+        )
+    }
+
+    #[test]
+    fn windows_system_drive_is_never_a_candidate_even_if_removable() {
+        let all = vec![vol("C:\\"), vol("E:\\")];
+        assert_eq!(mounts(&windows().candidates(all)), ["E:\\"]);
+    }
+
+    #[test]
+    fn windows_system_drive_match_ignores_case_slashes_and_verbatim_prefix() {
+        let filter = Filter::new(Os::Windows, vec![PathBuf::from("c:/windows")]);
+        let all = vec![vol("\\\\?\\C:\\"), vol("C:\\"), vol("e:/")];
+        assert_eq!(mounts(&filter.candidates(all)), ["e:/"]);
+    }
+
+    #[test]
+    fn windows_refuses_the_drive_holding_the_running_program() {
+        let filter = Filter::new(
+            Os::Windows,
+            vec![
+                PathBuf::from("C:"),
+                PathBuf::from("E:\\portable\\oqs-courier.exe"),
+            ],
+        );
+        let all = vec![fixed("C:\\"), vol("E:\\"), vol("F:\\")];
+        assert_eq!(mounts(&filter.candidates(all)), ["F:\\"]);
+    }
+
+    #[test]
+    fn windows_refuses_fixed_drives_until_the_bus_type_refinement() {
+        // A USB disk reporting DRIVE_FIXED is missed for now (see `refine_removable`).
+        assert!(windows().candidates(vec![fixed("D:\\")]).is_empty());
+        assert!(refine_removable(Path::new("D:\\"), false) == false);
+        assert!(refine_removable(Path::new("E:\\"), true));
+    }
+
+    #[test]
+    fn windows_refuses_network_drives() {
+        let all = vec![
+            vol("\\\\server\\share"),
+            vol("\\\\?\\UNC\\server\\share"),
+            with_fs("Z:\\", "smbfs"),
+            with_fs("E:\\", "FAT32"),
+        ];
+        assert_eq!(mounts(&windows().candidates(all)), ["E:\\"]);
+    }
+
+    #[test]
+    fn windows_accepts_a_removable_volume_mounted_in_a_folder() {
+        let all = vec![fixed("C:\\"), vol("C:\\mnt\\stick\\")];
+        assert_eq!(mounts(&windows().candidates(all)), ["C:\\mnt\\stick\\"]);
+    }
+
+    #[test]
+    fn windows_without_the_system_drive_listed_still_refuses_nothing_else() {
+        let all = vec![vol("E:\\"), vol("F:\\")];
+        assert_eq!(mounts(&windows().candidates(all)), ["E:\\", "F:\\"]);
+    }
+
+    // --- filter: other -------------------------------------------------------------------------
+
+    #[test]
+    fn other_os_needs_removable_not_system_not_network() {
+        let filter = Filter::new(Os::Other, vec![PathBuf::from("/")]);
+        let all = vec![
+            vol("/"),
+            vol("/Volumes/STICK"),
+            fixed("/Volumes/Data"),
+            with_fs("/Volumes/nas", "smbfs"),
+        ];
+        assert_eq!(mounts(&filter.candidates(all)), ["/Volumes/STICK"]);
+    }
+
+    #[test]
+    fn this_system_filter_knows_its_system_paths() {
+        let filter = Filter::for_this_system();
+        assert_eq!(filter.os, Os::CURRENT);
+        assert!(!filter.system.is_empty());
+        if Os::CURRENT != Os::Windows {
+            assert!(filter.system.contains(&PathBuf::from("/")));
+        }
+    }
+
+    // --- sources -------------------------------------------------------------------------------
+
+    #[test]
+    fn sysinfo_source_answers() {
+        // Never assert on real disks: under Wine the list is empty, on CI it is anything.
+        let volumes = SysinfoSource::new().volumes();
+        assert!(volumes.is_ok(), "{volumes:?}");
+    }
+
+    #[test]
+    fn fake_source_insert_replace_remove_fail() {
+        let fake = FakeSource::new();
+        let other = fake.clone();
+        assert!(fake.volumes().is_ok_and(|v| v.is_empty()));
+        fake.insert("/media/a");
+        fake.insert_volume(Volume {
+            label: Some("X".into()),
+            ..vol("/media/a")
+        });
+        let seen = other.volumes().unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].label.as_deref(), Some("X"));
+        assert!(other.remove(Path::new("/media/a")));
+        assert!(!other.remove(Path::new("/media/a")));
+        fake.set_failing(true);
+        assert!(matches!(other.volumes(), Err(Error::List { .. })));
+        fake.set_failing(false);
+        assert!(other.volumes().is_ok());
+    }
+
+    // --- watcher -------------------------------------------------------------------------------
+
+    fn watched() -> (FakeSource, Watcher) {
+        let fake = FakeSource::new();
+        let watcher = Watcher::new(Box::new(fake.clone()));
+        (fake, watcher)
+    }
+
+    #[test]
+    fn watcher_defaults() {
+        let (_, watcher) = watched();
+        assert_eq!(watcher.interval(), DEFAULT_INTERVAL);
+        assert_eq!(DEFAULT_INTERVAL, Duration::from_secs(1));
+        assert!(watcher.volumes().is_empty());
+    }
+
+    #[test]
+    fn watcher_first_poll_reports_volumes_already_present() {
+        let (fake, mut watcher) = watched();
+        fake.insert("/media/b");
+        fake.insert("/media/a");
+        assert_eq!(
+            watcher.poll().unwrap(),
+            vec![arrived("/media/a"), arrived("/media/b")]
+        );
+        assert_eq!(mounts(watcher.volumes()), ["/media/a", "/media/b"]);
+        assert_eq!(watcher.poll().unwrap(), vec![]);
+    }
+
+    #[test]
+    fn watcher_reports_arrival_and_removal() {
+        let (fake, mut watcher) = watched();
+        assert_eq!(watcher.poll().unwrap(), vec![]);
+        fake.insert("E:\\");
+        assert_eq!(watcher.poll().unwrap(), vec![arrived("E:\\")]);
+        assert_eq!(watcher.poll().unwrap(), vec![]);
+        fake.remove(Path::new("E:\\"));
+        assert_eq!(watcher.poll().unwrap(), vec![removed("E:\\")]);
+        assert!(watcher.volumes().is_empty());
+    }
+
+    #[test]
+    fn watcher_error_keeps_the_last_good_set() {
+        let (fake, mut watcher) = watched();
+        fake.insert("/media/a");
+        assert_eq!(watcher.poll().unwrap(), vec![arrived("/media/a")]);
+
+        fake.set_failing(true);
+        fake.remove(Path::new("/media/a"));
+        fake.insert("/media/b");
+        assert!(matches!(watcher.poll(), Err(Error::List { .. })));
+        assert_eq!(mounts(watcher.volumes()), ["/media/a"]);
+        assert!(watcher.poll().is_err());
+
+        fake.set_failing(false);
+        assert_eq!(
+            watcher.poll().unwrap(),
+            vec![removed("/media/a"), arrived("/media/b")]
+        );
+        assert_eq!(mounts(watcher.volumes()), ["/media/b"]);
+    }
+
+    #[test]
+    fn watcher_error_in_next_event_keeps_state_and_queued_events() {
+        let (fake, mut watcher) = watched();
+        let watcher_interval = Duration::from_millis(10);
+        watcher = watcher.with_interval(watcher_interval);
+        let stop = AtomicBool::new(false);
+        fake.insert("/media/a");
+        fake.insert("/media/b");
+        assert_eq!(
+            watcher.next_event(&stop).unwrap(),
+            Some(arrived("/media/a"))
+        );
+        fake.set_failing(true);
+        // `/media/b` was queued by the same poll and is handed out without asking the source.
+        assert_eq!(
+            watcher.next_event(&stop).unwrap(),
+            Some(arrived("/media/b"))
+        );
+        assert!(watcher.next_event(&stop).is_err());
+        assert_eq!(mounts(watcher.volumes()), ["/media/a", "/media/b"]);
+        fake.set_failing(false);
+        fake.remove(Path::new("/media/a"));
+        assert_eq!(
+            watcher.next_event(&stop).unwrap(),
+            Some(removed("/media/a"))
+        );
+    }
+
+    #[test]
+    fn watcher_poll_hands_out_events_queued_by_next_event() {
+        let (fake, mut watcher) = watched();
+        let stop = AtomicBool::new(false);
+        fake.insert("/media/a");
+        fake.insert("/media/b");
+        assert_eq!(
+            watcher.next_event(&stop).unwrap(),
+            Some(arrived("/media/a"))
+        );
+        fake.insert("/media/c");
+        assert_eq!(
+            watcher.poll().unwrap(),
+            vec![arrived("/media/b"), arrived("/media/c")]
+        );
+    }
+
+    #[test]
+    fn next_event_returns_none_when_stopped() {
+        let (fake, mut watcher) = watched();
+        fake.insert("/media/a");
+        let stop = AtomicBool::new(true);
+        assert_eq!(watcher.next_event(&stop).unwrap(), None);
+        // Nothing was lost: the arrival comes once the caller goes on.
+        stop.store(false, Ordering::Relaxed);
+        assert_eq!(
+            watcher.next_event(&stop).unwrap(),
+            Some(arrived("/media/a"))
+        );
+    }
+
+    #[test]
+    fn next_event_waits_for_an_arrival_from_another_thread() {
+        let (fake, watcher) = watched();
+        let mut watcher = watcher.with_interval(Duration::from_millis(20));
+        let stop = AtomicBool::new(false);
+        assert_eq!(watcher.poll().unwrap(), vec![]);
+        let inserter = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            fake.insert("/media/a");
+        });
+        assert_eq!(
+            watcher.next_event(&stop).unwrap(),
+            Some(arrived("/media/a"))
+        );
+        inserter.join().unwrap();
+    }
+
+    #[test]
+    fn next_event_stops_when_the_flag_is_set_from_another_thread() {
+        let (_, watcher) = watched();
+        let mut watcher = watcher.with_interval(Duration::from_secs(3600));
+        let stop = Arc::new(AtomicBool::new(false));
+        let setter = {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(50));
+                stop.store(true, Ordering::Relaxed);
+            })
+        };
+        let started = Instant::now();
+        assert_eq!(watcher.next_event(&stop).unwrap(), None);
+        assert!(started.elapsed() < Duration::from_secs(30));
+        setter.join().unwrap();
+    }
+
+    #[test]
+    fn nudge_makes_a_waiting_watcher_poll_at_once() {
+        let (fake, watcher) = watched();
+        let mut watcher = watcher.with_interval(Duration::from_secs(3600));
+        assert_eq!(watcher.poll().unwrap(), vec![]);
+        let nudge = watcher.nudge();
+        let stop = AtomicBool::new(false);
+        let arrival = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            fake.insert("E:\\");
+            nudge.nudge();
+        });
+        let started = Instant::now();
+        assert_eq!(watcher.next_event(&stop).unwrap(), Some(arrived("E:\\")));
+        assert!(started.elapsed() < Duration::from_secs(30));
+        arrival.join().unwrap();
+    }
+
+    /// Counts calls, never changes.
+    struct Counting(Arc<AtomicUsize>);
+
+    impl VolumeSource for Counting {
+        fn volumes(&self) -> Result<Vec<Volume>, Error> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn idle_watcher_polls_once_per_interval_not_in_a_busy_loop() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut watcher = Watcher::new(Box::new(Counting(Arc::clone(&calls))))
+            .with_interval(Duration::from_millis(50));
+        let stop = Arc::new(AtomicBool::new(false));
+        let setter = {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(300));
+                stop.store(true, Ordering::Relaxed);
+            })
+        };
+        let started = Instant::now();
+        assert_eq!(watcher.next_event(&stop).unwrap(), None);
+        let elapsed = started.elapsed();
+        setter.join().unwrap();
+        let calls = calls.load(Ordering::Relaxed);
+        // One poll at once, then one per 50 ms; generous bound for slow machines and Wine.
+        let most = elapsed.as_millis() / 50 + 2;
+        assert!(
+            calls >= 1 && calls as u128 <= most,
+            "{calls} polls in {elapsed:?}"
+        );
+    }
+
+    #[test]
+    fn watcher_is_send() {
+        fn is_send<T: Send>() {}
+        is_send::<Watcher>();
+        is_send::<FakeSource>();
+        is_send::<Nudge>();
+    }
+
+    // --- courier folder ------------------------------------------------------------------------
+
+    #[test]
+    fn courier_folder_absent_or_present() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!has_courier_folder(dir.path()));
+        std::fs::create_dir(dir.path().join(stick::ROOT_DIR)).unwrap();
+        assert!(has_courier_folder(dir.path()));
+    }
+
+    #[test]
+    fn courier_folder_must_be_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(stick::ROOT_DIR), b"not a folder").unwrap();
+        assert!(!has_courier_folder(dir.path()));
+    }
+
+    #[test]
+    fn courier_folder_on_a_missing_mount() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!has_courier_folder(&dir.path().join("pulled")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn courier_folder_symlink_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let mount = dir.path().join("stick");
+        std::fs::create_dir(&mount).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, mount.join(stick::ROOT_DIR)).unwrap();
+        assert!(!has_courier_folder(&mount));
+    }
+}

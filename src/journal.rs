@@ -1,0 +1,796 @@
+//! The journal: this installation's durable memory, in one SQLite file in the state directory.
+//!
+//! Owns the outgoing sequence counter, the permanent "applied" ledger, what the peer has
+//! acknowledged, the items waiting to travel or to be published (with their stored copies' ids),
+//! the terminal's list of requests awaiting answers and of files already collected, the enrolled
+//! and revoked sticks, and the audit log (作業履歴). Every change that must happen together
+//! happens in one transaction; the database runs with `synchronous=FULL` so a committed
+//! transaction survives power loss. Schema: `docs/JOURNAL.md`. This module does no file I/O
+//! besides the database and knows nothing about sticks or packages beyond their ids.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+/// Schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The journal could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A database operation failed.
+    #[error("journal {path}: {source}")]
+    Db {
+        /// The database file.
+        path: PathBuf,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// The journal was written by a newer version.
+    #[error("journal {path} has schema version {version}; this build knows {SCHEMA_VERSION}")]
+    NewerSchema {
+        /// The database file.
+        path: PathBuf,
+        /// Its version.
+        version: i64,
+    },
+}
+
+const SCHEMA: &str = r"
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS applied(
+    sender TEXT NOT NULL, seq INTEGER NOT NULL, package_id TEXT NOT NULL, stick TEXT, time TEXT NOT NULL,
+    PRIMARY KEY(sender, seq));
+CREATE TABLE IF NOT EXISTS acked(peer TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(peer, seq));
+CREATE TABLE IF NOT EXISTS sent(
+    seq INTEGER PRIMARY KEY, package_id TEXT NOT NULL, peer TEXT NOT NULL, stick TEXT, time TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS item(
+    id INTEGER PRIMARY KEY,
+    dir TEXT NOT NULL CHECK(dir IN ('out', 'in')),
+    name TEXT NOT NULL, folder TEXT NOT NULL, kind TEXT NOT NULL,
+    size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    state TEXT NOT NULL,
+    seq INTEGER,
+    added TEXT NOT NULL, changed TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS item_state ON item(dir, state);
+CREATE TABLE IF NOT EXISTS sent_item(seq INTEGER NOT NULL, item INTEGER NOT NULL, PRIMARY KEY(seq, item));
+CREATE TABLE IF NOT EXISTS awaiting(name TEXT PRIMARY KEY COLLATE NOCASE, published TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS collected(
+    folder TEXT NOT NULL, name TEXT NOT NULL COLLATE NOCASE, sha256 TEXT NOT NULL, time TEXT NOT NULL,
+    PRIMARY KEY(folder, name, sha256));
+CREATE TABLE IF NOT EXISTS stick(
+    id TEXT PRIMARY KEY, label TEXT NOT NULL, enrolled TEXT NOT NULL, revoked TEXT);
+CREATE TABLE IF NOT EXISTS audit(
+    id INTEGER PRIMARY KEY, time TEXT NOT NULL, stick TEXT, direction TEXT NOT NULL,
+    package_id TEXT, seq INTEGER, file TEXT, size INTEGER, sha256 TEXT, kind TEXT, summary TEXT,
+    actor TEXT, outcome TEXT NOT NULL, reason TEXT);
+CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
+";
+
+/// Which way an item travels, seen from this installation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    /// Waiting to travel to the peer, or travelling (state `queued`), or acknowledged (`acked`).
+    Out,
+    /// Received from the peer: `pending` (not yet published), `publishing`, `published`,
+    /// `held` (staff chose later), `rejected`.
+    In,
+}
+
+impl Dir {
+    fn as_str(self) -> &'static str {
+        match self {
+            Dir::Out => "out",
+            Dir::In => "in",
+        }
+    }
+}
+
+/// One file the journal tracks; its bytes are stored as `store/<id>` in the state directory.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Item {
+    /// Row id (also the stored copy's file name).
+    pub id: i64,
+    /// Original file name.
+    pub name: String,
+    /// OQS subfolder it belongs in on the receiving side: `req`, `res` or `face`.
+    pub folder: String,
+    /// Kind label (see `oqs::Kind::label`).
+    pub kind: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// State (see [`Dir`]).
+    pub state: String,
+    /// Sequence number of the package that brought it (in) or last carried it (out).
+    pub seq: Option<u64>,
+    /// When it entered the journal.
+    pub added: String,
+}
+
+/// A new item for [`Tx::add_item`].
+#[derive(Clone, Copy, Debug)]
+pub struct NewItem<'a> {
+    /// Direction.
+    pub dir: Dir,
+    /// File name.
+    pub name: &'a str,
+    /// Destination subfolder: `req`, `res` or `face`.
+    pub folder: &'a str,
+    /// Kind label.
+    pub kind: &'a str,
+    /// Size.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: &'a str,
+    /// Initial state.
+    pub state: &'a str,
+    /// Package sequence number, if any.
+    pub seq: Option<u64>,
+}
+
+/// An enrolled (or seen) stick.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StickRecord {
+    /// Stick id (hex).
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// When it was enrolled or first seen here.
+    pub enrolled: String,
+    /// When it was revoked here, if it was.
+    pub revoked: Option<String>,
+}
+
+/// A row of the audit log (作業履歴).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    /// Row id (0 before insertion).
+    pub id: i64,
+    /// Local time, RFC 3339.
+    pub time: String,
+    /// Stick id, if a stick was involved.
+    pub stick: Option<String>,
+    /// `in` (stick → PC), `out` (PC → stick), `local` (folders / settings).
+    pub direction: String,
+    /// Package id.
+    pub package_id: Option<String>,
+    /// Package sequence number.
+    pub seq: Option<u64>,
+    /// File name.
+    pub file: Option<String>,
+    /// File size.
+    pub size: Option<u64>,
+    /// File SHA-256.
+    pub sha256: Option<String>,
+    /// Kind label.
+    pub kind: Option<String>,
+    /// Short summary (patient, state) as shown to staff.
+    pub summary: Option<String>,
+    /// Who confirmed (the logged-in user, or `auto`).
+    pub actor: Option<String>,
+    /// What happened: `sealed`, `received`, `published`, `held`, `acknowledged`, `refused` …
+    pub outcome: String,
+    /// Why (refusals, skips).
+    pub reason: Option<String>,
+}
+
+/// The journal of one installation.
+pub struct Journal {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Local time now, RFC 3339 with offset.
+pub fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
+fn ranges(mut seqs: Vec<u64>) -> Vec<[u64; 2]> {
+    seqs.sort_unstable();
+    seqs.dedup();
+    let mut out: Vec<[u64; 2]> = Vec::new();
+    for s in seqs {
+        match out.last_mut() {
+            Some(r) if r[1] + 1 == s => r[1] = s,
+            _ => out.push([s, s]),
+        }
+    }
+    out
+}
+
+impl Journal {
+    /// Opens (creating if needed) the journal at `path`.
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        let db = |source| Error::Db {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(db)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
+        )
+        .map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        match version.and_then(|v| v.parse::<i64>().ok()) {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(Error::NewerSchema {
+                    path: path.to_owned(),
+                    version: v,
+                });
+            }
+            Some(_) => {}
+            None => {
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1), ('next_seq', '1')",
+                    params![SCHEMA_VERSION.to_string()],
+                )
+                .map_err(db)?;
+            }
+        }
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    fn db(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        |source| Error::Db {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key=?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.db())
+    }
+
+    /// Stores a free-form value (e.g. the time of the last trip).
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(self.db())
+    }
+
+    /// Reads a free-form value.
+    pub fn get_meta(&self, key: &str) -> Result<Option<String>, Error> {
+        self.meta(key)
+    }
+
+    /// Takes the next outgoing sequence number; committed before the package is written, so a
+    /// crash can only burn a number, never reuse one.
+    pub fn take_seq(&mut self) -> Result<u64, Error> {
+        let tx = self.conn.transaction().map_err(|source| Error::Db {
+            path: self.path.clone(),
+            source,
+        })?;
+        let next: u64 = tx
+            .query_row("SELECT value FROM meta WHERE key='next_seq'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
+            .map_err(|source| Error::Db {
+                path: self.path.clone(),
+                source,
+            })?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        tx.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES('next_seq', ?1)",
+            params![(next + 1).to_string()],
+        )
+        .map_err(|source| Error::Db {
+            path: self.path.clone(),
+            source,
+        })?;
+        tx.commit().map_err(|source| Error::Db {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(next)
+    }
+
+    /// Whether package `seq` from `sender` was applied here.
+    pub fn is_applied(&self, sender: &str, seq: u64) -> Result<bool, Error> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM applied WHERE sender=?1 AND seq=?2",
+                params![sender, seq],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(self.db())
+    }
+
+    /// Sequence numbers applied from `sender`, as ranges (what we acknowledge).
+    pub fn applied_ranges(&self, sender: &str) -> Result<Vec<[u64; 2]>, Error> {
+        self.seqs("SELECT seq FROM applied WHERE sender=?1", sender)
+            .map(ranges)
+    }
+
+    /// Our sequence numbers the peer acknowledged, as ranges.
+    pub fn acked_ranges(&self, peer: &str) -> Result<Vec<[u64; 2]>, Error> {
+        self.seqs("SELECT seq FROM acked WHERE peer=?1", peer)
+            .map(ranges)
+    }
+
+    fn seqs(&self, sql: &str, key: &str) -> Result<Vec<u64>, Error> {
+        let mut st = self.conn.prepare_cached(sql).map_err(self.db())?;
+        let rows = st
+            .query_map(params![key], |r| r.get::<_, u64>(0))
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// Runs `f` in one transaction: all of its changes land, or none.
+    pub fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|source| Error::Db {
+            path: path.clone(),
+            source,
+        })?;
+        let out = f(&Tx {
+            tx: &tx,
+            path: &path,
+        })?;
+        tx.commit().map_err(|source| Error::Db { path, source })?;
+        Ok(out)
+    }
+
+    /// Items in direction `dir` whose state is one of `states`, oldest first.
+    pub fn items(&self, dir: Dir, states: &[&str]) -> Result<Vec<Item>, Error> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, name, folder, kind, size, sha256, state, seq, added FROM item WHERE dir=?1 ORDER BY id",
+            )
+            .map_err(self.db())?;
+        let rows = st
+            .query_map(params![dir.as_str()], item_from_row)
+            .map_err(self.db())?;
+        let all = rows.collect::<Result<Vec<_>, _>>().map_err(self.db())?;
+        Ok(all
+            .into_iter()
+            .filter(|i| states.contains(&i.state.as_str()))
+            .collect())
+    }
+
+    /// Whether an item with this name and content was ever recorded in direction `dir` with
+    /// one of `states`.
+    pub fn has_item(
+        &self,
+        dir: Dir,
+        name: &str,
+        sha256: &str,
+        states: &[&str],
+    ) -> Result<bool, Error> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT state FROM item WHERE dir=?1 AND name=?2 COLLATE NOCASE AND sha256=?3",
+            )
+            .map_err(self.db())?;
+        let rows = st
+            .query_map(params![dir.as_str(), name, sha256], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(self.db())?;
+        let found = rows.collect::<Result<Vec<_>, _>>().map_err(self.db())?;
+        Ok(found.iter().any(|s| states.contains(&s.as_str())))
+    }
+
+    /// Requests published into Req that have no answer yet (terminal), with publish times.
+    pub fn awaiting(&self) -> Result<Vec<(String, String)>, Error> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT name, published FROM awaiting ORDER BY published")
+            .map_err(self.db())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// Whether this file was already collected from `folder` (terminal).
+    pub fn was_collected(&self, folder: &str, name: &str, sha256: &str) -> Result<bool, Error> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM collected WHERE folder=?1 AND name=?2 AND sha256=?3",
+                params![folder, name, sha256],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(self.db())
+    }
+
+    /// Enrolled or seen sticks, oldest first.
+    pub fn sticks(&self) -> Result<Vec<StickRecord>, Error> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, label, enrolled, revoked FROM stick ORDER BY enrolled")
+            .map_err(self.db())?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(StickRecord {
+                    id: r.get(0)?,
+                    label: r.get(1)?,
+                    enrolled: r.get(2)?,
+                    revoked: r.get(3)?,
+                })
+            })
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// Whether the stick `id` was revoked here.
+    pub fn is_revoked(&self, id: &str) -> Result<bool, Error> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM stick WHERE id=?1 AND revoked IS NOT NULL",
+                params![id],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(self.db())
+    }
+
+    /// Records a stick (enrolled here or first seen here) if unknown.
+    pub fn note_stick(&self, id: &str, label: &str) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO stick(id, label, enrolled) VALUES(?1, ?2, ?3)",
+                params![id, label, now()],
+            )
+            .map(|_| ())
+            .map_err(self.db())
+    }
+
+    /// Marks a stick revoked; returns false when it is unknown.
+    pub fn revoke_stick(&self, id: &str) -> Result<bool, Error> {
+        self.conn
+            .execute(
+                "UPDATE stick SET revoked=?2 WHERE id=?1 AND revoked IS NULL",
+                params![id, now()],
+            )
+            .map(|n| n > 0)
+            .map_err(self.db())
+    }
+
+    /// Appends one audit row outside any other transaction.
+    pub fn audit(&self, row: &AuditRow) -> Result<(), Error> {
+        insert_audit(&self.conn, row).map_err(self.db())
+    }
+
+    /// Audit rows at or after `since` (RFC 3339 prefix compare; `None`: all), oldest first.
+    pub fn audit_rows(&self, since: Option<&str>) -> Result<Vec<AuditRow>, Error> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, time, stick, direction, package_id, seq, file, size, sha256, kind, summary, actor, outcome, reason \
+                 FROM audit WHERE time >= ?1 ORDER BY id",
+            )
+            .map_err(self.db())?;
+        let rows = st
+            .query_map(params![since.unwrap_or("")], |r| {
+                Ok(AuditRow {
+                    id: r.get(0)?,
+                    time: r.get(1)?,
+                    stick: r.get(2)?,
+                    direction: r.get(3)?,
+                    package_id: r.get(4)?,
+                    seq: r.get(5)?,
+                    file: r.get(6)?,
+                    size: r.get(7)?,
+                    sha256: r.get(8)?,
+                    kind: r.get(9)?,
+                    summary: r.get(10)?,
+                    actor: r.get(11)?,
+                    outcome: r.get(12)?,
+                    reason: r.get(13)?,
+                })
+            })
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+}
+
+fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
+    Ok(Item {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        folder: r.get(2)?,
+        kind: r.get(3)?,
+        size: r.get(4)?,
+        sha256: r.get(5)?,
+        state: r.get(6)?,
+        seq: r.get(7)?,
+        added: r.get(8)?,
+    })
+}
+
+fn insert_audit(conn: &Connection, a: &AuditRow) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO audit(time, stick, direction, package_id, seq, file, size, sha256, kind, summary, actor, outcome, reason) \
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            if a.time.is_empty() { now() } else { a.time.clone() },
+            a.stick,
+            a.direction,
+            a.package_id,
+            a.seq,
+            a.file,
+            a.size,
+            a.sha256,
+            a.kind,
+            a.summary,
+            a.actor,
+            a.outcome,
+            a.reason
+        ],
+    )
+    .map(|_| ())
+}
+
+/// Changes made inside [`Journal::transaction`].
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    path: &'a Path,
+}
+
+impl Tx<'_> {
+    fn db(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        |source| Error::Db {
+            path: self.path.to_owned(),
+            source,
+        }
+    }
+
+    /// Records package `seq` from `sender` as applied, and the acknowledgements it carried.
+    pub fn record_applied(
+        &self,
+        sender: &str,
+        seq: u64,
+        package_id: &str,
+        stick: Option<&str>,
+        acks: &[[u64; 2]],
+    ) -> Result<(), Error> {
+        self.tx
+            .execute(
+                "INSERT OR IGNORE INTO applied(sender, seq, package_id, stick, time) VALUES(?1, ?2, ?3, ?4, ?5)",
+                params![sender, seq, package_id, stick, now()],
+            )
+            .map_err(self.db())?;
+        for r in acks {
+            // Only sequence numbers we actually sent can be acknowledged; this bounds the work.
+            self.tx
+                .execute(
+                    "INSERT OR IGNORE INTO acked(peer, seq) SELECT ?1, seq FROM sent WHERE peer=?1 AND seq BETWEEN ?2 AND ?3",
+                    params![sender, r[0], r[1]],
+                )
+                .map_err(self.db())?;
+        }
+        // Outgoing items carried by an acknowledged package are done.
+        self.tx
+            .execute(
+                "UPDATE item SET state='acked', changed=?2 WHERE dir='out' AND state='queued' AND id IN \
+                 (SELECT item FROM sent_item JOIN acked ON acked.seq = sent_item.seq AND acked.peer = ?1)",
+                params![sender, now()],
+            )
+            .map_err(self.db())?;
+        Ok(())
+    }
+
+    /// Adds an item; returns its id.
+    pub fn add_item(&self, item: &NewItem<'_>) -> Result<i64, Error> {
+        let t = now();
+        self.tx
+            .execute(
+                "INSERT INTO item(dir, name, folder, kind, size, sha256, state, seq, added, changed) \
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                params![
+                    item.dir.as_str(),
+                    item.name,
+                    item.folder,
+                    item.kind,
+                    item.size,
+                    item.sha256,
+                    item.state,
+                    item.seq,
+                    t
+                ],
+            )
+            .map_err(self.db())?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Changes an item's state.
+    pub fn set_state(&self, id: i64, state: &str) -> Result<(), Error> {
+        self.tx
+            .execute(
+                "UPDATE item SET state=?2, changed=?3 WHERE id=?1",
+                params![id, state, now()],
+            )
+            .map(|_| ())
+            .map_err(self.db())
+    }
+
+    /// Records that package `seq` carries `items` to `peer`.
+    pub fn record_sent(
+        &self,
+        seq: u64,
+        package_id: &str,
+        peer: &str,
+        stick: Option<&str>,
+        items: &[i64],
+    ) -> Result<(), Error> {
+        self.tx
+            .execute(
+                "INSERT INTO sent(seq, package_id, peer, stick, time) VALUES(?1, ?2, ?3, ?4, ?5)",
+                params![seq, package_id, peer, stick, now()],
+            )
+            .map_err(self.db())?;
+        for id in items {
+            self.tx
+                .execute(
+                    "INSERT OR IGNORE INTO sent_item(seq, item) VALUES(?1, ?2)",
+                    params![seq, id],
+                )
+                .map_err(self.db())?;
+            self.tx
+                .execute("UPDATE item SET seq=?2 WHERE id=?1", params![id, seq])
+                .map_err(self.db())?;
+        }
+        Ok(())
+    }
+
+    /// Adds a request to the terminal's awaiting list.
+    pub fn add_awaiting(&self, name: &str) -> Result<(), Error> {
+        self.tx
+            .execute(
+                "INSERT OR IGNORE INTO awaiting(name, published) VALUES(?1, ?2)",
+                params![name, now()],
+            )
+            .map(|_| ())
+            .map_err(self.db())
+    }
+
+    /// Removes a request from the awaiting list (answered).
+    pub fn remove_awaiting(&self, name: &str) -> Result<(), Error> {
+        self.tx
+            .execute("DELETE FROM awaiting WHERE name=?1", params![name])
+            .map(|_| ())
+            .map_err(self.db())
+    }
+
+    /// Records a file swept from Res / Face (terminal).
+    pub fn add_collected(&self, folder: &str, name: &str, sha256: &str) -> Result<(), Error> {
+        self.tx
+            .execute(
+                "INSERT OR IGNORE INTO collected(folder, name, sha256, time) VALUES(?1, ?2, ?3, ?4)",
+                params![folder, name, sha256, now()],
+            )
+            .map(|_| ())
+            .map_err(self.db())
+    }
+
+    /// Appends an audit row in this transaction.
+    pub fn audit(&self, row: &AuditRow) -> Result<(), Error> {
+        insert_audit(self.tx, row).map_err(self.db())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_and_ledger_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("journal.sqlite3");
+        let mut j = Journal::open(&p).unwrap();
+        assert_eq!(j.take_seq().unwrap(), 1);
+        assert_eq!(j.take_seq().unwrap(), 2);
+        j.transaction(|tx| {
+            tx.record_sent(1, "p1", "peer", None, &[])?;
+            tx.record_sent(2, "p2", "peer", None, &[])?;
+            tx.record_applied("peer", 5, "x", None, &[[1, 1], [2, 900]])
+        })
+        .unwrap();
+        drop(j);
+        let mut j = Journal::open(&p).unwrap();
+        assert_eq!(j.take_seq().unwrap(), 3);
+        assert!(j.is_applied("peer", 5).unwrap());
+        assert!(!j.is_applied("peer", 4).unwrap());
+        assert_eq!(
+            j.acked_ranges("peer").unwrap(),
+            vec![[1, 2]],
+            "only sent numbers are acknowledged"
+        );
+        assert_eq!(j.applied_ranges("peer").unwrap(), vec![[5, 5]]);
+    }
+
+    #[test]
+    fn failed_transaction_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        let r: Result<(), Error> = j.transaction(|tx| {
+            tx.add_item(&item("a.xml"))?;
+            tx.record_sent(1, "p", "peer", None, &[])?;
+            tx.record_sent(1, "p", "peer", None, &[]) // primary key violation
+        });
+        assert!(r.is_err());
+        assert!(j.items(Dir::Out, &["queued"]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn acknowledged_items_are_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        let id = j
+            .transaction(|tx| {
+                let id = tx.add_item(&item("a.xml"))?;
+                tx.record_sent(1, "p", "peer", None, &[id])?;
+                Ok(id)
+            })
+            .unwrap();
+        assert_eq!(j.items(Dir::Out, &["queued"]).unwrap()[0].id, id);
+        j.transaction(|tx| tx.record_applied("peer", 1, "q", None, &[[1, 1]]))
+            .unwrap();
+        assert!(j.items(Dir::Out, &["queued"]).unwrap().is_empty());
+        assert_eq!(j.items(Dir::Out, &["acked"]).unwrap().len(), 1);
+        assert!(j.has_item(Dir::Out, "A.XML", "00", &["acked"]).unwrap());
+    }
+
+    fn item(name: &str) -> NewItem<'_> {
+        NewItem {
+            dir: Dir::Out,
+            name,
+            folder: "req",
+            kind: "single-req",
+            size: 1,
+            sha256: "00",
+            state: "queued",
+            seq: None,
+        }
+    }
+
+    #[test]
+    fn ranges_merge() {
+        assert_eq!(
+            ranges(vec![3, 1, 2, 7, 5, 6, 9]),
+            vec![[1, 3], [5, 7], [9, 9]]
+        );
+        assert!(ranges(vec![]).is_empty());
+    }
+}
