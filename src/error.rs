@@ -57,6 +57,9 @@ pub enum Error {
     /// A simulator (development and test tool).
     #[error(transparent)]
     Simulate(#[from] simulate::Error),
+    /// The sync engine (OQS folders, stored copies).
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
 }
 
 impl Error {
@@ -78,7 +81,13 @@ impl Error {
                 | P::Checksum { .. },
             )
             | Error::Pairing(pairing::Error::BadCard { .. } | pairing::Error::OwnCard { .. })
-            | Error::Stick(stick::Error::TooManyEntries { .. })
+            | Error::Stick(
+                stick::Error::TooManyEntries { .. }
+                | stick::Error::NotEnrolled { .. }
+                | stick::Error::OtherPair { .. }
+                | stick::Error::BadMarker { .. }
+                | stick::Error::Revoked { .. },
+            )
             | Error::Transfer(
                 transfer::TransferError::Incomplete { .. }
                 | transfer::TransferError::Conflict { .. },
@@ -124,6 +133,10 @@ impl Error {
                 stick::Error::Full { .. } => (E_STICK_FULL, H_STICK_FULL),
                 stick::Error::ReadOnly { .. } => (E_STICK_READ_ONLY, H_STICK_READ_ONLY),
                 stick::Error::TooManyEntries { .. } => (E_STICK_TOO_MANY, H_SUSPICIOUS),
+                stick::Error::NotEnrolled { .. } => (E_STICK_NOT_ENROLLED, H_ENROLL),
+                stick::Error::OtherPair { .. } => (E_STICK_OTHER_PAIR, H_SUSPICIOUS),
+                stick::Error::BadMarker { .. } => (E_STICK_BAD_MARKER, H_SUSPICIOUS),
+                stick::Error::Revoked { .. } => (E_STICK_REVOKED, H_SUSPICIOUS),
             },
             Error::Package(e) => match e {
                 P::Io { .. } => (E_STICK_IO, H_STICK_IO),
@@ -161,6 +174,10 @@ impl Error {
             Error::Crypto(_) => (E_CRYPTO, H_RESTART),
             Error::Simulate(simulate::Error::NoOqsDir { .. }) => (E_OQS_DIR_MISSING, H_OQS_DIR),
             Error::Simulate(_) => (E_SIMULATOR, H_OQS_DIR),
+            Error::Engine(crate::engine::EngineError::FolderMissing { .. }) => {
+                (E_OQS_SUBFOLDER, H_OQS_DIR)
+            }
+            Error::Engine(crate::engine::EngineError::Io { .. }) => (E_OQS_IO, H_STATE),
         }
     }
 }

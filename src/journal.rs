@@ -25,6 +25,14 @@ pub enum Error {
         /// The cause.
         source: rusqlite::Error,
     },
+    /// A file operation that belongs to a transaction failed (the transaction is rolled back).
+    #[error("cannot move {path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The journal was written by a newer version.
     #[error("journal {path} has schema version {version}; this build knows {SCHEMA_VERSION}")]
     NewerSchema {

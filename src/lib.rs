@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod demo;
 pub mod detect;
 pub mod durable;
+pub mod engine;
 pub mod error;
 pub mod filename;
 pub mod journal;

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use oqs_courier::simulate::{self, Encoding};
 use oqs_courier::state::{Home, Role};
 use oqs_courier::stick::Stick;
-use oqs_courier::{Error, demo, text, transfer};
+use oqs_courier::{Error, demo, engine, text, transfer};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -67,6 +67,42 @@ enum Command {
         /// Destination folder.
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
+    },
+    /// Register, list or revoke the USB sticks this pair of PCs uses.
+    Stick {
+        #[command(subcommand)]
+        action: StickAction,
+    },
+    /// Perform this PC's step with an inserted stick once (clinic: import prompt, then pack the
+    /// requests; terminal: hand over requests, wait for answers, pack results).
+    Sync {
+        /// The stick (its root folder).
+        #[arg(long, value_name = "DIR")]
+        stick: PathBuf,
+        /// Clinic: import every result without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Terminal: wait at most SECS seconds for responses.
+        #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+        wait: f64,
+        /// A file in an OQS folder counts as complete after this many quiet milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 1000)]
+        quiet_ms: u64,
+    },
+    /// Show what is waiting, what is in transit, and the last trip.
+    Status {
+        /// Warn about requests unanswered for this many hours.
+        #[arg(long, default_value_t = 4)]
+        hours: i64,
+    },
+    /// Export the audit log (作業履歴).
+    Log {
+        /// Only entries on or after this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// CSV (UTF-8 with BOM, for Excel) instead of a table.
+        #[arg(long)]
+        csv: bool,
     },
     /// Show what the import prompt would show for one OQS link file (kind, state, patients).
     Summary {
@@ -144,6 +180,26 @@ enum Simulator {
         /// Encoding of the requests.
         #[arg(long, value_enum, default_value = "shift-jis")]
         encoding: Encoding,
+    },
+}
+
+#[derive(Subcommand)]
+enum StickAction {
+    /// Register the stick at DIR for this pair of PCs (writes a signed marker).
+    Enroll {
+        /// The stick (its root folder).
+        #[arg(long, value_name = "DIR")]
+        stick: PathBuf,
+        /// A name for it, e.g. 受付用1.
+        #[arg(long, default_value = "USBメモリ")]
+        label: String,
+    },
+    /// List the sticks known on this PC.
+    List,
+    /// Stop using a stick on this PC (e.g. after it was lost).
+    Revoke {
+        /// The stick id (from `stick list`).
+        id: String,
     },
 }
 
@@ -293,6 +349,62 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             if report.own_in_transit > 0 {
                 println!("{}", text::own_in_transit(report.own_in_transit));
             }
+        }
+        Command::Stick { action } => {
+            let mut inst = home.load()?;
+            match action {
+                StickAction::Enroll { stick, label } => {
+                    let m = engine::enroll(&mut inst, &stick, &label)?;
+                    println!("{}", text::enrolled(&m.label, &m.stick_id));
+                }
+                StickAction::List => {
+                    for s in inst
+                        .journal
+                        .sticks()
+                        .map_err(oqs_courier::state::Error::from)?
+                    {
+                        let state = s
+                            .revoked
+                            .as_deref()
+                            .map_or("使用中".to_owned(), |r| format!("使用停止 {r}"));
+                        println!("{}  {}  {}  {state}", s.id, s.label, s.enrolled);
+                    }
+                }
+                StickAction::Revoke { id } => {
+                    if inst
+                        .journal
+                        .revoke_stick(&id)
+                        .map_err(oqs_courier::state::Error::from)?
+                    {
+                        println!("{}", text::revoked(&id));
+                    } else {
+                        println!("{}", text::unknown_stick(&id));
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+            }
+        }
+        Command::Sync {
+            stick,
+            yes,
+            wait,
+            quiet_ms,
+        } => {
+            let mut inst = home.load()?;
+            let opts = engine::Options {
+                quiet: Duration::from_millis(quiet_ms),
+                response_wait: secs(wait),
+                ..engine::Options::default()
+            };
+            return sync_cmd(&mut inst, &stick, yes, opts);
+        }
+        Command::Status { hours } => {
+            let inst = home.load()?;
+            status_cmd(&inst, hours)?;
+        }
+        Command::Log { since, csv } => {
+            let inst = home.load()?;
+            log_cmd(&inst, since.as_deref(), csv)?;
         }
         Command::Demo { .. } | Command::Simulate { .. } | Command::Summary { .. } => {}
     }
@@ -483,4 +595,167 @@ fn summary_cmd(file: &std::path::Path, json: bool) -> Result<ExitCode, Error> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn sync_cmd(
+    inst: &mut oqs_courier::state::Installation,
+    stick: &std::path::Path,
+    yes: bool,
+    opts: engine::Options,
+) -> Result<ExitCode, Error> {
+    use std::io::IsTerminal;
+    println!("{}", text::PROCESSING);
+    let role = inst.config.role;
+    let mut session = engine::begin(inst, stick, opts)?;
+    if session.outcome.packages_received > 0 {
+        println!(
+            "{}",
+            text::received(
+                session.outcome.packages_received,
+                session.outcome.files_received
+            )
+        );
+    }
+    match role {
+        Role::Clinic => {
+            let rows = session.import_rows()?;
+            if !rows.is_empty() {
+                println!("{}", text::import_heading(rows.len()));
+                let today = chrono::Local::now().date_naive();
+                for r in &rows {
+                    let s = &r.summary;
+                    let who = s.patients.first();
+                    let name = who.and_then(|p| p.name.clone()).unwrap_or_default();
+                    let kana = who.and_then(|p| p.kana.clone()).unwrap_or_default();
+                    let validity = who
+                        .and_then(|p| p.validity.as_ref())
+                        .or(s.validity.as_ref())
+                        .map_or("", |v| v.text());
+                    let mark = if s.is_stale(today) || s.state == oqs_courier::oqs::State::Error {
+                        "!"
+                    } else {
+                        " "
+                    };
+                    println!(
+                        "{mark} {:<8} {:<12} {:<14} {:<10} {:<6} {}  {}",
+                        s.kind_text(),
+                        name,
+                        kana,
+                        validity,
+                        s.age_text(today),
+                        s.state.text(),
+                        r.item.name
+                    );
+                }
+                let accept = if yes {
+                    true
+                } else if std::io::stdin().is_terminal() {
+                    print!("{}", text::IMPORT_QUESTION);
+                    let _ = std::io::Write::flush(&mut std::io::stdout());
+                    let mut line = String::new();
+                    let _ = std::io::stdin().read_line(&mut line);
+                    !matches!(line.trim(), "n" | "N" | "no" | "いいえ")
+                } else {
+                    println!("{}", text::IMPORT_NOT_ASKED);
+                    false
+                };
+                let ids: Vec<i64> = if accept {
+                    rows.iter().map(|r| r.item.id).collect()
+                } else {
+                    Vec::new()
+                };
+                session.import(&ids, &oqs_courier::state::actor())?;
+                println!(
+                    "{}",
+                    text::published(session.outcome.published, session.outcome.held)
+                );
+            }
+        }
+        Role::Terminal => {
+            let n = session.publish_requests()?;
+            if n > 0 {
+                println!("{}", text::requests_published(n));
+            }
+            let stop = AtomicBool::new(false);
+            session.wait_for_responses(&stop, &mut |a, t| {
+                if t > 0 {
+                    println!("{}", text::waiting(a, t));
+                }
+            })?;
+        }
+    }
+    session.collect()?;
+    let out = session.finish()?;
+    if let Some(seq) = out.sent_seq {
+        println!("{}", text::sent(out.sent, seq));
+    }
+    if role == Role::Terminal && out.awaiting > 0 {
+        println!("{}", text::still_awaiting(out.awaiting));
+    }
+    println!("{}", text::REMOVABLE);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status_cmd(inst: &oqs_courier::state::Installation, hours: i64) -> Result<(), Error> {
+    use oqs_courier::journal::Dir;
+    let j = &inst.journal;
+    let st = |e| Error::from(oqs_courier::state::Error::from(e));
+    let in_transit = j.items(Dir::Out, &["queued"]).map_err(st)?.len();
+    let to_import = j.items(Dir::In, &["pending", "held"]).map_err(st)?.len();
+    let awaiting = j.awaiting().map_err(st)?;
+    let waiting_here = engine::waiting_in_folders(inst)?;
+    let peer = inst
+        .peer
+        .as_ref()
+        .map_or(text::NOT_PAIRED_YET.to_owned(), |p| p.label.clone());
+    let last = j
+        .get_meta("last_trip")
+        .map_err(st)?
+        .unwrap_or_else(|| text::NO_VALUE.to_owned());
+    for line in text::status_lines(
+        inst.config.role.as_str(),
+        &peer,
+        waiting_here,
+        in_transit,
+        to_import,
+        awaiting.len(),
+        &last,
+    ) {
+        println!("{line}");
+    }
+    let old = engine::old_unanswered(inst, hours)?;
+    if old > 0 {
+        println!("{}", text::old_unanswered(old, hours));
+    }
+    Ok(())
+}
+
+fn log_cmd(
+    inst: &oqs_courier::state::Installation,
+    since: Option<&str>,
+    csv: bool,
+) -> Result<(), Error> {
+    let rows = inst
+        .journal
+        .audit_rows(since)
+        .map_err(oqs_courier::state::Error::from)?;
+    if csv {
+        print!("\u{feff}{}\r\n", text::LOG_CSV_HEADER);
+        for r in &rows {
+            print!("{}\r\n", engine::audit_csv_line(r));
+        }
+    } else {
+        for r in &rows {
+            println!(
+                "{}  {:<8} {:<6} {}  {}  {}",
+                r.time,
+                r.outcome,
+                r.direction,
+                r.file.as_deref().unwrap_or(""),
+                r.summary.as_deref().unwrap_or(""),
+                r.reason.as_deref().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
 }

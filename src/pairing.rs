@@ -155,6 +155,17 @@ pub fn comparison_code(clinic: &PublicKeys, terminal: &PublicKeys) -> String {
     format!("{:03} {:03}", n / 1000, n % 1000)
 }
 
+const PAIR_DOMAIN: &[u8] = b"oqs-courier/v1/pair\0";
+
+/// The id of a clinic–terminal pair (32 hex digits): `SHA-256("oqs-courier/v1/pair\0" ||
+/// clinic fingerprint || terminal fingerprint)[0..16]`. Stick markers name the pair they belong to.
+pub fn pair_id(clinic: &PublicKeys, terminal: &PublicKeys) -> String {
+    let mut m = PAIR_DOMAIN.to_vec();
+    m.extend_from_slice(&clinic.fingerprint().0);
+    m.extend_from_slice(&terminal.fingerprint().0);
+    hex::encode(&crypto::sha256(&m)[..16])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

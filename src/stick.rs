@@ -1,10 +1,14 @@
-//! The layout of the courier's folder on a stick, and listing what is in it.
+//! The layout of the courier's folder on a stick, its enrolment marker, and listing what is in it.
 //!
-//! Owns the paths (`OQSCOURIER/packages`, `OQSCOURIER/pairing`) and a bounded, hostile-input-safe
-//! listing of package files. It does not open packages or decide what to do with them. Files it
-//! does not know are ignored, never executed, never followed (symlinks are skipped).
+//! Owns the paths (`OQSCOURIER/packages`, `OQSCOURIER/pairing`, `OQSCOURIER/stick.json`), the
+//! signed marker that makes a stick "ours" whatever drive letter or label Windows gives it, and a
+//! bounded, hostile-input-safe listing of package files. It does not open packages or decide what
+//! to do with them. Files it does not know are ignored, never executed, never followed (symlinks
+//! are skipped).
 
+use crate::crypto::{Identity, PublicKeys};
 use crate::state::Role;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The courier's folder at the root of the stick.
@@ -13,6 +17,13 @@ pub const ROOT_DIR: &str = "OQSCOURIER";
 pub const PACKAGES_DIR: &str = "packages";
 /// Sub-folder for pairing cards.
 pub const PAIRING_DIR: &str = "pairing";
+/// The enrolment marker's file name inside the courier folder.
+pub const MARKER_FILE: &str = "stick.json";
+/// Value of the marker's `format` field.
+pub const MARKER_FORMAT: &str = "oqs-courier-stick";
+/// Largest marker read.
+pub const MAX_MARKER_LEN: u64 = 16 * 1024;
+const MARKER_DOMAIN: &[u8] = b"oqs-courier/v1/stick-marker\0";
 /// Most directory entries read from one stick folder.
 pub const MAX_ENTRIES: usize = 100_000;
 
@@ -44,6 +55,34 @@ pub enum Error {
     ReadOnly {
         /// The path being written.
         path: PathBuf,
+    },
+    /// The stick carries no enrolment marker.
+    #[error("{path} is not an enrolled courier stick")]
+    NotEnrolled {
+        /// The stick root.
+        path: PathBuf,
+    },
+    /// The marker belongs to another clinic–terminal pair.
+    #[error("{path} is enrolled for another pair of PCs ({pair})")]
+    OtherPair {
+        /// The stick root.
+        path: PathBuf,
+        /// The pair id in the marker.
+        pair: String,
+    },
+    /// The marker is damaged or forged.
+    #[error("the marker on {path} is not valid ({why})")]
+    BadMarker {
+        /// The marker file.
+        path: PathBuf,
+        /// What is wrong.
+        why: &'static str,
+    },
+    /// The stick was revoked on this PC.
+    #[error("the stick {id} was revoked on this PC")]
+    Revoked {
+        /// The stick id.
+        id: String,
     },
     /// A stick folder has more entries than any real courier stick would.
     #[error("{path} holds more than {MAX_ENTRIES} entries")]
@@ -120,6 +159,59 @@ impl Stick {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
     }
 
+    /// `OQSCOURIER/stick.json`.
+    pub fn marker_path(&self) -> PathBuf {
+        self.root.join(ROOT_DIR).join(MARKER_FILE)
+    }
+
+    /// Reads the marker, if there is one (not yet verified).
+    pub fn read_marker(&self) -> Result<Option<Marker>, Error> {
+        use std::io::Read;
+        let path = self.marker_path();
+        let mut bytes = Vec::new();
+        match std::fs::File::open(&path) {
+            Ok(f) => f
+                .take(MAX_MARKER_LEN + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(&path, e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        if bytes.len() as u64 > MAX_MARKER_LEN {
+            return Err(Error::BadMarker {
+                path,
+                why: "too large",
+            });
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|_| Error::BadMarker {
+                path,
+                why: "not a marker",
+            })
+    }
+
+    /// Writes `marker` (replacing any previous one).
+    pub fn write_marker(&self, marker: &Marker) -> Result<(), Error> {
+        let path = self.marker_path();
+        self.ensure(&self.root.join(ROOT_DIR))?;
+        let bytes = serde_json::to_vec_pretty(marker).map_err(|_| Error::BadMarker {
+            path: path.clone(),
+            why: "cannot encode",
+        })?;
+        crate::durable::write_atomic(&path, &bytes).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Checks that the stick is enrolled for the pair `pair`, signed by one of `signers`; returns
+    /// the verified marker.
+    pub fn verify_marker(&self, pair: &str, signers: &[PublicKeys]) -> Result<Marker, Error> {
+        let marker = self.read_marker()?.ok_or_else(|| Error::NotEnrolled {
+            path: self.root.clone(),
+        })?;
+        marker.verify(pair, signers, &self.marker_path())?;
+        Ok(marker)
+    }
+
     /// Lists the package files, ignoring everything else.
     pub fn scan(&self) -> Result<Scan, Error> {
         let dir = self.packages_dir();
@@ -160,5 +252,129 @@ impl Stick {
             .collect();
         orphans.sort();
         Ok(Scan { manifests, orphans })
+    }
+}
+
+/// The signed enrolment marker: proves a stick belongs to one clinic–terminal pair.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Marker {
+    /// Always [`MARKER_FORMAT`].
+    pub format: String,
+    /// Always 1.
+    pub version: u32,
+    /// Random stick id (32 hex digits).
+    pub stick_id: String,
+    /// The pair it belongs to ([`crate::pairing::pair_id`]).
+    pub pair: String,
+    /// A name staff gave it (e.g. 「受付用1」).
+    pub label: String,
+    /// When it was enrolled.
+    pub created: String,
+    /// Fingerprint of the installation that signed it.
+    pub signer: String,
+    /// Ed25519 signature, hex (see `docs/FORMAT.md` §10).
+    pub signature: String,
+}
+
+fn marker_message(stick_id: &str, pair: &str, label: &str) -> Vec<u8> {
+    let mut m = MARKER_DOMAIN.to_vec();
+    for part in [stick_id, pair, label] {
+        m.extend_from_slice(part.as_bytes());
+        m.push(0);
+    }
+    m
+}
+
+impl Marker {
+    /// A new marker with a fresh stick id, signed by `identity`.
+    pub fn new(identity: &Identity, pair: &str, label: &str) -> Result<Self, crate::crypto::Error> {
+        let stick_id = hex::encode(crate::crypto::random::<16>()?);
+        let label: String = label.chars().filter(|c| !c.is_control()).take(64).collect();
+        let signature = hex::encode(identity.sign(&marker_message(&stick_id, pair, &label)));
+        Ok(Self {
+            format: MARKER_FORMAT.to_owned(),
+            version: 1,
+            stick_id,
+            pair: pair.to_owned(),
+            label,
+            created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            signer: identity.public().fingerprint().to_string(),
+            signature,
+        })
+    }
+
+    /// Checks format, pair and signature.
+    pub fn verify(&self, pair: &str, signers: &[PublicKeys], path: &Path) -> Result<(), Error> {
+        let bad = |why| Error::BadMarker {
+            path: path.to_owned(),
+            why,
+        };
+        if self.format != MARKER_FORMAT || self.version != 1 {
+            return Err(bad("unknown format"));
+        }
+        if self.stick_id.len() != 32 || !self.stick_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad("bad stick id"));
+        }
+        if self.pair != pair {
+            return Err(Error::OtherPair {
+                path: path.to_owned(),
+                pair: self.pair.clone(),
+            });
+        }
+        let signer = signers
+            .iter()
+            .find(|k| k.fingerprint().to_string() == self.signer)
+            .ok_or_else(|| bad("signed by an unknown PC"))?;
+        let sig = hex::decode(&self.signature).map_err(|_| bad("bad signature"))?;
+        signer
+            .verify(
+                &marker_message(&self.stick_id, &self.pair, &self.label),
+                &sig,
+            )
+            .map_err(|_| bad("signature does not verify"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_round_trip_and_refusals() {
+        let a = Identity::generate().unwrap();
+        let b = Identity::generate().unwrap();
+        let stranger = Identity::generate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let stick = Stick::at(dir.path()).unwrap();
+        assert!(matches!(
+            stick.verify_marker("p", &[a.public()]),
+            Err(Error::NotEnrolled { .. })
+        ));
+        let m = Marker::new(&a, "p", "受付用1").unwrap();
+        stick.write_marker(&m).unwrap();
+        assert_eq!(
+            stick.verify_marker("p", &[b.public(), a.public()]).unwrap(),
+            m
+        );
+        assert!(matches!(
+            stick.verify_marker("q", &[a.public()]),
+            Err(Error::OtherPair { .. })
+        ));
+        assert!(matches!(
+            stick.verify_marker("p", &[stranger.public()]),
+            Err(Error::BadMarker { .. })
+        ));
+        let mut forged = m.clone();
+        forged.label = "偽".into();
+        stick.write_marker(&forged).unwrap();
+        assert!(matches!(
+            stick.verify_marker("p", &[a.public()]),
+            Err(Error::BadMarker { .. })
+        ));
+        std::fs::write(stick.marker_path(), b"{").unwrap();
+        assert!(matches!(
+            stick.verify_marker("p", &[a.public()]),
+            Err(Error::BadMarker { .. })
+        ));
     }
 }

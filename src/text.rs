@@ -21,6 +21,11 @@ pub const E_NOT_INITIALIZED: &str = "このPCはまだ初期設定されてい�
 pub const E_ALREADY_INITIALIZED: &str = "このPCは既に初期設定されています。";
 /// OQS folder missing.
 pub const E_OQS_DIR_MISSING: &str = "OQSフォルダが見つかりません。";
+/// An OQS subfolder is missing.
+pub const E_OQS_SUBFOLDER: &str =
+    "OQSフォルダの中に Req・Res・Face のいずれかがありません。何も変更していません。";
+/// Reading or writing the OQS folders or the stored copies failed.
+pub const E_OQS_IO: &str = "OQSフォルダまたはこのPCの保存領域を読み書きできません。";
 /// Not paired.
 pub const E_NOT_PAIRED: &str = "相手のPCとまだペアリングされていません。";
 /// State file problem.
@@ -38,6 +43,17 @@ pub const E_STICK_FULL: &str = "USBメモリの空き容量が足りません。
 /// Stick read-only.
 pub const E_STICK_READ_ONLY: &str =
     "USBメモリが書き込み禁止になっています。何も書き込んでいません。";
+/// Stick not enrolled.
+pub const E_STICK_NOT_ENROLLED: &str = "登録されていないUSBメモリです。何も読み書きしていません。";
+/// Stick of another clinic.
+pub const E_STICK_OTHER_PAIR: &str =
+    "別の医院（別のPCの組み合わせ）に登録されたUSBメモリです。何も読み書きしていません。";
+/// Marker damaged or forged.
+pub const E_STICK_BAD_MARKER: &str =
+    "USBメモリの登録情報が壊れているか、書き換えられています。何も読み書きしていません。";
+/// Stick revoked.
+pub const E_STICK_REVOKED: &str =
+    "このUSBメモリは使用停止（登録取り消し）になっています。何も読み書きしていません。";
 /// Too many entries on the stick.
 pub const E_STICK_TOO_MANY: &str =
     "USBメモリに想定外の大量のファイルがあります。何も取り込んでいません。";
@@ -110,6 +126,8 @@ pub const H_STICK_FULL: &str =
 /// Hint: stick read-only.
 pub const H_STICK_READ_ONLY: &str =
     "USBメモリの書き込み禁止スイッチを解除して、もう一度実行してください。";
+/// Hint: enroll the stick.
+pub const H_ENROLL: &str = "このUSBメモリを使う場合は、設定担当者が「oqs-courier stick enroll --stick ドライブ」で登録してください。";
 /// Hint: suspicious stick.
 pub const H_SUSPICIOUS: &str = "このUSBメモリは使わずに保管し、設定担当者に連絡してください。";
 /// Hint: damaged package.
@@ -316,3 +334,103 @@ pub const L_REFNO: &str = "照会番号";
 pub const L_RECEPTION: &str = "受付番号";
 /// Shown for a missing value.
 pub const NO_VALUE: &str = "—";
+
+// --- sync, sticks, status, log ---------------------------------------------------------------
+
+/// Stick may be removed.
+pub const REMOVABLE: &str = "USBメモリを取り外せます。";
+/// Processing.
+pub const PROCESSING: &str = "処理中…";
+/// Insert a stick.
+pub const INSERT_STICK: &str = "USBメモリを差し込んでください。";
+/// Import question.
+pub const IMPORT_QUESTION: &str = "これらの結果を取り込みますか？ [Y/n] ";
+/// Nobody could be asked.
+pub const IMPORT_NOT_ASKED: &str =
+    "確認できる画面がないため、取り込みは保留しました（次回また表示されます）。";
+/// Auto import.
+pub const IMPORT_AUTO: &str = "自動取り込みが設定されているため、すべて取り込みます。";
+
+/// Received from the stick.
+pub fn received(packages: usize, files: usize) -> String {
+    format!("USBメモリから {packages} 件のパッケージ（ファイル {files} 個）を受け取りました。")
+}
+
+/// Import prompt heading.
+pub fn import_heading(n: usize) -> String {
+    format!("取り込み待ちの結果: {n} 件")
+}
+
+/// Published into the OQS folders.
+pub fn published(n: usize, held: usize) -> String {
+    if held > 0 {
+        format!("{n} 個のファイルを取り込みました。{held} 個は保留しました。")
+    } else {
+        format!("{n} 個のファイルを取り込みました。")
+    }
+}
+
+/// Requests handed to the 連携アプリ.
+pub fn requests_published(n: usize) -> String {
+    format!("{n} 件の照会を連携アプリに渡しました。")
+}
+
+/// Waiting for responses.
+pub fn waiting(answered: usize, total: usize) -> String {
+    format!("応答待ち {answered}/{total}")
+}
+
+/// Package written for the other PC.
+pub fn sent(files: usize, seq: u64) -> String {
+    format!("相手のPCへ {files} 個のファイルをUSBメモリに書き込みました（通番 {seq}）。")
+}
+
+/// Requests still waiting for an answer at the terminal.
+pub fn still_awaiting(n: usize) -> String {
+    format!("まだ応答のない照会: {n} 件（次回のUSBメモリで届けます）")
+}
+
+/// Stick enrolled.
+pub fn enrolled(label: &str, id: &str) -> String {
+    format!("USBメモリ「{label}」を登録しました（ID {id}）。")
+}
+
+/// Stick revoked.
+pub fn revoked(id: &str) -> String {
+    format!("USBメモリ {id} を使用停止にしました。このPCでは今後使えません。")
+}
+
+/// Unknown stick id.
+pub fn unknown_stick(id: &str) -> String {
+    format!("USBメモリ {id} はこのPCに登録されていません。")
+}
+
+/// Status lines.
+pub fn status_lines(
+    role: &str,
+    peer: &str,
+    waiting_here: usize,
+    in_transit: usize,
+    to_import: usize,
+    awaiting: usize,
+    last_trip: &str,
+) -> Vec<String> {
+    vec![
+        format!("役割: {}", role_name(role)),
+        format!("ペアリング相手: {peer}"),
+        format!("送信待ちのファイル（Req/Res/Face）: {waiting_here}"),
+        format!("運搬中（相手の受け取り確認待ち）: {in_transit}"),
+        format!("取り込み待ち・保留中の結果: {to_import}"),
+        format!("応答待ちの照会: {awaiting}"),
+        format!("最後の作業: {last_trip}"),
+    ]
+}
+
+/// Warning about old unanswered requests.
+pub fn old_unanswered(n: usize, hours: i64) -> String {
+    format!("注意: {hours} 時間以上応答のない照会が {n} 件あります。")
+}
+
+/// CSV header of the audit log export (作業履歴).
+pub const LOG_CSV_HEADER: &str =
+    "日時,USBメモリ,方向,パッケージ,通番,ファイル名,サイズ,SHA-256,種類,内容,操作者,結果,理由";

@@ -342,6 +342,11 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
     Ok(report)
 }
 
+/// Verifies every manifest on the stick; returns the packages addressed to us, in sequence order.
+pub(crate) fn verify_all(inst: &Installation, stick: &Stick) -> Result<Vec<OpenedManifest>, Error> {
+    verify_manifests(inst, stick).map(|(opened, _)| opened)
+}
+
 /// Reads and verifies every manifest on the stick. Our own packages are counted and skipped.
 fn verify_manifests(
     inst: &Installation,

@@ -4,6 +4,7 @@
 mod it {
     pub mod cli;
     pub mod craft;
+    pub mod engine;
     pub mod fixture;
     pub mod roundtrip;
     pub mod simulate;

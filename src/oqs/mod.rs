@@ -34,6 +34,7 @@
 
 pub mod classify;
 pub mod correlate;
+pub mod folders;
 pub mod summary;
 
 pub use classify::{

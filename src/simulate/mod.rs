@@ -55,44 +55,18 @@ pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
-/// Which subfolder of the OQS folder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sub {
-    /// Requests.
-    Req,
-    /// Responses.
-    Res,
-    /// Face-reader results.
-    Face,
-}
-
-impl Sub {
-    fn name(self) -> &'static str {
-        match self {
-            Sub::Req => "Req",
-            Sub::Res => "Res",
-            Sub::Face => "Face",
-        }
-    }
-}
+pub use crate::oqs::folders::Sub;
 
 /// The subfolder of `root` for `sub`, matched case-insensitively (`Req`, `req`, `REQ` …); created
-/// as `Req`/`Res`/`Face` when none exists.
+/// as `Req`/`Res`/`Face` when none exists (a simulator may set up its own folder).
 pub fn subfolder(root: &Path, sub: Sub) -> Result<PathBuf, Error> {
     if !root.is_dir() {
         return Err(Error::NoOqsDir {
             path: root.to_owned(),
         });
     }
-    let entries = std::fs::read_dir(root).map_err(|e| io(root, e))?;
-    for e in entries.flatten() {
-        if e.file_name()
-            .to_string_lossy()
-            .eq_ignore_ascii_case(sub.name())
-            && e.path().is_dir()
-        {
-            return Ok(e.path());
-        }
+    if let Some(p) = crate::oqs::folders::find(root, sub) {
+        return Ok(p);
     }
     let p = root.join(sub.name());
     std::fs::create_dir_all(&p).map_err(|e| io(&p, e))?;

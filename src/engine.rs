@@ -1,0 +1,1067 @@
+//! The sync engine: what happens when an enrolled stick is inserted at the clinic or the terminal.
+//!
+//! Owns the steps of a trip and their order, which is what makes "exactly once, nothing lost"
+//! hold across pulled sticks and crashes:
+//!
+//! 1. [`begin`]: check the stick's marker, finish any publish a crash interrupted, verify every
+//!    package on the stick (one bad package refuses the stick and changes nothing), and receive
+//!    the new ones into the journal: their files are stored in the state directory and the
+//!    package is recorded as applied in **one transaction** — from then on it is safe to
+//!    acknowledge, even before anything is published.
+//! 2. Clinic: [`Session::import_rows`] gives the import prompt (with OQS summaries);
+//!    [`Session::import`] publishes what staff accepted into Res / Face, the rest is held.
+//!    Terminal: [`Session::publish_requests`] puts the requests into Req, and
+//!    [`Session::wait_for_responses`] waits for their answers.
+//! 3. [`Session::collect`]: the clinic takes complete requests out of Req, the terminal sweeps every
+//!    complete result from Res and Face (moving the originals to its archive). Each file is stored
+//!    and queued in one transaction before the original is removed.
+//! 4. [`Session::finish`]: seal everything still unacknowledged (plus our acknowledgements) into a
+//!    new package, then remove what the stick no longer needs (the peer's packages we applied,
+//!    our older packages, incomplete leftovers), flush, and report that the stick may be removed.
+//!
+//! Publishing into an OQS folder goes through a temporary name in the same folder, recorded as
+//! `publishing` before the rename and `published` after: after a crash, a temporary file still
+//! present means "not renamed yet", a missing one means "renamed" — so no file is ever published
+//! twice. Received duplicates (the same name and content again) are recorded and skipped.
+//! This module talks to no user; the CLI and the GUI drive it.
+
+use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
+use crate::oqs::folders::{self, Sub};
+use crate::oqs::{self, Kind, Summary};
+use crate::package::{self, FileEntry, FileSink, SourceFile};
+use crate::pairing;
+use crate::state::{Installation, Role};
+use crate::stick::{Marker, Stick};
+use crate::transfer::{self, file_audit};
+use crate::{Error, durable};
+use sha2::{Digest, Sha256};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Something in the OQS folders or the state directory stopped a step.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// An OQS subfolder does not exist.
+    #[error("the OQS folder {path} has no {sub} subfolder")]
+    FolderMissing {
+        /// The OQS folder.
+        path: PathBuf,
+        /// Which subfolder.
+        sub: &'static str,
+    },
+    /// A file could not be read, written or moved.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path, source: std::io::Error) -> Error {
+    EngineError::Io {
+        path: path.to_owned(),
+        source,
+    }
+    .into()
+}
+
+fn journal_err(e: crate::journal::Error) -> Error {
+    crate::state::Error::from(e).into()
+}
+
+/// Settings of a step.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// A file in an OQS folder is complete once unchanged for this long.
+    pub quiet: Duration,
+    /// Terminal: how long to wait for responses to the requests just published.
+    pub response_wait: Duration,
+    /// Terminal: how long collected originals stay in the archive.
+    pub retention_days: i64,
+    /// How often to look at the folders while waiting.
+    pub poll: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            quiet: Duration::from_millis(1000),
+            response_wait: Duration::from_secs(30),
+            retention_days: 30,
+            poll: Duration::from_millis(200),
+        }
+    }
+}
+
+/// One row of the clinic's import prompt.
+#[derive(Clone, Debug)]
+pub struct ImportRow {
+    /// The journal item.
+    pub item: Item,
+    /// What the file says (for display only; the file travels untouched).
+    pub summary: Summary,
+}
+
+/// What a whole step did (for the CLI, the GUI and the demo).
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Packages received from the peer on this insert.
+    pub packages_received: usize,
+    /// Files received (new, not duplicates).
+    pub files_received: usize,
+    /// Files published into the OQS folders.
+    pub published: usize,
+    /// Files staff held back for later.
+    pub held: usize,
+    /// Files collected from the OQS folders on this step.
+    pub collected: usize,
+    /// Files in the package written now (everything not yet acknowledged).
+    pub sent: usize,
+    /// Sequence number of the package written now.
+    pub sent_seq: Option<u64>,
+    /// Terminal: requests still without an answer.
+    pub awaiting: usize,
+    /// Package files removed from the stick.
+    pub cleaned: usize,
+}
+
+/// An inserted stick being processed.
+pub struct Session<'a> {
+    inst: &'a mut Installation,
+    stick: Stick,
+    marker: Marker,
+    opts: Options,
+    oqs_root: PathBuf,
+    peer_fp: String,
+    applied_now: Vec<PathBuf>,
+    acks_needed: bool,
+    /// What happened so far.
+    pub outcome: Outcome,
+}
+
+/// Checks the stick and receives every new package on it. Refuses (changing nothing on the
+/// stick or in the OQS folders) when the stick is not enrolled for this pair, revoked, or
+/// carries any package that does not verify.
+pub fn begin<'a>(
+    inst: &'a mut Installation,
+    stick_root: &Path,
+    opts: Options,
+) -> Result<Session<'a>, Error> {
+    let stick = Stick::at(stick_root)?;
+    let peer = inst.peer_keys()?;
+    let own = inst.identity.public();
+    let pair = match inst.config.role {
+        Role::Clinic => pairing::pair_id(&own, &peer),
+        Role::Terminal => pairing::pair_id(&peer, &own),
+    };
+    let marker = match stick.verify_marker(&pair, &[own, peer]) {
+        Ok(m) => m,
+        Err(e) => {
+            refuse_audit(inst, None, &e.to_string());
+            return Err(e.into());
+        }
+    };
+    if inst
+        .journal
+        .is_revoked(&marker.stick_id)
+        .map_err(journal_err)?
+    {
+        let e = crate::stick::Error::Revoked {
+            id: marker.stick_id.clone(),
+        };
+        refuse_audit(inst, Some(&marker.stick_id), &e.to_string());
+        return Err(e.into());
+    }
+    inst.journal
+        .note_stick(&marker.stick_id, &marker.label)
+        .map_err(journal_err)?;
+    let oqs_root = inst.config.oqs_dir.clone();
+    for sub in [Sub::Req, Sub::Res, Sub::Face] {
+        folder(&oqs_root, sub)?;
+    }
+    let mut session = Session {
+        peer_fp: peer.fingerprint().to_string(),
+        inst,
+        stick,
+        marker,
+        opts,
+        oqs_root,
+        applied_now: Vec::new(),
+        acks_needed: false,
+        outcome: Outcome::default(),
+    };
+    session.recover()?;
+    session.receive()?;
+    Ok(session)
+}
+
+fn refuse_audit(inst: &Installation, stick: Option<&str>, reason: &str) {
+    let _ = inst.journal.audit(&AuditRow {
+        stick: stick.map(str::to_owned),
+        direction: "in".to_owned(),
+        actor: Some(crate::state::actor()),
+        outcome: "refused".to_owned(),
+        reason: Some(reason.to_owned()),
+        ..AuditRow::default()
+    });
+}
+
+fn folder(root: &Path, sub: Sub) -> Result<PathBuf, Error> {
+    folders::find(root, sub).ok_or_else(|| {
+        EngineError::FolderMissing {
+            path: root.to_owned(),
+            sub: sub.name(),
+        }
+        .into()
+    })
+}
+
+fn sha256_file(path: &Path) -> Result<(String, u64), Error> {
+    let mut f = File::open(path).map_err(|e| io(path, e))?;
+    let mut h = Sha256::new();
+    let n = std::io::copy(&mut f, &mut h).map_err(|e| io(path, e))?;
+    Ok((hex::encode(h.finalize()), n))
+}
+
+/// Copies `from` to `to` and flushes it.
+fn copy_flushed(from: &Path, to: &Path) -> Result<(), Error> {
+    let mut src = File::open(from).map_err(|e| io(from, e))?;
+    let mut dst = File::create(to).map_err(|e| io(to, e))?;
+    std::io::copy(&mut src, &mut dst).map_err(|e| io(to, e))?;
+    dst.sync_all().map_err(|e| io(to, e))
+}
+
+/// Where a received file belongs on this side, by its name alone (the sender's label is not
+/// trusted); `None` when it must not be published here.
+fn destination(role: Role, name: &str) -> Option<Sub> {
+    match (role, oqs::classify(name)) {
+        (Role::Terminal, Kind::Request(_)) => Some(Sub::Req),
+        (Role::Clinic, Kind::Face) => Some(Sub::Face),
+        // A request comes back to the clinic only beside its `.err` file, in Res.
+        (Role::Clinic, Kind::Result(_) | Kind::Error(_) | Kind::Request(_)) => Some(Sub::Res),
+        _ => None,
+    }
+}
+
+/// Writes each verified file to `<staging>/<index>`.
+struct Staging<'a> {
+    dir: &'a Path,
+    file: Option<(File, PathBuf)>,
+}
+
+impl FileSink for Staging<'_> {
+    fn begin(&mut self, index: usize, _: &FileEntry) -> Result<(), package::Error> {
+        let path = self.dir.join(index.to_string());
+        let f = File::create(&path).map_err(|e| package::Error::io(&path, e))?;
+        self.file = Some((f, path));
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), package::Error> {
+        if let Some((f, path)) = self.file.as_mut() {
+            f.write_all(bytes)
+                .map_err(|e| package::Error::io(path.as_path(), e))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: usize, _: &FileEntry) -> Result<(), package::Error> {
+        if let Some((f, path)) = self.file.take() {
+            f.sync_all().map_err(|e| package::Error::io(&path, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Session<'_> {
+    /// The verified marker of the inserted stick.
+    pub fn marker(&self) -> &Marker {
+        &self.marker
+    }
+
+    fn store(&self) -> PathBuf {
+        self.inst.store_dir()
+    }
+
+    fn stored(&self, id: i64) -> PathBuf {
+        self.store().join(id.to_string())
+    }
+
+    fn audit_base(&self, direction: &str, outcome: &str) -> AuditRow {
+        AuditRow {
+            stick: Some(self.marker.stick_id.clone()),
+            direction: direction.to_owned(),
+            actor: Some(crate::state::actor()),
+            outcome: outcome.to_owned(),
+            ..AuditRow::default()
+        }
+    }
+
+    fn item_audit(
+        &self,
+        item: &Item,
+        direction: &str,
+        outcome: &str,
+        reason: Option<String>,
+    ) -> AuditRow {
+        AuditRow {
+            seq: item.seq,
+            file: Some(item.name.clone()),
+            size: Some(item.size),
+            sha256: Some(item.sha256.clone()),
+            kind: Some(item.kind.clone()),
+            reason,
+            ..self.audit_base(direction, outcome)
+        }
+    }
+
+    /// Finishes publishes a crash interrupted (see the module doc).
+    fn recover(&mut self) -> Result<(), Error> {
+        let _ = fs::remove_dir_all(self.inst.home.path().join("incoming"));
+        for item in self
+            .inst
+            .journal
+            .items(Dir::In, &["publishing"])
+            .map_err(journal_err)?
+        {
+            let sub = Sub::from_label(&item.folder).unwrap_or(Sub::Res);
+            let dir = folder(&self.oqs_root, sub)?;
+            let tmp = temp_name(&dir, item.id);
+            if tmp.exists() {
+                fs::rename(&tmp, dir.join(&item.name)).map_err(|e| io(&tmp, e))?;
+            }
+            self.mark_published(&item, sub)?;
+        }
+        Ok(())
+    }
+
+    /// Verifies every package on the stick and stores the new ones from the peer.
+    fn receive(&mut self) -> Result<(), Error> {
+        let opened = match transfer::verify_all(self.inst, &self.stick) {
+            Ok(v) => v,
+            Err(e) => {
+                refuse_audit(self.inst, Some(&self.marker.stick_id), &e.to_string());
+                return Err(e);
+            }
+        };
+        let incoming = self.inst.home.path().join("incoming");
+        let store = self.store();
+        fs::create_dir_all(&store).map_err(|e| io(&store, e))?;
+        // Verify everything first (nothing stored), then store package by package.
+        let mut new = Vec::new();
+        for m in opened {
+            if self.inst.is_applied(&m.sender(), m.meta.seq)? {
+                self.applied_now.push(m.manifest_path.clone());
+                continue;
+            }
+            let dir = incoming.join(m.header.id_hex());
+            fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            if let Err(e) = m.stream(&mut Staging {
+                dir: &dir,
+                file: None,
+            }) {
+                let _ = fs::remove_dir_all(&incoming);
+                refuse_audit(self.inst, Some(&self.marker.stick_id), &e.to_string());
+                return Err(e.into());
+            }
+            new.push((m, dir));
+        }
+        for (m, dir) in new {
+            self.store_package(&m, &dir)?;
+            let _ = fs::remove_dir_all(&dir);
+            self.applied_now.push(m.manifest_path.clone());
+        }
+        let _ = fs::remove_dir_all(&incoming);
+        Ok(())
+    }
+
+    fn store_package(&mut self, m: &package::OpenedManifest, staged: &Path) -> Result<(), Error> {
+        let role = self.inst.config.role;
+        let (sender, id, seq) = (m.sender().to_string(), m.header.id_hex(), m.meta.seq);
+        let stick_id = self.marker.stick_id.clone();
+        let store = self.store();
+        let audit = self.audit_base("in", "received");
+        // Which files are new: not a duplicate of something received before.
+        let mut fresh = Vec::new();
+        for (i, f) in m.meta.files.iter().enumerate() {
+            let dup = self
+                .inst
+                .journal
+                .has_item(
+                    Dir::In,
+                    &f.name,
+                    &f.sha256,
+                    &["pending", "held", "publishing", "published"],
+                )
+                .map_err(journal_err)?;
+            fresh.push((i, f, dup, destination(role, &f.name)));
+        }
+        let mut received = 0;
+        self.inst
+            .journal
+            .transaction(|tx: &Tx<'_>| {
+                for (i, f, dup, dest) in &fresh {
+                    let mut row = file_audit("in", &id, seq, f, "received");
+                    row.stick = audit.stick.clone();
+                    row.kind = Some(oqs::classify(&f.name).label());
+                    row.summary = None;
+                    match (dup, dest) {
+                        (true, _) => {
+                            row.outcome = "duplicate-ignored".to_owned();
+                            tx.audit(&row)?;
+                        }
+                        (false, None) => {
+                            row.outcome = "refused".to_owned();
+                            row.reason = Some(format!(
+                                "a {} does not belong on a {}",
+                                row.kind.clone().unwrap_or_default(),
+                                role.as_str()
+                            ));
+                            tx.audit(&row)?;
+                        }
+                        (false, Some(sub)) => {
+                            let item = tx.add_item(&NewItem {
+                                dir: Dir::In,
+                                name: &f.name,
+                                folder: sub.label(),
+                                kind: &oqs::classify(&f.name).label(),
+                                size: f.size,
+                                sha256: &f.sha256,
+                                state: "pending",
+                                seq: Some(seq),
+                            })?;
+                            // The stored copy gets its final name inside the transaction; if the
+                            // commit fails, it is an orphan without a row and is swept later.
+                            let from = staged.join(i.to_string());
+                            fs::rename(&from, store.join(item.to_string())).map_err(|source| {
+                                crate::journal::Error::File {
+                                    path: from.clone(),
+                                    source,
+                                }
+                            })?;
+                            tx.audit(&row)?;
+                            received += 1;
+                        }
+                    }
+                }
+                tx.record_applied(&sender, seq, &id, Some(&stick_id), &m.meta.acks)
+            })
+            .map_err(journal_err)?;
+        self.outcome.packages_received += 1;
+        self.outcome.files_received += received;
+        // The peer keeps what it sent until we acknowledge it; an acknowledgement-only package
+        // needs no acknowledgement back (that would never end).
+        self.acks_needed |= !m.meta.files.is_empty();
+        Ok(())
+    }
+
+    /// Clinic: the import prompt — every received result not yet published, with its summary.
+    pub fn import_rows(&self) -> Result<Vec<ImportRow>, Error> {
+        let items = self
+            .inst
+            .journal
+            .items(Dir::In, &["pending", "held"])
+            .map_err(journal_err)?;
+        let mut rows = Vec::new();
+        for item in items.into_iter().filter(|i| i.folder != Sub::Req.label()) {
+            let path = self.stored(item.id);
+            let bytes = read_prefix(&path, oqs::MAX_INPUT as u64 + 1)?;
+            let summary = oqs::summarize(&item.name, &bytes);
+            rows.push(ImportRow { item, summary });
+        }
+        Ok(rows)
+    }
+
+    /// Clinic: publishes the accepted items into Res / Face; every other pending row is held for
+    /// the next prompt. `actor` is who confirmed (recorded in the audit log).
+    pub fn import(&mut self, accepted: &[i64], actor: &str) -> Result<(), Error> {
+        for row in self.import_rows()? {
+            if accepted.contains(&row.item.id) {
+                self.publish(&row.item, Some(actor), Some(short_summary(&row.summary)))?;
+            } else if row.item.state != "held" {
+                let audit = self.item_audit(&row.item, "local", "held", None);
+                let id = row.item.id;
+                self.inst
+                    .journal
+                    .transaction(|tx| {
+                        tx.set_state(id, "held")?;
+                        tx.audit(&audit)
+                    })
+                    .map_err(journal_err)?;
+                self.outcome.held += 1;
+            } else {
+                self.outcome.held += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Terminal: publishes every received request into Req and adds it to the awaiting list.
+    pub fn publish_requests(&mut self) -> Result<usize, Error> {
+        let items = self
+            .inst
+            .journal
+            .items(Dir::In, &["pending", "held"])
+            .map_err(journal_err)?;
+        let mut n = 0;
+        for item in items.into_iter().filter(|i| i.folder == Sub::Req.label()) {
+            self.publish(&item, None, None)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Publishes one received item into its OQS subfolder, exactly once.
+    fn publish(
+        &mut self,
+        item: &Item,
+        actor: Option<&str>,
+        summary: Option<String>,
+    ) -> Result<(), Error> {
+        let sub = Sub::from_label(&item.folder).unwrap_or(Sub::Res);
+        let dir = folder(&self.oqs_root, sub)?;
+        let target = dir.join(&item.name);
+        if target.exists() {
+            // The same name is already there: identical content means an earlier publish of
+            // this very file completed; anything else is held for a person to look at.
+            let (sum, _) = sha256_file(&target)?;
+            if sum != item.sha256 {
+                let audit = self.item_audit(
+                    item,
+                    "local",
+                    "held",
+                    Some("a different file of the same name is in the folder".into()),
+                );
+                let id = item.id;
+                self.inst
+                    .journal
+                    .transaction(|tx| {
+                        tx.set_state(id, "held")?;
+                        tx.audit(&audit)
+                    })
+                    .map_err(journal_err)?;
+                self.outcome.held += 1;
+                return Ok(());
+            }
+        } else {
+            let tmp = temp_name(&dir, item.id);
+            copy_flushed(&self.stored(item.id), &tmp)?;
+            let id = item.id;
+            self.inst
+                .journal
+                .transaction(|tx| tx.set_state(id, "publishing"))
+                .map_err(journal_err)?;
+            fs::rename(&tmp, &target).map_err(|e| io(&target, e))?;
+            durable::sync_dir(&dir).map_err(|e| io(&dir, e))?;
+        }
+        let mut audit = self.item_audit(item, "local", "published", None);
+        audit.actor = actor.map(str::to_owned).or(audit.actor);
+        audit.summary = summary;
+        let id = item.id;
+        let await_name = (sub == Sub::Req).then(|| item.name.clone());
+        self.inst
+            .journal
+            .transaction(|tx| {
+                tx.set_state(id, "published")?;
+                if let Some(n) = &await_name {
+                    tx.add_awaiting(n)?;
+                }
+                tx.audit(&audit)
+            })
+            .map_err(journal_err)?;
+        let _ = fs::remove_file(self.stored(item.id));
+        self.outcome.published += 1;
+        Ok(())
+    }
+
+    fn mark_published(&mut self, item: &Item, sub: Sub) -> Result<(), Error> {
+        let audit = self.item_audit(
+            item,
+            "local",
+            "published",
+            Some("completed after an interruption".into()),
+        );
+        let id = item.id;
+        let await_name = (sub == Sub::Req).then(|| item.name.clone());
+        self.inst
+            .journal
+            .transaction(|tx| {
+                tx.set_state(id, "published")?;
+                if let Some(n) = &await_name {
+                    tx.add_awaiting(n)?;
+                }
+                tx.audit(&audit)
+            })
+            .map_err(journal_err)?;
+        let _ = fs::remove_file(self.stored(item.id));
+        Ok(())
+    }
+
+    /// Terminal: waits until every awaiting request is answered in Res, the wait time ends, or
+    /// `stop` is set; collects as it goes. Calls `progress(answered, total)` whenever it changes.
+    pub fn wait_for_responses(
+        &mut self,
+        stop: &AtomicBool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(), Error> {
+        let total = self.inst.journal.awaiting().map_err(journal_err)?.len();
+        let start = Instant::now();
+        let mut last = usize::MAX;
+        loop {
+            self.collect()?;
+            let left = self.inst.journal.awaiting().map_err(journal_err)?.len();
+            let answered = total.saturating_sub(left);
+            if answered != last {
+                progress(answered, total);
+                last = answered;
+            }
+            if left == 0
+                || stop.load(Ordering::Relaxed)
+                || start.elapsed() >= self.opts.response_wait
+            {
+                break;
+            }
+            std::thread::sleep(self.opts.poll);
+        }
+        Ok(())
+    }
+
+    /// Takes complete files out of the OQS folders into the outbox: requests from Req at the
+    /// clinic; results from Res and Face at the terminal (originals go to the archive).
+    pub fn collect(&mut self) -> Result<usize, Error> {
+        let subs: &[Sub] = match self.inst.config.role {
+            Role::Clinic => &[Sub::Req],
+            Role::Terminal => &[Sub::Res, Sub::Face],
+        };
+        let mut n = 0;
+        for &sub in subs {
+            let dir = folder(&self.oqs_root, sub)?;
+            for name in complete_files(&dir, self.opts.quiet)? {
+                if self.collect_one(&dir, sub, &name)? {
+                    n += 1;
+                }
+            }
+        }
+        self.outcome.collected += n;
+        Ok(n)
+    }
+
+    fn collect_one(&mut self, dir: &Path, sub: Sub, name: &str) -> Result<bool, Error> {
+        let kind = oqs::classify(name);
+        let wanted = matches!(
+            (self.inst.config.role, sub, kind),
+            (Role::Clinic, Sub::Req, Kind::Request(_))
+                | (
+                    Role::Terminal,
+                    Sub::Res,
+                    Kind::Result(_) | Kind::Error(_) | Kind::Request(_)
+                )
+                | (Role::Terminal, Sub::Face, Kind::Face)
+        );
+        if !wanted || crate::filename::check(name).is_err() {
+            return Ok(false); // unknown files are left where they are
+        }
+        let path = dir.join(name);
+        let (sha, size) = sha256_file(&path)?;
+        let role = self.inst.config.role;
+        let already = match role {
+            Role::Clinic => self
+                .inst
+                .journal
+                .has_item(Dir::Out, name, &sha, &["queued", "acked"])
+                .map_err(journal_err)?,
+            Role::Terminal => self
+                .inst
+                .journal
+                .was_collected(sub.label(), name, &sha)
+                .map_err(journal_err)?,
+        };
+        if !already {
+            let store = self.store();
+            fs::create_dir_all(&store).map_err(|e| io(&store, e))?;
+            let tmp = store.join(format!(
+                ".new-{}",
+                hex::encode(crate::crypto::random::<8>()?)
+            ));
+            copy_flushed(&path, &tmp)?;
+            let (check, _) = sha256_file(&tmp)?;
+            if check != sha {
+                let _ = fs::remove_file(&tmp);
+                return Ok(false); // still changing: next time
+            }
+            let answers: Vec<String> = if role == Role::Terminal {
+                self.inst
+                    .journal
+                    .awaiting()
+                    .map_err(journal_err)?
+                    .into_iter()
+                    .map(|(req, _)| req)
+                    .filter(|req| answers_request(req, name))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut audit = self.audit_base("local", "collected");
+            audit.file = Some(name.to_owned());
+            audit.size = Some(size);
+            audit.sha256 = Some(sha.clone());
+            audit.kind = Some(kind.label());
+            let label = kind.label();
+            let folder_label = sub.label();
+            self.inst
+                .journal
+                .transaction(|tx| {
+                    let id = tx.add_item(&NewItem {
+                        dir: Dir::Out,
+                        name,
+                        folder: folder_label,
+                        kind: &label,
+                        size,
+                        sha256: &sha,
+                        state: "queued",
+                        seq: None,
+                    })?;
+                    fs::rename(&tmp, store.join(id.to_string())).map_err(|source| {
+                        crate::journal::Error::File {
+                            path: tmp.clone(),
+                            source,
+                        }
+                    })?;
+                    if role == Role::Terminal {
+                        tx.add_collected(folder_label, name, &sha)?;
+                        for req in &answers {
+                            tx.remove_awaiting(req)?;
+                        }
+                    }
+                    tx.audit(&audit)
+                })
+                .map_err(journal_err)?;
+        }
+        // The original leaves the OQS folder only after the copy is queued.
+        match role {
+            Role::Clinic => fs::remove_file(&path).map_err(|e| io(&path, e))?,
+            Role::Terminal => self.archive(&path, sub, name)?,
+        }
+        Ok(!already)
+    }
+
+    fn archive(&self, path: &Path, sub: Sub, name: &str) -> Result<(), Error> {
+        let day = chrono::Local::now().format("%Y-%m-%d").to_string();
+        let dir = self
+            .inst
+            .home
+            .path()
+            .join("archive")
+            .join(day)
+            .join(sub.label());
+        fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        let mut target = dir.join(name);
+        let mut n = 1;
+        while target.exists() {
+            target = dir.join(format!("{name}.{n}"));
+            n += 1;
+        }
+        fs::rename(path, &target)
+            .or_else(|_| {
+                copy_flushed(path, &target)
+                    .map_err(|_| std::io::Error::other("copy failed"))
+                    .and_then(|_| fs::remove_file(path))
+            })
+            .map_err(|e| io(path, e))
+    }
+
+    /// Deletes archive days older than the retention period.
+    fn prune_archive(&self) {
+        let root = self.inst.home.path().join("archive");
+        let cutoff =
+            chrono::Local::now().date_naive() - chrono::Duration::days(self.opts.retention_days);
+        if let Ok(entries) = fs::read_dir(&root) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Ok(day) = chrono::NaiveDate::parse_from_str(&name, "%Y-%m-%d")
+                    && day < cutoff
+                {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    }
+
+    /// Seals everything not yet acknowledged into a new package, cleans the stick and flushes.
+    /// After this returns, the stick may be removed.
+    pub fn finish(mut self) -> Result<Outcome, Error> {
+        let queued = self
+            .inst
+            .journal
+            .items(Dir::Out, &["queued"])
+            .map_err(journal_err)?;
+        let must_ack = self.acks_needed;
+        let before = self.stick.scan()?;
+        if !queued.is_empty() || must_ack {
+            let sources: Vec<SourceFile> = queued
+                .iter()
+                .map(|i| SourceFile {
+                    path: self.stored(i.id),
+                    name: i.name.clone(),
+                    kind: i.kind.clone(),
+                })
+                .collect();
+            let peer = self.inst.peer_keys()?;
+            let dir = self.stick.packages_dir();
+            self.stick.ensure(&dir)?;
+            let seq = self.inst.take_seq()?;
+            let env = package::Envelope {
+                identity: &self.inst.identity,
+                recipient: &peer,
+                seq,
+                sender_role: self.inst.config.role.as_str(),
+                acks: self.inst.acks_for_peer()?,
+            };
+            let written = package::write_package(env, &dir, &sources)?;
+            let pkg = written.header.id_hex();
+            let ids: Vec<i64> = queued.iter().map(|i| i.id).collect();
+            let peer_fp = self.peer_fp.clone();
+            let stick_id = self.marker.stick_id.clone();
+            let rows: Vec<AuditRow> = written
+                .meta
+                .files
+                .iter()
+                .map(|f| {
+                    let mut r = file_audit("out", &pkg, seq, f, "sealed");
+                    r.stick = Some(stick_id.clone());
+                    r
+                })
+                .collect();
+            self.inst
+                .journal
+                .transaction(|tx| {
+                    tx.record_sent(seq, &pkg, &peer_fp, Some(&stick_id), &ids)?;
+                    rows.iter().try_for_each(|r| tx.audit(r))
+                })
+                .map_err(journal_err)?;
+            self.outcome.sent = sources.len();
+            self.outcome.sent_seq = Some(seq);
+            // Our older packages are superseded by this one; the peer's are applied.
+            for m in &before.manifests {
+                self.outcome.cleaned += remove_package(m);
+            }
+        } else {
+            // Nothing new to send: keep our packages in transit, drop the peer's applied ones.
+            for m in &self.applied_now {
+                self.outcome.cleaned += remove_package(m);
+            }
+        }
+        for orphan in &before.orphans {
+            if fs::remove_file(orphan).is_ok() {
+                self.outcome.cleaned += 1;
+            }
+        }
+        durable::sync_dir(&self.stick.packages_dir())
+            .map_err(|e| io(&self.stick.packages_dir(), e))?;
+        self.prune_archive();
+        self.outcome.awaiting = self.inst.journal.awaiting().map_err(journal_err)?.len();
+        self.inst
+            .journal
+            .set_meta("last_trip", &crate::journal::now())
+            .map_err(journal_err)?;
+        Ok(self.outcome)
+    }
+}
+
+/// Whether `response` (a name in Res) answers `request`.
+fn answers_request(request: &str, response: &str) -> bool {
+    oqs::expected_responses(request)
+        .iter()
+        .any(|e| e.eq_ignore_ascii_case(response))
+        || response.eq_ignore_ascii_case(&format!("{request}.err"))
+}
+
+/// Removes a package (manifest first, so a half-removed package no longer exists); returns how
+/// many files were removed.
+fn remove_package(manifest: &Path) -> usize {
+    let data = manifest.with_extension(package::DATA_EXT);
+    usize::from(fs::remove_file(manifest).is_ok()) + usize::from(fs::remove_file(data).is_ok())
+}
+
+fn temp_name(dir: &Path, id: i64) -> PathBuf {
+    dir.join(format!(".oqs-courier-{id}.tmp"))
+}
+
+fn read_prefix(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(max).read_to_end(&mut out))
+        .map_err(|e| io(path, e))?;
+    Ok(out)
+}
+
+/// Regular, visible files in `dir` that have not changed for `quiet` (and can be opened). Files
+/// that changed more recently are looked at again after the quiet period, once; still changing
+/// files wait for the next step.
+fn complete_files(dir: &Path, quiet: Duration) -> Result<Vec<String>, Error> {
+    let list = |dir: &Path| -> Result<Vec<(String, u64, Option<SystemTime>)>, Error> {
+        let mut out = Vec::new();
+        for e in fs::read_dir(dir).map_err(|e| io(dir, e))?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(md) = fs::symlink_metadata(e.path()) else {
+                continue;
+            };
+            if name.starts_with('.') || !md.is_file() {
+                continue;
+            }
+            out.push((name, md.len(), md.modified().ok()));
+        }
+        out.sort();
+        Ok(out)
+    };
+    let now = SystemTime::now();
+    let first = list(dir)?;
+    let young = first
+        .iter()
+        .any(|(_, _, m)| m.is_none_or(|m| now.duration_since(m).unwrap_or_default() < quiet));
+    let stable: Vec<(String, u64, Option<SystemTime>)> = if young {
+        std::thread::sleep(quiet);
+        let second = list(dir)?;
+        first.into_iter().filter(|f| second.contains(f)).collect()
+    } else {
+        first
+    };
+    Ok(stable
+        .into_iter()
+        .filter(|(name, _, _)| File::open(dir.join(name)).is_ok())
+        .map(|(name, _, _)| name)
+        .collect())
+}
+
+/// One line for the audit log and the prompt: kind, patient, state.
+pub fn short_summary(s: &Summary) -> String {
+    let who = s
+        .patients
+        .first()
+        .and_then(|p| p.name.clone())
+        .unwrap_or_default();
+    format!("{} {} {}", s.kind_text(), who, s.state.text())
+        .trim()
+        .to_owned()
+}
+
+/// Enrolls the stick at `root` for this installation's pair (clinic or terminal). Returns the
+/// marker; a stick already enrolled for this pair keeps its id.
+pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marker, Error> {
+    let stick = Stick::at(root)?;
+    let peer = inst.peer_keys()?;
+    let own = inst.identity.public();
+    let pair = match inst.config.role {
+        Role::Clinic => pairing::pair_id(&own, &peer),
+        Role::Terminal => pairing::pair_id(&peer, &own),
+    };
+    let marker = match stick.verify_marker(&pair, &[own, peer]) {
+        Ok(m) => m,
+        Err(crate::stick::Error::NotEnrolled { .. }) => {
+            let m = Marker::new(&inst.identity, &pair, label)?;
+            stick.write_marker(&m)?;
+            m
+        }
+        Err(e) => return Err(e.into()),
+    };
+    inst.journal
+        .note_stick(&marker.stick_id, &marker.label)
+        .map_err(journal_err)?;
+    inst.journal
+        .audit(&AuditRow {
+            stick: Some(marker.stick_id.clone()),
+            direction: "local".to_owned(),
+            actor: Some(crate::state::actor()),
+            outcome: "enrolled".to_owned(),
+            summary: Some(marker.label.clone()),
+            ..AuditRow::default()
+        })
+        .map_err(journal_err)?;
+    Ok(marker)
+}
+
+/// Files waiting in this PC's OQS folders to be collected (requests at the clinic; results and
+/// face files at the terminal).
+pub fn waiting_in_folders(inst: &Installation) -> Result<usize, Error> {
+    let subs: &[Sub] = match inst.config.role {
+        Role::Clinic => &[Sub::Req],
+        Role::Terminal => &[Sub::Res, Sub::Face],
+    };
+    let mut n = 0;
+    for &sub in subs {
+        if let Some(dir) = folders::find(&inst.config.oqs_dir, sub) {
+            n += fs::read_dir(&dir)
+                .map_err(|e| io(&dir, e))?
+                .flatten()
+                .filter(|e| oqs::classify(&e.file_name().to_string_lossy()).is_known())
+                .count();
+        }
+    }
+    Ok(n)
+}
+
+/// Requests older than `hours` without an answer: at the terminal the awaiting list; at the
+/// clinic requests sent whose response has not come back.
+pub fn old_unanswered(inst: &Installation, hours: i64) -> Result<usize, Error> {
+    let cutoff = chrono::Local::now() - chrono::Duration::hours(hours);
+    let old = |t: &str| chrono::DateTime::parse_from_rfc3339(t).is_ok_and(|t| t < cutoff);
+    match inst.config.role {
+        Role::Terminal => Ok(inst
+            .journal
+            .awaiting()
+            .map_err(journal_err)?
+            .iter()
+            .filter(|(_, t)| old(t))
+            .count()),
+        Role::Clinic => {
+            let sent = inst
+                .journal
+                .items(Dir::Out, &["queued", "acked"])
+                .map_err(journal_err)?;
+            let got = inst
+                .journal
+                .items(Dir::In, &["pending", "held", "publishing", "published"])
+                .map_err(journal_err)?;
+            Ok(sent
+                .iter()
+                .filter(|r| old(&r.added))
+                .filter(|r| !got.iter().any(|g| answers_request(&r.name, &g.name)))
+                .count())
+        }
+    }
+}
+
+/// One audit row as a CSV line (RFC 4180 quoting).
+pub fn audit_csv_line(r: &AuditRow) -> String {
+    let q = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    let o = |s: &Option<String>| q(s.as_deref().unwrap_or(""));
+    let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+    [
+        q(&r.time),
+        o(&r.stick),
+        q(&r.direction),
+        o(&r.package_id),
+        n(r.seq),
+        o(&r.file),
+        n(r.size),
+        o(&r.sha256),
+        o(&r.kind),
+        o(&r.summary),
+        o(&r.actor),
+        q(&r.outcome),
+        o(&r.reason),
+    ]
+    .join(",")
+}
