@@ -1,183 +1,268 @@
-//! The embedded default run: two installations, a stick folder and synthetic link files.
+//! The embedded default run: the whole clinic ⇄ terminal loop on one machine, no hardware.
 //!
 //! Owns nothing but the script of the demo: in a fresh temporary folder, a clinic and a terminal
-//! installation are set up, pair over the stick, the clinic seals three synthetic request files,
-//! and the terminal verifies and opens them. Every step is narrated in Japanese and English to the
-//! writer it is given. All data is synthetic (試験 太郎 …).
+//! installation are set up, pair over a stick folder and enroll it; simulated Dynamics writes
+//! requests on the clinic side, the simulated 連携アプリ answers them (some too late for the trip
+//! that brought them) and emits face-reader results on the terminal side; the stick is carried
+//! back and forth until the Dynamics oracle has every answer. Every step is narrated in Japanese
+//! and English to the writer it is given, and the run ends with the oracle's verdict. All data is
+//! synthetic (試験 太郎 …).
 
-use crate::state::{Home, Role};
+use crate::engine::{self, Options, Outcome};
+use crate::simulate::{Encoding, dynamics, renkei};
+use crate::state::{Home, Installation, Role};
 use crate::stick::Stick;
 use crate::{Error, crypto, transfer};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How many requests simulated Dynamics writes.
+const REQUESTS: u64 = 12;
+/// Most round trips before the demo gives up.
+const MAX_TRIPS: usize = 12;
 
 /// What the demo established.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Summary {
     /// Whether every check passed.
     pub ok: bool,
     /// The folder it ran in (removed unless kept).
     pub dir: PathBuf,
 }
 
-/// Synthetic requests as Dynamics would write them (invented people, invented numbers).
-const REQUESTS: [(&str, &str, &str, &str); 3] = [
-    ("06139999", "試験", "1234567", "19800101"),
-    ("06139999", "試験", "7654321", "19920315"),
-    ("39139999", "", "0000042", "19450817"),
-];
-
-fn request_xml(n: usize, insurer: &str, symbol: &str, number: &str, birth: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<XmlMsg><MessageHeader>\
-         <MedicalInstitutionCode>1399999999</MedicalInstitutionCode>\
-         <ArbitraryFileIdentifier>DEMO-{n:04}</ArbitraryFileIdentifier></MessageHeader>\
-         <MessageBody><QualificationConfirmSearchInfo><InsurerNumber>{insurer}</InsurerNumber>\
-         <InsuredCardSymbol>{symbol}</InsuredCardSymbol><InsuredIdentificationNumber>{number}\
-         </InsuredIdentificationNumber><InsuredBranchNumber>01</InsuredBranchNumber>\
-         <Birthdate>{birth}</Birthdate><LimitApplicationCertificateRelatedConsFlg>1\
-         </LimitApplicationCertificateRelatedConsFlg></QualificationConfirmSearchInfo></MessageBody></XmlMsg>\n"
-    )
-}
-
 /// Runs the demo in a new folder under the system temp folder; removes it unless `keep`.
-pub fn run(out: &mut dyn Write, keep: bool) -> Result<Outcome, Error> {
+pub fn run(out: &mut dyn Write, keep: bool) -> Result<Summary, Error> {
     let tag: [u8; 4] = crypto::random()?;
     let dir = std::env::temp_dir().join(format!("oqs-courier-demo-{}", hex::encode(tag)));
     let result = run_in(&dir, out);
     if !keep {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    result.map(|ok| Outcome { ok, dir })
+    result.map(|ok| Summary { ok, dir })
 }
 
 fn say(out: &mut dyn Write, ja: &str, en: &str) {
     let _ = writeln!(out, "{ja}\n    ({en})");
 }
 
-fn mkdirs(dir: &Path) -> Result<(), Error> {
-    for sub in ["Req", "Res", "Face"] {
-        let p = dir.join(sub);
-        std::fs::create_dir_all(&p)
-            .map_err(|source| crate::state::Error::Io { path: p, source })?;
+fn io_err(path: &Path, source: std::io::Error) -> Error {
+    crate::state::Error::Io {
+        path: path.to_owned(),
+        source,
     }
-    Ok(())
+    .into()
+}
+
+fn setup(
+    dir: &Path,
+    name: &str,
+    role: Role,
+    label: &str,
+) -> Result<(Installation, PathBuf), Error> {
+    let oqs = dir.join(name).join("OQS");
+    for sub in ["Req", "Res", "Face"] {
+        let p = oqs.join(sub);
+        std::fs::create_dir_all(&p).map_err(|e| io_err(&p, e))?;
+    }
+    let inst = Home::at(dir.join(name).join("state")).init(role, &oqs, label)?;
+    Ok((inst, oqs))
+}
+
+fn options() -> Options {
+    Options {
+        quiet: Duration::from_millis(300),
+        response_wait: Duration::from_secs(2),
+        poll: Duration::from_millis(100),
+        ..Options::default()
+    }
+}
+
+fn clinic_trip(inst: &mut Installation, stick: &Path) -> Result<(Outcome, usize, usize), Error> {
+    let mut s = engine::begin(inst, stick, options())?;
+    let rows = s.import_rows()?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.item.id).collect();
+    let faces = rows.iter().filter(|r| r.item.folder == "face").count();
+    s.import(&ids, "demo")?;
+    s.collect()?;
+    Ok((s.finish()?, rows.len(), faces))
+}
+
+fn terminal_trip(inst: &mut Installation, stick: &Path) -> Result<(Outcome, usize), Error> {
+    let mut s = engine::begin(inst, stick, options())?;
+    let published = s.publish_requests()?;
+    s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})?;
+    s.collect()?;
+    Ok((s.finish()?, published))
 }
 
 /// The demo in `dir`; returns whether all checks passed.
 pub fn run_in(dir: &Path, out: &mut dyn Write) -> Result<bool, Error> {
-    let clinic_oqs = dir.join("clinic").join("OQS");
-    let terminal_oqs = dir.join("terminal").join("OQS");
-    let stick_dir = dir.join("stick");
-    mkdirs(&clinic_oqs)?;
-    mkdirs(&terminal_oqs)?;
-    std::fs::create_dir_all(&stick_dir).map_err(|source| crate::state::Error::Io {
-        path: stick_dir.clone(),
-        source,
-    })?;
     say(
         out,
         &format!("デモ用フォルダ: {}", dir.display()),
-        "demo folder with two PCs and a stick folder",
+        "demo folder: two PCs and a stick folder, synthetic data only",
     );
-
-    let mut clinic = Home::at(dir.join("clinic").join("state")).init(
-        Role::Clinic,
-        &clinic_oqs,
-        "受付PC（デモ）",
-    )?;
-    let mut terminal = Home::at(dir.join("terminal").join("state")).init(
-        Role::Terminal,
-        &terminal_oqs,
-        "資格確認端末（デモ）",
-    )?;
-    say(
-        out,
-        "1. 受付PCと資格確認端末を初期設定しました。",
-        "1. set up a clinic and a terminal installation",
-    );
-
+    let (mut clinic, clinic_oqs) = setup(dir, "clinic", Role::Clinic, "受付PC（デモ）")?;
+    let (mut terminal, terminal_oqs) =
+        setup(dir, "terminal", Role::Terminal, "資格確認端末（デモ）")?;
+    let stick_dir = dir.join("stick");
+    std::fs::create_dir_all(&stick_dir).map_err(|e| io_err(&stick_dir, e))?;
     let stick = Stick::at(&stick_dir)?;
+
     transfer::pair_export(&clinic, &stick)?;
     let t = transfer::pair_import(&mut terminal, &stick)?;
     transfer::pair_export(&terminal, &stick)?;
     let c = transfer::pair_import(&mut clinic, &stick)?;
+    let _ = std::fs::remove_dir_all(stick.pairing_dir());
+    let marker = engine::enroll(&mut clinic, &stick_dir, "受付用1")?;
     say(
         out,
         &format!(
-            "2. ペアリング完了。確認コード: 受付PC {} / 資格確認端末 {}",
-            c.code, t.code
+            "1. 初期設定・ペアリング完了（確認コード 受付PC {} / 端末 {}）、USBメモリ「{}」を登録。",
+            c.code, t.code, marker.label
         ),
-        "2. paired over the stick; both PCs show the comparison code",
+        "1. set up both PCs, paired them (same comparison code) and enrolled the stick",
     );
     let mut ok = c.code == t.code;
 
-    let req = clinic_oqs.join("Req");
-    let mut files = Vec::new();
-    for (i, (insurer, symbol, number, birth)) in REQUESTS.iter().enumerate() {
-        let p = req.join(format!("OQSsiquc01req_2026112709{:02}{:02}.xml", 30 + i, i));
-        std::fs::write(&p, request_xml(i + 1, insurer, symbol, number, birth)).map_err(
-            |source| crate::state::Error::Io {
-                path: p.clone(),
-                source,
-            },
-        )?;
-        files.push(p);
-    }
-    let written = transfer::seal(&mut clinic, &stick, &files)?;
+    // The two simulated programs run beside the courier, as the real ones would.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut ro = renkei::Options::new(terminal_oqs.clone());
+    ro.delay_min = Duration::from_millis(200);
+    ro.delay_max = Duration::from_millis(3500);
+    ro.face_every = Some(Duration::from_millis(2500));
+    ro.seed = 42;
+    let s = stop.clone();
+    let renkei_thread = std::thread::spawn(move || renkei::run(&ro, &s, &mut std::io::sink()));
+    let mut d = dynamics::Options::new(clinic_oqs.clone());
+    d.requests = REQUESTS;
+    d.over = Duration::from_secs(4);
+    d.timeout = Duration::from_secs(50);
+    d.drug_every = 4;
+    d.encoding = Encoding::ShiftJis;
+    let dyn_opts = d.clone();
+    let dynamics_thread = std::thread::spawn(move || {
+        dynamics::run(&dyn_opts, &AtomicBool::new(false), &mut std::io::sink())
+    });
     say(
         out,
         &format!(
-            "3. 受付PC: 資格確認の依頼ファイル {} 個を暗号化してUSBメモリに書き込みました（通番 {}）。",
-            files.len(),
-            written.meta.seq
+            "2. 模擬Dynamicsが資格確認の照会を {REQUESTS} 件書き、模擬連携アプリが応答と顔認証の結果を書きます。"
         ),
-        "3. clinic sealed three synthetic request files into one package",
+        "2. simulated Dynamics writes requests; the simulated 連携アプリ answers them and writes face results",
     );
 
-    let leaked = stick_leaks(&stick_dir, &files)?;
-    ok &= !leaked;
-    say(
-        out,
-        if leaked {
-            "4. 警告: USBメモリにファイル名か内容が平文で残っています。"
-        } else {
-            "4. USBメモリ上にファイル名も内容も平文では残っていません。"
-        },
-        "4. searched the stick for file names and contents in plain text",
-    );
-
-    let seen = transfer::inspect(&terminal, &stick)?;
-    let n: usize = seen.packages.iter().map(|p| p.files.len()).sum();
-    say(
-        out,
-        &format!("5. 資格確認端末: 署名と全ファイルのSHA-256を検証しました（{n} 個）。"),
-        "5. terminal verified signature, encryption and every SHA-256",
-    );
-
-    let report = transfer::open(&mut terminal, &stick, &terminal_oqs.join("Req"))?;
-    for p in &files {
-        let name = p.file_name().unwrap_or_default();
-        let same = std::fs::read(p).ok() == std::fs::read(terminal_oqs.join("Req").join(name)).ok();
-        ok &= same;
+    let mut trip = 0;
+    let mut checked_leak = false;
+    while !dynamics_thread.is_finished() && trip < MAX_TRIPS {
+        trip += 1;
+        // Walking between the two PCs.
+        std::thread::sleep(Duration::from_millis(1200));
+        let (co, shown, faces) = clinic_trip(&mut clinic, &stick_dir)?;
+        if !checked_leak && co.sent > 0 {
+            checked_leak = true;
+            let leaked = stick_leaks(
+                &stick_dir,
+                &[
+                    b"OQSsiquc01req".as_slice(),
+                    b"XmlMsg",
+                    b"MedicalInstitutionCode",
+                ],
+            )?;
+            ok &= !leaked;
+            say(
+                out,
+                if leaked {
+                    "   警告: USBメモリに平文のファイル名か内容があります。"
+                } else {
+                    "   USBメモリ上にはファイル名も内容も平文では残っていません。"
+                },
+                "   searched the stick for names and contents in plain text",
+            );
+        }
+        say(
+            out,
+            &format!(
+                "往復 {trip} 受付PC: 結果 {shown} 件を取り込み（うち顔認証 {faces} 件）、照会 {} 件をUSBメモリへ。→ {}",
+                co.sent,
+                crate::text::REMOVABLE
+            ),
+            &format!(
+                "trip {trip} clinic: imported {shown} results ({faces} face), sealed {} files for the terminal",
+                co.sent
+            ),
+        );
+        let (to, published) = terminal_trip(&mut terminal, &stick_dir)?;
+        say(
+            out,
+            &format!(
+                "往復 {trip} 端末: 照会 {published} 件を連携アプリへ、結果 {} 件をUSBメモリへ（応答待ち {} 件は次回）。",
+                to.sent, to.awaiting
+            ),
+            &format!(
+                "trip {trip} terminal: handed {published} requests over, sealed {} results; {} late answers go next time",
+                to.sent, to.awaiting
+            ),
+        );
     }
+    let report = dynamics_thread
+        .join()
+        .map_err(|_| crate::simulate::Error::State {
+            path: dir.to_owned(),
+        })??;
+    stop.store(true, Ordering::Relaxed);
+    let stats = renkei_thread
+        .join()
+        .map_err(|_| crate::simulate::Error::State {
+            path: dir.to_owned(),
+        })??;
+    ok &= report.ok();
+
+    // Carry what is left (the last face results), then let Dynamics read it.
+    for _ in 0..2 {
+        terminal_trip(&mut terminal, &stick_dir)?;
+        clinic_trip(&mut clinic, &stick_dir)?;
+    }
+    d.resume = true;
+    d.timeout = Duration::from_secs(5);
+    let report = dynamics::run(&d, &AtomicBool::new(false), &mut std::io::sink())?;
+    let faces_ok = report.faces == stats.faces.len() as u64;
+    let stick_empty = stick.scan()?.manifests.is_empty();
+    ok &= report.ok() && faces_ok && stick_empty;
     say(
         out,
         &format!(
-            "6. 資格確認端末の Req に {} 個のファイルを取り込みました（内容はバイト単位で一致）。",
-            report.applied.iter().map(|p| p.files.len()).sum::<usize>()
+            "3. 模擬Dynamicsの判定: 応答 {}/{}、重複 {}、想定外 {}、顔認証 {}/{}。USBメモリは{}。",
+            report.answered,
+            report.target,
+            report.duplicates,
+            report.unexpected.len(),
+            report.faces,
+            stats.faces.len(),
+            if stick_empty {
+                "空です"
+            } else {
+                "空ではありません"
+            }
         ),
-        "6. terminal published the files into its Req folder, byte for byte",
+        &format!(
+            "3. oracle: {report}; face results emitted {}; stick empty: {stick_empty}",
+            stats.faces.len()
+        ),
     );
-
-    let again = transfer::open(&mut terminal, &stick, &terminal_oqs.join("Req"))?;
-    ok &= again.applied.is_empty() && again.already_applied.len() == 1;
+    let log = clinic
+        .journal
+        .audit_rows(None)
+        .map_err(crate::state::Error::from)?
+        .len();
     say(
         out,
-        "7. 同じUSBメモリをもう一度差し込んでも、二重には取り込まれません。",
-        "7. a second insert of the same stick changes nothing",
+        &format!("4. 作業履歴: 受付PCに {log} 行（oqs-courier log --csv で出力できます）。"),
+        "4. the audit log lists every file with its SHA-256",
     );
-
     say(
         out,
         if ok {
@@ -194,18 +279,8 @@ pub fn run_in(dir: &Path, out: &mut dyn Write) -> Result<bool, Error> {
     Ok(ok)
 }
 
-/// Whether any file name or content of `files` appears in plain text anywhere under `stick`.
-fn stick_leaks(stick: &Path, files: &[PathBuf]) -> Result<bool, Error> {
-    let mut needles: Vec<Vec<u8>> = Vec::new();
-    for f in files {
-        needles.push(
-            f.file_name()
-                .unwrap_or_default()
-                .as_encoded_bytes()
-                .to_vec(),
-        );
-        needles.push(b"QualificationConfirmSearchInfo".to_vec());
-    }
+/// Whether any of `needles` appears in plain text anywhere under `stick`.
+fn stick_leaks(stick: &Path, needles: &[&[u8]]) -> Result<bool, Error> {
     let mut stack = vec![stick.to_owned()];
     while let Some(d) = stack.pop() {
         let entries = std::fs::read_dir(&d).map_err(|e| crate::stick::Error::io(&d, e))?;
@@ -216,7 +291,7 @@ fn stick_leaks(stick: &Path, files: &[PathBuf]) -> Result<bool, Error> {
             } else if let Ok(bytes) = std::fs::read(&p)
                 && needles
                     .iter()
-                    .any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
+                    .any(|n| bytes.windows(n.len()).any(|w| w == *n))
             {
                 return Ok(true);
             }
