@@ -406,6 +406,30 @@ impl VolumeSource for FakeSource {
     }
 }
 
+/// One folder given explicitly (`--stick DIR`, for IT staff and tests): "inserted" while it
+/// exists, "removed" while it does not.
+#[derive(Clone, Debug)]
+pub struct PathSource {
+    path: PathBuf,
+}
+
+impl PathSource {
+    /// Watches `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+}
+
+impl VolumeSource for PathSource {
+    fn volumes(&self) -> Result<Vec<Volume>, Error> {
+        Ok(if self.path.is_dir() {
+            vec![Volume::stick(self.path.clone())]
+        } else {
+            Vec::new()
+        })
+    }
+}
+
 /// Locks `mutex`; a panic elsewhere while holding it leaves plain data, still usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use oqs_courier::simulate::{self, Encoding};
 use oqs_courier::state::{Home, Role};
 use oqs_courier::stick::Stick;
-use oqs_courier::{Error, demo, engine, text, transfer};
+use oqs_courier::{Error, demo, detect, engine, text, transfer};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -88,6 +88,22 @@ enum Command {
         /// A file in an OQS folder counts as complete after this many quiet milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 1000)]
         quiet_ms: u64,
+    },
+    /// Run headless as the resident agent: wait for an enrolled stick, do this PC's step, wait for
+    /// its removal, repeat (until the process is stopped).
+    Watch {
+        /// Watch this folder instead of the removable drives.
+        #[arg(long, value_name = "DIR")]
+        stick: Option<PathBuf>,
+        /// Clinic: import every result without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Terminal: wait at most SECS seconds for responses.
+        #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+        wait: f64,
+        /// Look for drives this often.
+        #[arg(long, value_name = "MS", default_value_t = 1000)]
+        interval_ms: u64,
     },
     /// Show what is waiting, what is in transit, and the last trip.
     Status {
@@ -226,12 +242,16 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{}: {}", text::ERROR_PREFIX, e.message());
-            eprintln!("{}: {}", text::HINT_LABEL, e.hint());
-            eprintln!("{}: {e}", text::DETAIL_LABEL);
+            print_error(&e);
             ExitCode::from(e.kind().exit_code())
         }
     }
+}
+
+fn print_error(e: &Error) {
+    eprintln!("{}: {}", text::ERROR_PREFIX, e.message());
+    eprintln!("{}: {}", text::HINT_LABEL, e.hint());
+    eprintln!("{}: {e}", text::DETAIL_LABEL);
 }
 
 fn computer_name() -> String {
@@ -397,6 +417,41 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ..engine::Options::default()
             };
             return sync_cmd(&mut inst, &stick, yes, opts);
+        }
+        Command::Watch {
+            stick,
+            yes,
+            wait,
+            interval_ms,
+        } => {
+            let mut inst = home.load()?;
+            let source: Box<dyn detect::VolumeSource + Send> = match stick {
+                Some(dir) => Box::new(detect::PathSource::new(dir)),
+                None => Box::new(detect::SysinfoSource::new()),
+            };
+            let mut watcher = detect::Watcher::new(source)
+                .with_interval(Duration::from_millis(interval_ms.max(100)));
+            let stop = AtomicBool::new(false);
+            println!("{}", text::INSERT_STICK);
+            loop {
+                match watcher.next_event(&stop) {
+                    Ok(Some(detect::Event::Arrived(v))) => {
+                        if !detect::has_courier_folder(&v.mount) {
+                            continue; // not a courier stick: never written to
+                        }
+                        let opts = engine::Options {
+                            response_wait: secs(wait),
+                            ..engine::Options::default()
+                        };
+                        if let Err(e) = sync_cmd(&mut inst, &v.mount, yes, opts) {
+                            print_error(&e);
+                        }
+                    }
+                    Ok(Some(detect::Event::Removed(_))) => println!("{}", text::INSERT_STICK),
+                    Ok(None) => break,
+                    Err(e) => eprintln!("{e}"),
+                }
+            }
         }
         Command::Status { hours } => {
             let inst = home.load()?;

@@ -232,3 +232,97 @@ fn summary_prints_the_patient_and_json() {
     );
     assert!(ok(&courier(None, &["summary", bomb])).contains("内容を表示できません"));
 }
+
+#[test]
+fn sync_status_log_and_stick_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ch, th, stick) = (d.join("ch"), d.join("th"), d.join("stick"));
+    for sub in [
+        "c/Req", "c/Res", "c/Face", "t/Req", "t/Res", "t/Face", "stick",
+    ] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let (c, t, st) = (s(&d.join("c")), s(&d.join("t")), s(&stick));
+    ok(&courier(
+        Some(&ch),
+        &["init", "--role", "clinic", "--oqs-dir", &c],
+    ));
+    ok(&courier(
+        Some(&th),
+        &["init", "--role", "terminal", "--oqs-dir", &t],
+    ));
+    ok(&courier(Some(&ch), &["pair", "export", "--stick", &st]));
+    ok(&courier(Some(&th), &["pair", "import", "--stick", &st]));
+    ok(&courier(Some(&th), &["pair", "export", "--stick", &st]));
+    ok(&courier(Some(&ch), &["pair", "import", "--stick", &st]));
+
+    // Not enrolled yet: refused, exit 1, nothing written.
+    let out = courier(Some(&ch), &["sync", "--stick", &st, "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("登録されていない"));
+    assert!(!stick.join("OQSCOURIER/packages").exists());
+
+    let enrolled = ok(&courier(
+        Some(&ch),
+        &["stick", "enroll", "--stick", &st, "--label", "受付用1"],
+    ));
+    assert!(enrolled.contains("受付用1"), "{enrolled}");
+    assert!(ok(&courier(Some(&ch), &["stick", "list"])).contains("受付用1"));
+
+    let req = "OQSsiquc01req_202611270930000001.xml";
+    std::fs::write(d.join("c/Req").join(req), "<XmlMsg>試験 太郎</XmlMsg>").unwrap();
+    let quiet = ["--quiet-ms", "50"];
+    let mut args = vec!["sync", "--stick", &st, "--yes"];
+    args.extend(quiet);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let out = ok(&courier(Some(&ch), &args));
+    assert!(out.contains("取り外せます"), "{out}");
+    assert!(
+        !d.join("c/Req").join(req).exists(),
+        "the request left Req at once"
+    );
+    assert!(ok(&courier(Some(&ch), &["status"])).contains("運搬中（相手の受け取り確認待ち）: 1"));
+
+    let mut targs = vec!["sync", "--stick", &st, "--wait", "0.3"];
+    targs.extend(quiet);
+    let out = ok(&courier(Some(&th), &targs));
+    assert!(out.contains("応答待ち 0/1"), "{out}");
+    assert!(
+        d.join("t/Req").join(req).exists(),
+        "published into the terminal's Req"
+    );
+
+    // The 連携アプリ (by hand here) answers; the next trips carry the answer home.
+    std::fs::remove_file(d.join("t/Req").join(req)).unwrap();
+    let res = "OQSsiquc01res_202611270930000001.xml";
+    std::fs::write(d.join("t/Res").join(res), "<XmlMsg>回答</XmlMsg>").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    ok(&courier(Some(&th), &targs));
+    assert!(
+        !d.join("t/Res").join(res).exists(),
+        "collected into the archive"
+    );
+    ok(&courier(Some(&ch), &args));
+    assert_eq!(
+        std::fs::read_to_string(d.join("c/Res").join(res)).unwrap(),
+        "<XmlMsg>回答</XmlMsg>"
+    );
+    assert!(ok(&courier(Some(&ch), &["status"])).contains("運搬中（相手の受け取り確認待ち）: 0"));
+
+    let csv = ok(&courier(Some(&ch), &["log", "--csv"]));
+    assert!(csv.starts_with('\u{feff}'));
+    let published = csv
+        .lines()
+        .find(|l| l.contains(res) && l.contains("published"))
+        .unwrap();
+    assert!(published.contains(&hex::encode(oqs_courier::crypto::sha256(
+        "<XmlMsg>回答</XmlMsg>".as_bytes()
+    ))));
+    assert!(csv.lines().any(|l| l.contains(req) && l.contains("sealed")));
+    assert!(
+        csv.lines().any(|l| l.contains("refused")),
+        "the unenrolled attempt is logged"
+    );
+}
