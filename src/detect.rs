@@ -603,6 +603,21 @@ pub fn has_courier_folder(mount: &Path) -> bool {
     std::fs::symlink_metadata(mount.join(stick::ROOT_DIR)).is_ok_and(|m| m.file_type().is_dir())
 }
 
+/// Free bytes on the volume holding `path`, when the operating system tells (`None` when it
+/// does not, e.g. under Wine). Used to refuse a package that cannot fit before writing anything.
+pub fn available_space(path: &Path) -> Option<u64> {
+    let path = std::path::absolute(path).ok()?;
+    let disks = sysinfo::Disks::new_with_refreshed_list_specifics(
+        sysinfo::DiskRefreshKind::nothing().with_storage(),
+    )
+    .ok()?;
+    disks
+        .iter()
+        .filter(|d| path.starts_with(d.mount_point()))
+        .max_by_key(|d| d.mount_point().as_os_str().len())
+        .map(sysinfo::Disk::available_space)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,6 +74,31 @@ fn journal_err(e: crate::journal::Error) -> Error {
     crate::state::Error::from(e).into()
 }
 
+/// Named points of a step, where fault-injection tests pull the stick or stop the process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// New packages are stored and recorded as applied.
+    Received,
+    /// One file was published into an OQS folder.
+    Published,
+    /// Files were collected from the OQS folders.
+    Collected,
+    /// The new package is written and recorded, older packages still on the stick.
+    Sealed,
+    /// The stick was cleaned, not yet flushed.
+    Cleaned,
+}
+
+/// A callback run at every [`Checkpoint`] (tests only; `None` in the product).
+#[derive(Clone)]
+pub struct Hook(pub std::sync::Arc<dyn Fn(Checkpoint) + Send + Sync>);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hook")
+    }
+}
+
 /// Settings of a step.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -85,6 +110,8 @@ pub struct Options {
     pub retention_days: i64,
     /// How often to look at the folders while waiting.
     pub poll: Duration,
+    /// Fault-injection hook (tests).
+    pub checkpoint: Option<Hook>,
 }
 
 impl Default for Options {
@@ -94,6 +121,7 @@ impl Default for Options {
             response_wait: Duration::from_secs(30),
             retention_days: 30,
             poll: Duration::from_millis(200),
+            checkpoint: None,
         }
     }
 }
@@ -174,6 +202,11 @@ pub fn begin<'a>(
         let e = crate::stick::Error::Revoked {
             id: marker.stick_id.clone(),
         };
+        refuse_audit(inst, Some(&marker.stick_id), &e.to_string());
+        return Err(e.into());
+    }
+    // A stick that cannot take the answer (write-protected, full) changes nothing.
+    if let Err(e) = stick.check_writable() {
         refuse_audit(inst, Some(&marker.stick_id), &e.to_string());
         return Err(e.into());
     }
@@ -279,6 +312,12 @@ impl FileSink for Staging<'_> {
 }
 
 impl Session<'_> {
+    fn checkpoint(&self, at: Checkpoint) {
+        if let Some(h) = &self.opts.checkpoint {
+            (h.0)(at);
+        }
+    }
+
     /// The verified marker of the inserted stick.
     pub fn marker(&self) -> &Marker {
         &self.marker
@@ -377,6 +416,7 @@ impl Session<'_> {
             self.applied_now.push(m.manifest_path.clone());
         }
         let _ = fs::remove_dir_all(&incoming);
+        self.checkpoint(Checkpoint::Received);
         Ok(())
     }
 
@@ -576,6 +616,7 @@ impl Session<'_> {
             .map_err(journal_err)?;
         let _ = fs::remove_file(self.stored(item.id));
         self.outcome.published += 1;
+        self.checkpoint(Checkpoint::Published);
         Ok(())
     }
 
@@ -648,6 +689,7 @@ impl Session<'_> {
             }
         }
         self.outcome.collected += n;
+        self.checkpoint(Checkpoint::Collected);
         Ok(n)
     }
 
@@ -814,6 +856,13 @@ impl Session<'_> {
             let peer = self.inst.peer_keys()?;
             let dir = self.stick.packages_dir();
             self.stick.ensure(&dir)?;
+            // Refuse before writing anything when the package cannot fit (where the OS tells).
+            let payload: u64 = queued.iter().map(|i| i.size).sum();
+            let need =
+                package::data_len_for(payload) + 8 * 1024 + 512 * queued.len() as u64 + 64 * 1024;
+            if crate::detect::available_space(&dir).is_some_and(|free| free < need) {
+                return Err(crate::stick::Error::Full { path: dir }.into());
+            }
             let seq = self.inst.take_seq()?;
             let env = package::Envelope {
                 identity: &self.inst.identity,
@@ -846,6 +895,7 @@ impl Session<'_> {
                 .map_err(journal_err)?;
             self.outcome.sent = sources.len();
             self.outcome.sent_seq = Some(seq);
+            self.checkpoint(Checkpoint::Sealed);
             // Our older packages are superseded by this one; the peer's are applied.
             for m in &before.manifests {
                 self.outcome.cleaned += remove_package(m);
@@ -861,6 +911,7 @@ impl Session<'_> {
                 self.outcome.cleaned += 1;
             }
         }
+        self.checkpoint(Checkpoint::Cleaned);
         durable::sync_dir(&self.stick.packages_dir())
             .map_err(|e| io(&self.stick.packages_dir(), e))?;
         self.prune_archive();
@@ -970,6 +1021,9 @@ pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marke
         }
         Err(e) => return Err(e.into()),
     };
+    // The packages folder exists from the start: a full stick then never needs a new folder
+    // entry (some FAT drivers leave a broken folder behind when creating one fails).
+    stick.ensure(&stick.packages_dir())?;
     inst.journal
         .note_stick(&marker.stick_id, &marker.label)
         .map_err(journal_err)?;

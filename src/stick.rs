@@ -94,6 +94,11 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        if looks_full(path, &source) {
+            return Self::Full {
+                path: path.to_owned(),
+            };
+        }
         let path = path.to_owned();
         match source.kind() {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
@@ -104,6 +109,19 @@ impl Error {
             _ => Self::Io { path, source },
         }
     }
+}
+
+/// Whether a failed write most likely failed because the volume is full: some FAT drivers
+/// report a full volume as "operation not permitted" instead of "no space".
+pub(crate) fn looks_full(path: &Path, e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Other
+    ) && path
+        .ancestors()
+        .find(|a| a.exists())
+        .and_then(crate::detect::available_space)
+        .is_some_and(|free| free < 64 * 1024)
 }
 
 /// A mounted stick (or a folder standing in for one).
@@ -210,6 +228,32 @@ impl Stick {
         })?;
         marker.verify(pair, signers, &self.marker_path())?;
         Ok(marker)
+    }
+
+    /// Checks that the stick can be written (a write-protect switch, a full volume) by writing,
+    /// flushing and removing a small hidden probe file. Run before anything is read from the
+    /// stick, so a stick that cannot take the answer changes nothing.
+    pub fn check_writable(&self) -> Result<(), Error> {
+        use std::io::Write;
+        let dir = self.packages_dir();
+        self.ensure(&dir)?;
+        let probe = dir.join(".oqs-courier-probe");
+        let result = std::fs::File::create(&probe)
+            .and_then(|mut f| f.write_all(b"1").and_then(|()| f.sync_all()))
+            .and_then(|()| std::fs::remove_file(&probe));
+        result.map_err(|e| {
+            let _ = std::fs::remove_file(&probe);
+            match Error::io(&probe, e) {
+                // Windows reports a write-protected medium as access denied or "write protect".
+                Error::Io { path, source }
+                    if source.kind() == std::io::ErrorKind::PermissionDenied
+                        || source.raw_os_error() == Some(19) =>
+                {
+                    Error::ReadOnly { path }
+                }
+                other => other,
+            }
+        })
     }
 
     /// Lists the package files, ignoring everything else.

@@ -5,6 +5,7 @@ mod it {
     pub mod cli;
     pub mod craft;
     pub mod engine;
+    pub mod fat;
     pub mod fixture;
     pub mod roundtrip;
     pub mod simulate;

@@ -176,6 +176,9 @@ pub enum Error {
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();
+        if crate::stick::looks_full(&path, &source) {
+            return Self::StickFull { path };
+        }
         match source.kind() {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
                 Self::StickFull { path }

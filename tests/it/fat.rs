@@ -1,0 +1,375 @@
+//! The sync engine on a real FAT file system (an image mounted with fusefat), as on a clinic's
+//! USB stick. Needs `mkfs.vfat`, `fusefat` and `fusermount`; without them the tests print why
+//! they skip — unless `OQS_COURIER_REQUIRE_ALL` is set (as in `.ci/run`), which makes a missing
+//! tool a failure.
+#![cfg(unix)]
+
+use super::util::{Pair, paired};
+use oqs_courier::engine::{self, Checkpoint, Hook, Options, Outcome};
+use oqs_courier::simulate::{dynamics, renkei};
+use oqs_courier::{Error, ErrorKind, stick};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A FAT image mounted with fusefat; unmounted on drop ("pulling the stick").
+pub struct FatStick {
+    pub img: PathBuf,
+    pub mnt: PathBuf,
+    fuse: Option<Child>,
+}
+
+impl FatStick {
+    /// A fresh FAT image of `mb` MiB, mounted read-write; `None` (with a printed reason) when
+    /// the tools are missing.
+    pub fn new(dir: &Path, mb: u64) -> Option<Self> {
+        for tool in ["mkfs.vfat", "fusefat", "fusermount"] {
+            if !have(tool) {
+                assert!(
+                    std::env::var_os("OQS_COURIER_REQUIRE_ALL").is_none(),
+                    "{tool} is missing but OQS_COURIER_REQUIRE_ALL is set"
+                );
+                eprintln!("SKIP: {tool} not installed (apt-get install dosfstools fusefat)");
+                return None;
+            }
+        }
+        let img = dir.join("stick.img");
+        std::fs::File::create(&img)
+            .unwrap()
+            .set_len(mb * 1024 * 1024)
+            .unwrap();
+        let st = Command::new("mkfs.vfat")
+            .arg("-n")
+            .arg("OQSSTICK")
+            .arg(&img)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let mut s = Self {
+            img,
+            mnt: dir.join("mnt"),
+            fuse: None,
+        };
+        std::fs::create_dir_all(&s.mnt).unwrap();
+        s.mount(false);
+        Some(s)
+    }
+
+    pub fn mount(&mut self, read_only: bool) {
+        let child = Command::new("fusefat")
+            .arg("-f")
+            .arg("-o")
+            .arg(if read_only { "ro" } else { "rw+" })
+            .arg(&self.img)
+            .arg(&self.mnt)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.fuse = Some(child);
+        let start = Instant::now();
+        while !is_mounted(&self.mnt) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "fusefat did not mount"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Unmounts cleanly (the stick is removed after 「取り外せます」).
+    pub fn unmount(&mut self) {
+        let _ = Command::new("fusermount").arg("-u").arg(&self.mnt).status();
+        if let Some(mut c) = self.fuse.take() {
+            let _ = c.wait();
+        }
+    }
+
+    /// Kills the file system process: the stick is pulled, whatever was in flight.
+    pub fn pull(&mut self) {
+        if let Some(mut c) = self.fuse.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = Command::new("fusermount")
+            .arg("-u")
+            .arg("-z")
+            .arg(&self.mnt)
+            .status();
+    }
+}
+
+impl Drop for FatStick {
+    fn drop(&mut self) {
+        self.unmount();
+    }
+}
+
+fn is_mounted(mnt: &Path) -> bool {
+    let canon = std::fs::canonicalize(mnt).unwrap_or_else(|_| mnt.to_owned());
+    std::fs::read_to_string("/proc/mounts")
+        .is_ok_and(|m| m.lines().any(|l| l.split(' ').nth(1) == canon.to_str()))
+}
+
+fn opts() -> Options {
+    Options {
+        quiet: Duration::from_millis(150),
+        response_wait: Duration::from_millis(400),
+        poll: Duration::from_millis(50),
+        ..Options::default()
+    }
+}
+
+thread_local! {
+    static HOOK: std::cell::RefCell<Option<Hook>> = const { std::cell::RefCell::new(None) };
+}
+
+fn current_opts() -> Options {
+    Options {
+        checkpoint: HOOK.with(|h| h.borrow().clone()),
+        ..opts()
+    }
+}
+
+fn clinic_trip(p: &mut Pair, stick: &Path) -> Result<Outcome, Error> {
+    let mut s = engine::begin(&mut p.clinic, stick, current_opts())?;
+    let ids: Vec<i64> = s.import_rows()?.iter().map(|r| r.item.id).collect();
+    s.import(&ids, "試験 受付")?;
+    s.collect()?;
+    s.finish()
+}
+
+fn terminal_trip(p: &mut Pair, stick: &Path) -> Result<Outcome, Error> {
+    let mut s = engine::begin(&mut p.terminal, stick, current_opts())?;
+    s.publish_requests()?;
+    s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})?;
+    s.collect()?;
+    s.finish()
+}
+
+fn oqs(p: &Pair, who: &str) -> PathBuf {
+    p.dir.path().join(who).join("OQS")
+}
+
+/// Runs both simulators and carries a FAT stick back and forth; `pull_every` > 0 pulls the stick
+/// in the middle of every n-th step. Returns the number of trips.
+fn run_campaign(requests: u64, pull_every: usize) -> Option<usize> {
+    let mut p = paired();
+    let mut fat = FatStick::new(p.dir.path(), 64)?;
+    let mnt = fat.mnt.clone();
+    engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut ro = renkei::Options::new(oqs(&p, "terminal"));
+    ro.delay_min = Duration::from_millis(10);
+    ro.delay_max = Duration::from_millis(900);
+    ro.face_every = Some(Duration::from_millis(500));
+    let s = stop.clone();
+    let sim = std::thread::spawn(move || renkei::run(&ro, &s, &mut std::io::sink()).unwrap());
+    let mut d = dynamics::Options::new(oqs(&p, "clinic"));
+    d.requests = requests;
+    d.over = Duration::from_secs(6);
+    d.timeout = Duration::from_secs(300);
+    d.drug_every = 7;
+    let dyn_opts = d.clone();
+    let oracle = std::thread::spawn(move || {
+        dynamics::run(&dyn_opts, &AtomicBool::new(false), &mut std::io::sink()).unwrap()
+    });
+
+    let mut step = 0;
+    let mut trips = 0;
+    let mut pulls = 0;
+    let mut interrupted = 0;
+    let mut one_step = |p: &mut Pair, fat: &mut FatStick, clinic: bool| {
+        step += 1;
+        if pull_every > 0 && step % pull_every == 0 {
+            // Pull the stick at one checkpoint of the step (rotating), as a person pulling it
+            // while the courier is busy: the FUSE process dies, every later access fails.
+            let points = [
+                Checkpoint::Received,
+                Checkpoint::Published,
+                Checkpoint::Collected,
+                Checkpoint::Sealed,
+                Checkpoint::Cleaned,
+            ];
+            let target = points[(step / pull_every) % points.len()];
+            let pid = fat.fuse.as_ref().map(Child::id);
+            let fired = Arc::new(AtomicBool::new(false));
+            let f = fired.clone();
+            HOOK.with(|h| {
+                *h.borrow_mut() = Some(Hook(Arc::new(move |at| {
+                    if at == target && !f.swap(true, Ordering::SeqCst) {
+                        if let Some(pid) = pid {
+                            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+                        }
+                    }
+                })));
+            });
+            let r = if clinic {
+                clinic_trip(p, &mnt)
+            } else {
+                terminal_trip(p, &mnt)
+            };
+            HOOK.with(|h| *h.borrow_mut() = None);
+            fat.pull();
+            pulls += 1;
+            if let Err(e) = r {
+                assert_ne!(
+                    e.kind(),
+                    ErrorKind::Refused,
+                    "a pulled stick is not a forged one: {e}"
+                );
+                interrupted += 1;
+            }
+            fat.mount(false);
+        } else {
+            let r = if clinic {
+                clinic_trip(p, &mnt)
+            } else {
+                terminal_trip(p, &mnt)
+            };
+            r.unwrap();
+            fat.unmount();
+            fat.mount(false);
+        }
+    };
+    while !oracle.is_finished() && trips < 60 {
+        one_step(&mut p, &mut fat, true);
+        one_step(&mut p, &mut fat, false);
+        trips += 1;
+    }
+    let report = oracle.join().unwrap();
+    assert!(report.ok(), "after {trips} trips ({pulls} pulls): {report}");
+    if pull_every > 0 {
+        assert!(
+            interrupted > 0,
+            "no pull interrupted a step ({pulls} pulls)"
+        );
+        eprintln!("{pulls} pulls, {interrupted} interrupted a step, {trips} trips");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let stats = sim.join().unwrap();
+    for _ in 0..3 {
+        terminal_trip(&mut p, &mnt).unwrap();
+        clinic_trip(&mut p, &mnt).unwrap();
+    }
+    d.resume = true;
+    d.timeout = Duration::from_secs(10);
+    let report = dynamics::run(&d, &AtomicBool::new(false), &mut std::io::sink()).unwrap();
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.answered, requests);
+    assert_eq!(
+        report.faces,
+        stats.faces.len() as u64,
+        "every face file exactly once: {report}"
+    );
+    let scan = stick::Stick::at(&mnt).unwrap().scan().unwrap();
+    assert!(
+        scan.manifests.is_empty() && scan.orphans.is_empty(),
+        "stick clean after the last trip"
+    );
+    for inst in [&p.clinic, &p.terminal] {
+        let rows = inst.journal.audit_rows(None).unwrap();
+        for r in rows
+            .iter()
+            .filter(|r| r.outcome == "sealed" || r.outcome == "published")
+        {
+            assert!(r.sha256.as_deref().is_some_and(|h| h.len() == 64), "{r:?}");
+        }
+    }
+    Some(trips)
+}
+
+#[test]
+fn two_hundred_requests_over_a_fat_stick_arrive_exactly_once() {
+    if let Some(trips) = run_campaign(200, 0) {
+        assert!(trips >= 3, "{trips}");
+    }
+}
+
+#[test]
+fn stick_pulled_mid_step_loses_and_doubles_nothing() {
+    run_campaign(40, 2);
+}
+
+#[test]
+fn full_and_read_only_sticks_give_their_own_message_and_change_nothing() {
+    let mut p = paired();
+    let Some(mut fat) = FatStick::new(p.dir.path(), 2) else {
+        return;
+    };
+    let mnt = fat.mnt.clone();
+    engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
+    // Fill the stick.
+    let filler = mnt.join("filler.bin");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while std::io::Write::write_all(&mut f, &chunk).is_ok() {}
+    drop(f);
+    std::fs::write(
+        oqs(&p, "clinic").join("Req/OQSsiquc01req_202611270001.xml"),
+        vec![b'x'; 200 * 1024],
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let e = clinic_trip(&mut p, &mnt).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Stick(stick::Error::Full { .. })
+                | Error::Package(oqs_courier::package::Error::StickFull { .. })
+        ),
+        "{e}"
+    );
+    assert!(e.message().contains("空き容量"), "{}", e.message());
+    let scan = stick::Stick::at(&mnt).unwrap().scan().unwrap();
+    assert!(scan.manifests.is_empty() && scan.orphans.is_empty());
+    assert!(
+        oqs(&p, "clinic")
+            .join("Req/OQSsiquc01req_202611270001.xml")
+            .exists(),
+        "nothing changed"
+    );
+    // Once there is room, the request travels.
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(clinic_trip(&mut p, &mnt).unwrap().sent, 1);
+
+    fat.unmount();
+    fat.mount(true);
+    let e = terminal_trip(&mut p, &mnt).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Stick(stick::Error::ReadOnly { .. })
+                | Error::Package(oqs_courier::package::Error::StickReadOnly { .. })
+        ),
+        "{e}"
+    );
+    assert!(e.message().contains("書き込み禁止"), "{}", e.message());
+    assert_eq!(
+        std::fs::read_dir(oqs(&p, "terminal").join("Req"))
+            .unwrap()
+            .count(),
+        0,
+        "nothing changed"
+    );
+    fat.unmount();
+    fat.mount(false);
+    assert_eq!(
+        terminal_trip(&mut p, &mnt).unwrap().published,
+        1,
+        "after the write protection is off, the request is delivered"
+    );
+}
