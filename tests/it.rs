@@ -1,5 +1,11 @@
 //! The one integration test binary (ripgrep style): each module covers one area.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    missing_docs
+)]
 
 mod it {
     pub mod cli;

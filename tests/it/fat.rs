@@ -210,10 +210,11 @@ fn run_campaign(requests: u64, pull_every: usize) -> Option<usize> {
             let f = fired.clone();
             HOOK.with(|h| {
                 *h.borrow_mut() = Some(Hook(Arc::new(move |at| {
-                    if at == target && !f.swap(true, Ordering::SeqCst) {
-                        if let Some(pid) = pid {
-                            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-                        }
+                    if at == target
+                        && !f.swap(true, Ordering::SeqCst)
+                        && let Some(pid) = pid
+                    {
+                        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
                     }
                 })));
             });
