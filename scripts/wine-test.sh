@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs the test suite as Windows programs under Wine:
+#   cargo test --target x86_64-pc-windows-gnu [extra args...]
+#
+# Needs: wine64, gcc-mingw-w64-x86-64 and the rustup target x86_64-pc-windows-gnu
+# (.ci/run installs all three). Sets up a Wine prefix under target/wineprefix on first use
+# (and again only when the prefix or the shim DLL is missing or stale), then passes any extra
+# arguments through to cargo test, e.g.  bash scripts/wine-test.sh --test it -- cli
+#
+# Wine 8 lacks bcryptprimitives.dll, which Rust std >= 1.78 imports (ProcessPrng,
+# rust-lang/rust#121337); see packaging/wine/README.md for the test-only shim installed here.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+target_dir="${CARGO_TARGET_DIR:-$repo_root/target}"
+case "$target_dir" in /*) ;; *) target_dir="$repo_root/$target_dir" ;; esac
+
+export WINEPREFIX="${WINEPREFIX:-$target_dir/wineprefix}"
+export WINEARCH=win64
+export WINEDEBUG="${WINEDEBUG:--all}"
+
+shim_src="$repo_root/packaging/wine/bcryptprimitives-shim.c"
+shim_dir="$target_dir/wine-shim"
+shim_dll="$shim_dir/bcryptprimitives.dll"
+sys32="$WINEPREFIX/drive_c/windows/system32"
+
+for tool in wine wineboot wineserver x86_64-w64-mingw32-gcc cargo; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "wine-test: '$tool' not found (apt-get install wine64 gcc-mingw-w64-x86-64)" >&2
+        exit 1
+    fi
+done
+
+# 1. The shim DLL: rebuilt when missing or older than its source.
+if [[ ! -f "$shim_dll" || "$shim_src" -nt "$shim_dll" ]]; then
+    echo "wine-test: building $shim_dll"
+    mkdir -p "$shim_dir"
+    x86_64-w64-mingw32-gcc -Wall -Wextra -Werror -shared -O2 -s \
+        -o "$shim_dll.tmp" "$shim_src" -ladvapi32
+    mv -f "$shim_dll.tmp" "$shim_dll"
+fi
+
+# 2. The prefix: created once. No mono/gecko installers (they would try to download and
+#    prompt), so mscoree and mshtml are disabled for wineboot.
+if [[ ! -f "$WINEPREFIX/system.reg" || ! -d "$sys32" ]]; then
+    echo "wine-test: creating Wine prefix $WINEPREFIX"
+    mkdir -p "$WINEPREFIX"
+    WINEDLLOVERRIDES="mscoree,mshtml=" wineboot -i </dev/null
+    wineserver -w
+    if [[ ! -d "$sys32" ]]; then
+        echo "wine-test: wineboot did not create $sys32" >&2
+        exit 1
+    fi
+fi
+
+# 3. The shim in system32: copied when missing or different.
+if ! cmp -s "$shim_dll" "$sys32/bcryptprimitives.dll"; then
+    echo "wine-test: installing bcryptprimitives.dll shim into $sys32"
+    cp -f "$shim_dll" "$sys32/bcryptprimitives.dll"
+fi
+
+# 4. The tests.
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
+status=0
+cargo test --target x86_64-pc-windows-gnu "$@" </dev/null || status=$?
+
+# Let the prefix's wineserver finish rather than leaving it behind.
+wineserver -w || true
+exit "$status"
