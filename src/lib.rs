@@ -15,6 +15,8 @@ pub mod durable;
 pub mod engine;
 pub mod error;
 pub mod filename;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod journal;
 pub mod oqs;
 pub mod package;

@@ -434,3 +434,74 @@ pub fn old_unanswered(n: usize, hours: i64) -> String {
 /// CSV header of the audit log export (作業履歴).
 pub const LOG_CSV_HEADER: &str =
     "日時,USBメモリ,方向,パッケージ,通番,ファイル名,サイズ,SHA-256,種類,内容,操作者,結果,理由";
+
+// --- desktop app (gui) -------------------------------------------------------------------------
+
+/// Window title.
+pub const G_TITLE: &str = "oqs-courier（オンライン資格確認 USB連携）";
+/// Button: import.
+pub const G_IMPORT: &str = "取り込む";
+/// Button: later.
+pub const G_LATER: &str = "後で";
+/// Button: finish waiting now.
+pub const G_FINISH_NOW: &str = "今すぐ終了";
+/// Button: back to home.
+pub const G_BACK: &str = "戻る";
+/// Button: history.
+pub const G_HISTORY: &str = "作業履歴";
+/// Button: export CSV.
+pub const G_EXPORT: &str = "CSVに出力";
+/// Button: select all.
+pub const G_SELECT_ALL: &str = "すべて選択";
+/// Heading of the import prompt.
+pub const G_IMPORT_HEADING: &str = "USBメモリに届いた結果";
+/// Note under the import prompt.
+pub const G_IMPORT_NOTE: &str = "取り込む結果を確認してください（Enter: 取り込む / Esc: 後で）。「!」は本日以外の日付またはエラーです。";
+/// Column headings of the import prompt.
+pub const G_COLUMNS: [&str; 7] = [
+    "種類",
+    "氏名",
+    "カナ",
+    "生年月日",
+    "保険者番号",
+    "資格",
+    "日付",
+];
+/// Shown while the step runs.
+pub const G_WORKING: &str = "処理中…　USBメモリを抜かないでください。";
+/// Heading when the stick may be removed.
+pub const G_DONE: &str = "USBメモリを取り外せます。";
+/// Not set up yet.
+pub const G_NOT_SET_UP: &str = "このPCはまだ初期設定されていません。設定担当者が「oqs-courier init」と「pair」「stick enroll」で初期設定してください。";
+/// Heading of the problem screen.
+pub const G_PROBLEM: &str = "処理できませんでした";
+/// History heading.
+pub const G_HISTORY_HEADING: &str = "作業履歴（新しい順）";
+
+/// Status line: role and peer.
+pub fn g_role_line(role: &str, peer: &str) -> String {
+    format!("{}　ペアリング相手: {peer}", role_name(role))
+}
+
+/// Import result line.
+pub fn g_imported(published: usize, held: usize) -> String {
+    published_line(published, held)
+}
+
+fn published_line(published: usize, held: usize) -> String {
+    if held > 0 {
+        format!("{published} 件を取り込みました。{held} 件は保留しました（次回また表示されます）。")
+    } else {
+        format!("{published} 件を取り込みました。")
+    }
+}
+
+/// Outgoing line of the done screen.
+pub fn g_sent(n: usize) -> String {
+    format!("相手のPCへ運ぶファイル: {n} 個")
+}
+
+/// CSV exported.
+pub fn g_exported(path: &str) -> String {
+    format!("作業履歴を出力しました: {path}")
+}

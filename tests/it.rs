@@ -13,6 +13,7 @@ mod it {
     pub mod engine;
     pub mod fat;
     pub mod fixture;
+    pub mod gui;
     pub mod roundtrip;
     pub mod simulate;
     pub mod tamper;

@@ -1,0 +1,194 @@
+//! Runs one step of the sync engine on its own thread, so the window never freezes.
+//!
+//! The worker talks to the window through two channels: [`Event`]s out (progress, the import
+//! prompt, the outcome, a refusal) and one [`Decision`] in (which rows staff accepted). It owns
+//! no logic of its own: everything is [`crate::engine`].
+
+use crate::engine::{self, ImportRow, Outcome};
+use crate::state::{Installation, Role};
+use iced::futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+/// One row of the import prompt, ready to show.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Journal item id.
+    pub id: i64,
+    /// Kind (資格確認 / 顔認証 / 薬剤情報PDF / エラー …).
+    pub kind: String,
+    /// Patient name, if readable.
+    pub name: String,
+    /// Kana.
+    pub kana: String,
+    /// Birth date.
+    pub birth: String,
+    /// Insurer number.
+    pub insurer: String,
+    /// Validity word (有効 / 無効 / 該当資格なし …).
+    pub validity: String,
+    /// Date and age (本日 / 3日前 …).
+    pub age: String,
+    /// Stale (not today) — highlighted.
+    pub stale: bool,
+    /// An error result — its own colour.
+    pub problem: bool,
+    /// Error text or 内容を表示できません.
+    pub note: String,
+    /// File name.
+    pub file: String,
+}
+
+impl Row {
+    fn from(r: &ImportRow, today: chrono::NaiveDate) -> Self {
+        let s = &r.summary;
+        let p = s.patients.first();
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        // Error results stand out; a PDF or an encrypted file is normal, only not displayable.
+        let problem = s.state == crate::oqs::State::Error;
+        let note = match s.state {
+            crate::oqs::State::Unreadable => crate::text::UNREADABLE.to_owned(),
+            crate::oqs::State::Error => format!(
+                "{} {}",
+                opt(s.error_code.clone()),
+                opt(s.error_message.clone())
+            )
+            .trim()
+            .to_owned(),
+            _ => String::new(),
+        };
+        Self {
+            id: r.item.id,
+            kind: s.kind_text().to_owned(),
+            name: opt(p.and_then(|p| p.name.clone())),
+            kana: opt(p.and_then(|p| p.kana.clone())),
+            birth: p
+                .and_then(|p| p.birth_date)
+                .map(|d| d.format("%Y/%m/%d").to_string())
+                .unwrap_or_default(),
+            insurer: opt(p.and_then(|p| p.insurer_number.clone())),
+            validity: p
+                .and_then(|p| p.validity.as_ref())
+                .or(s.validity.as_ref())
+                .map(|v| v.text().to_owned())
+                .unwrap_or_default(),
+            age: s.age_text(today),
+            stale: s.is_stale(today),
+            problem,
+            note,
+            file: r.item.name.clone(),
+        }
+    }
+}
+
+/// What the worker reports.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// The clinic's import prompt: staff must decide.
+    Prompt(Vec<Row>),
+    /// Terminal: answers so far / requests handed over.
+    Waiting(usize, usize),
+    /// The step is complete; the stick may be removed.
+    Done(Outcome),
+    /// The step was refused or failed: (what happened, what to do, detail).
+    Failed(String, String, String),
+}
+
+/// Staff's answer to the import prompt.
+#[derive(Clone, Debug)]
+pub enum Decision {
+    /// Import these rows; the others are held for later.
+    Import(Vec<i64>),
+    /// Import nothing now.
+    Later,
+}
+
+/// A running step.
+pub struct Handle {
+    /// Where the step's events arrive.
+    pub events: UnboundedReceiver<Event>,
+    /// Answers the import prompt.
+    pub decide: mpsc::Sender<Decision>,
+    /// Ends the terminal's wait for answers early (今すぐ終了).
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Starts this installation's step with the stick at `stick`.
+pub fn spawn(
+    inst: Arc<Mutex<Installation>>,
+    stick: PathBuf,
+    opts: engine::Options,
+    auto_import: bool,
+) -> Handle {
+    let (tx, events) = unbounded();
+    let (decide, decisions) = mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    std::thread::spawn(move || {
+        let result = match inst.lock() {
+            Ok(mut guard) => step(&mut guard, &stick, opts, auto_import, &tx, &decisions, &s),
+            Err(_) => Err(None),
+        };
+        let event = match result {
+            Ok(outcome) => Event::Done(outcome),
+            Err(Some(e)) => {
+                Event::Failed(e.message().to_owned(), e.hint().to_owned(), e.to_string())
+            }
+            Err(None) => Event::Failed(
+                crate::text::E_STATE_IO.to_owned(),
+                crate::text::H_STATE.to_owned(),
+                String::new(),
+            ),
+        };
+        let _ = tx.unbounded_send(event);
+    });
+    Handle {
+        events,
+        decide,
+        stop,
+    }
+}
+
+fn step(
+    inst: &mut Installation,
+    stick: &std::path::Path,
+    opts: engine::Options,
+    auto_import: bool,
+    tx: &UnboundedSender<Event>,
+    decisions: &mpsc::Receiver<Decision>,
+    stop: &AtomicBool,
+) -> Result<Outcome, Option<crate::Error>> {
+    let role = inst.config.role;
+    let mut s = engine::begin(inst, stick, opts).map_err(Some)?;
+    match role {
+        Role::Clinic => {
+            let rows = s.import_rows().map_err(Some)?;
+            if !rows.is_empty() {
+                let accepted = if auto_import {
+                    rows.iter().map(|r| r.item.id).collect()
+                } else {
+                    let today = chrono::Local::now().date_naive();
+                    let _ = tx.unbounded_send(Event::Prompt(
+                        rows.iter().map(|r| Row::from(r, today)).collect(),
+                    ));
+                    match decisions.recv() {
+                        Ok(Decision::Import(ids)) => ids,
+                        Ok(Decision::Later) | Err(_) => Vec::new(),
+                    }
+                };
+                s.import(&accepted, &crate::state::actor()).map_err(Some)?;
+            }
+        }
+        Role::Terminal => {
+            s.publish_requests().map_err(Some)?;
+            s.wait_for_responses(stop, &mut |a, t| {
+                let _ = tx.unbounded_send(Event::Waiting(a, t));
+            })
+            .map_err(Some)?;
+            stop.store(false, Ordering::Relaxed);
+        }
+    }
+    s.collect().map_err(Some)?;
+    s.finish().map_err(Some)
+}
