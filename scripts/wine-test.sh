@@ -64,7 +64,7 @@ fi
 # 4. The tests.
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 status=0
-cargo test --target x86_64-pc-windows-gnu "$@" </dev/null || status=$?
+cargo test --no-fail-fast --target x86_64-pc-windows-gnu "$@" </dev/null || status=$?
 
 # Let the prefix's wineserver finish rather than leaving it behind.
 wineserver -w || true
