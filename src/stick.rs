@@ -111,6 +111,21 @@ impl Error {
     }
 }
 
+/// Opens `path` for reading only if it is a regular file (not a symlink, FIFO, device or
+/// folder): opening a FIFO would block forever, and the stick's layout never follows links.
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let not_regular =
+        || std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+    if !std::fs::symlink_metadata(path)?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    let f = std::fs::File::open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(f)
+}
+
 /// Whether a failed write most likely failed because the volume is full: some FAT drivers
 /// report a full volume as "operation not permitted" instead of "no space".
 pub(crate) fn looks_full(path: &Path, e: &std::io::Error) -> bool {
@@ -187,12 +202,18 @@ impl Stick {
         use std::io::Read;
         let path = self.marker_path();
         let mut bytes = Vec::new();
-        match std::fs::File::open(&path) {
+        match open_regular(&path) {
             Ok(f) => f
                 .take(MAX_MARKER_LEN + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| Error::io(&path, e))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return Err(Error::BadMarker {
+                    path,
+                    why: "not a regular file",
+                });
+            }
             Err(e) => return Err(Error::io(&path, e)),
         };
         if bytes.len() as u64 > MAX_MARKER_LEN {

@@ -424,7 +424,9 @@ fn sha256_file(path: &Path) -> Option<String> {
 fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
-    File::open(path)?.take(max + 1).read_to_end(&mut out)?;
+    crate::stick::open_regular(path)?
+        .take(max + 1)
+        .read_to_end(&mut out)?;
     Ok(out)
 }
 

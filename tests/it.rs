@@ -12,8 +12,10 @@ mod it {
     pub mod craft;
     pub mod engine;
     pub mod fat;
+    pub mod faults;
     pub mod fixture;
     pub mod gui;
+    pub mod hostile;
     pub mod roundtrip;
     pub mod simulate;
     pub mod tamper;

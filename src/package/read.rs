@@ -12,7 +12,6 @@ use super::{
 use crate::crypto::{self, Fingerprint, Identity, PublicKeys, SIGNATURE_LEN, TAG_LEN};
 use ring::aead::LessSafeKey;
 use sha2::{Digest, Sha256};
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -73,7 +72,16 @@ pub fn read_manifest(
         path: path.to_owned(),
         why,
     };
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut file = crate::stick::open_regular(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            Error::Malformed {
+                path: path.to_owned(),
+                why: "not a regular file",
+            }
+        } else {
+            Error::io(path, e)
+        }
+    })?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     if len < MIN_MANIFEST_LEN as u64 {
         return Err(malformed("too short"));
@@ -171,10 +179,16 @@ impl OpenedManifest {
     /// Decrypts and checks the whole data file, handing verified bytes to `sink`.
     pub fn stream(&self, sink: &mut dyn FileSink) -> Result<(), Error> {
         let path = &self.data_path;
-        let mut file = match File::open(path) {
+        let mut file = match crate::stick::open_regular(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::DataMissing { path: path.clone() });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return Err(Error::Malformed {
+                    path: path.clone(),
+                    why: "not a regular file",
+                });
             }
             Err(e) => return Err(Error::io(path, e)),
         };

@@ -1,0 +1,597 @@
+//! Fault injection: clinic and terminal steps against both simulators on a real FAT image
+//! (fusefat), with a fault injected at a named [`Checkpoint`] of a step, then the trips go on and
+//! the oracle checks that nothing was lost or doubled.
+//!
+//! Faults (chosen per step from a seeded random generator, at a random checkpoint and a random
+//! occurrence of it):
+//! - **pull**: the FUSE process of the stick is killed (`kill -9`) — every later access to the
+//!   stick fails, as when staff pull it while the courier is busy;
+//! - **crash**: the hook panics; the step is abandoned (`catch_unwind`), the `Installation` is
+//!   dropped and loaded again from its state directory, as after a process kill or power cut of
+//!   the PC (the journal is SQLite: only committed transactions survive);
+//! - **I/O error**: the journal files (`journal.sqlite3`, `-wal`) become immutable (`chattr +i`,
+//!   which refuses writes even to root and even through open handles), so the step's next
+//!   journal write fails with an I/O error; the step returns that error, the attribute is
+//!   removed, and the same `Installation` carries on, as an app that shows an error and stays.
+//!
+//! The oracle, after the last trips: the simulated Dynamics saw every request answered exactly
+//! once and nothing unexpected; every face file arrived exactly once; no file was published twice
+//! (no two `published` audit rows with the same file and SHA-256 on one PC); nothing is left
+//! queued, pending or half-published in either journal; the stick holds no package.
+//!
+//! `faults_sample` (in every `cargo test`) injects a few dozen faults; `faults_full` (ignored,
+//! run by `scripts/faults.sh`) runs several seeded campaigns with at least 1,000 faults in total
+//! and prints the tally. Needs `mkfs.vfat`, `fusefat`, `fusermount` and `chattr` (root for
+//! `chattr +i`); without them the tests print why they skip, unless `OQS_COURIER_REQUIRE_ALL` is
+//! set.
+#![cfg(unix)]
+
+use super::fat::FatStick;
+use super::util::{Pair, paired};
+use oqs_courier::engine::{self, Checkpoint, Hook, Options, Outcome};
+use oqs_courier::journal::Dir;
+use oqs_courier::simulate::{dynamics, renkei};
+use oqs_courier::state::{Home, Installation};
+use oqs_courier::{Error, ErrorKind, stick};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The kinds of fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    Pull,
+    Crash,
+    IoError,
+}
+
+const FAULTS: [Fault; 3] = [Fault::Pull, Fault::Crash, Fault::IoError];
+
+const POINTS: [Checkpoint; 5] = [
+    Checkpoint::Received,
+    Checkpoint::Published,
+    Checkpoint::Collected,
+    Checkpoint::Sealed,
+    Checkpoint::Cleaned,
+];
+
+/// A fault planned for one step: at the `nth` (0-based) time the step reaches `at`.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    fault: Fault,
+    at: Checkpoint,
+    nth: usize,
+}
+
+/// The panic payload of an injected crash (so the panic hook can stay quiet about it).
+struct InjectedCrash;
+
+/// What a campaign did.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    /// Faults that fired (a planned fault whose checkpoint was never reached is not counted).
+    pub injected: usize,
+    /// Of those: pulls, crashes, I/O errors.
+    pub pulls: usize,
+    pub crashes: usize,
+    pub io_errors: usize,
+    /// Faults after which the step ended in an error or a crash (the rest happened after the
+    /// step's last stick or journal access).
+    pub interrupted: usize,
+    /// Steps run (clinic or terminal), trips (clinic + terminal), campaigns.
+    pub steps: usize,
+    pub trips: usize,
+    pub runs: usize,
+    /// Oracle failures, one line each.
+    pub failures: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Tally) {
+        self.injected += o.injected;
+        self.pulls += o.pulls;
+        self.crashes += o.crashes;
+        self.io_errors += o.io_errors;
+        self.interrupted += o.interrupted;
+        self.steps += o.steps;
+        self.trips += o.trips;
+        self.runs += o.runs;
+        self.failures.extend(o.failures.iter().cloned());
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "faults injected {} (pull {}, crash {}, io-error {}; {} interrupted a step), \
+             runs {}, trips {}, steps {}, oracle failures {}",
+            self.injected,
+            self.pulls,
+            self.crashes,
+            self.io_errors,
+            self.interrupted,
+            self.runs,
+            self.trips,
+            self.steps,
+            self.failures.len()
+        )
+    }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn skip(why: &str) -> bool {
+    assert!(
+        std::env::var_os("OQS_COURIER_REQUIRE_ALL").is_none(),
+        "{why}, but OQS_COURIER_REQUIRE_ALL is set"
+    );
+    eprintln!("SKIP: {why}");
+    true
+}
+
+/// Whether `chattr +i` works here (ext2/3/4, xfs, btrfs; root or CAP_LINUX_IMMUTABLE).
+fn immutable_supported(dir: &Path) -> bool {
+    let probe = dir.join("chattr-probe");
+    if std::fs::write(&probe, b"x").is_err() {
+        return false;
+    }
+    let ok = chattr(&probe, true)
+        && std::fs::OpenOptions::new()
+            .append(true)
+            .open(&probe)
+            .is_err();
+    chattr(&probe, false);
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
+fn chattr(path: &Path, on: bool) -> bool {
+    Command::new("chattr")
+        .arg(if on { "+i" } else { "-i" })
+        .arg(path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn journal_files(home: &Path) -> Vec<PathBuf> {
+    ["journal.sqlite3", "journal.sqlite3-wal"]
+        .iter()
+        .map(|n| home.join(n))
+        .filter(|p| p.exists())
+        .collect()
+}
+
+fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<InjectedCrash>().is_none() {
+                prev(info);
+            }
+        }));
+    });
+}
+
+fn opts(hook: Option<Hook>) -> Options {
+    Options {
+        quiet: Duration::from_millis(150),
+        response_wait: Duration::from_millis(400),
+        poll: Duration::from_millis(50),
+        checkpoint: hook,
+        ..Options::default()
+    }
+}
+
+fn trip(inst: &mut Installation, stick: &Path, hook: Option<Hook>) -> Result<Outcome, Error> {
+    let clinic = inst.config.role == oqs_courier::state::Role::Clinic;
+    let mut s = engine::begin(inst, stick, opts(hook))?;
+    if clinic {
+        let ids: Vec<i64> = s.import_rows()?.iter().map(|r| r.item.id).collect();
+        s.import(&ids, "試験 受付")?;
+    } else {
+        s.publish_requests()?;
+        s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})?;
+    }
+    s.collect()?;
+    s.finish()
+}
+
+fn oqs(p: &Pair, who: &str) -> PathBuf {
+    p.dir.path().join(who).join("OQS")
+}
+
+struct Campaign {
+    p: Pair,
+    fat: FatStick,
+    mnt: PathBuf,
+    tally: Tally,
+}
+
+impl Campaign {
+    fn inst(&mut self, clinic: bool) -> &mut Installation {
+        if clinic {
+            &mut self.p.clinic
+        } else {
+            &mut self.p.terminal
+        }
+    }
+
+    /// One step at the clinic or the terminal, with an optional fault. `Err` is an oracle
+    /// failure (something the courier must never do).
+    fn step(&mut self, clinic: bool, plan: Option<Plan>) -> Result<(), String> {
+        self.tally.steps += 1;
+        let who = if clinic { "clinic" } else { "terminal" };
+        let home = self.inst(clinic).home.path().to_owned();
+        let fired = Arc::new(AtomicBool::new(false));
+        let hook = plan.map(|plan| {
+            let hits = AtomicUsize::new(0);
+            let fired = fired.clone();
+            let pid = fuse_pid(&self.mnt);
+            let home = home.clone();
+            Hook(Arc::new(move |at| {
+                if at != plan.at
+                    || hits.fetch_add(1, Ordering::SeqCst) != plan.nth
+                    || fired.swap(true, Ordering::SeqCst)
+                {
+                    return;
+                }
+                match plan.fault {
+                    Fault::Pull => {
+                        if let Some(pid) = pid {
+                            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+                        }
+                    }
+                    Fault::Crash => std::panic::panic_any(InjectedCrash),
+                    Fault::IoError => {
+                        for f in journal_files(&home) {
+                            chattr(&f, true);
+                        }
+                    }
+                }
+            }))
+        });
+        let mnt = self.mnt.clone();
+        let result = {
+            let inst = self.inst(clinic);
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| trip(inst, &mnt, hook)))
+        };
+        let fired = fired.load(Ordering::SeqCst);
+        if fired && plan.is_some_and(|p| p.fault == Fault::IoError) {
+            for f in journal_files(&home) {
+                chattr(&f, false);
+            }
+        }
+        let context = format!("step {} ({who}, {plan:?}, fired {fired})", self.tally.steps);
+        if std::env::var_os("OQS_COURIER_FAULTS_VERBOSE").is_some() {
+            let what = match &result {
+                Ok(Ok(o)) => format!("ok: {o:?}"),
+                Ok(Err(e)) => format!("error: {e}"),
+                Err(_) => "crashed".to_owned(),
+            };
+            eprintln!("{context}: {what}");
+        }
+        match (plan.filter(|_| fired), result) {
+            (None, Ok(Ok(_))) => {}
+            (None, Ok(Err(e))) => return Err(format!("{context}: failed without a fault: {e}")),
+            (Some(p), Ok(r)) => {
+                self.count(p.fault);
+                if let Err(e) = r {
+                    self.tally.interrupted += 1;
+                    if e.kind() == ErrorKind::Refused {
+                        return Err(format!("{context}: a fault is not forged input: {e}"));
+                    }
+                }
+            }
+            (Some(p), Err(payload)) if p.fault == Fault::Crash => {
+                if payload.downcast_ref::<InjectedCrash>().is_none() {
+                    return Err(format!("{context}: panicked: {}", panic_text(&payload)));
+                }
+                self.count(p.fault);
+                self.tally.interrupted += 1;
+                // Restart: everything in memory is gone; load from the state directory.
+                let again = Home::at(&home)
+                    .load()
+                    .map_err(|e| format!("{context}: state directory unusable: {e}"))?;
+                *self.inst(clinic) = again;
+            }
+            (_, Err(payload)) => {
+                return Err(format!("{context}: panicked: {}", panic_text(&payload)));
+            }
+        }
+        if fired && plan.is_some_and(|p| p.fault == Fault::Pull) {
+            self.fat.pull();
+        } else {
+            self.fat.unmount();
+        }
+        self.fat.mount(false);
+        Ok(())
+    }
+
+    fn count(&mut self, f: Fault) {
+        self.tally.injected += 1;
+        match f {
+            Fault::Pull => self.tally.pulls += 1,
+            Fault::Crash => self.tally.crashes += 1,
+            Fault::IoError => self.tally.io_errors += 1,
+        }
+    }
+}
+
+/// The id of the fusefat process serving `mnt` (the `FatStick` keeps its child private).
+fn fuse_pid(mnt: &Path) -> Option<u32> {
+    let want = mnt.as_os_str().as_encoded_bytes();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let args: Vec<&[u8]> = cmd.split(|b| *b == 0).collect();
+        (args.first()?.ends_with(b"fusefat") && args.contains(&want)).then_some(pid)
+    })
+}
+
+fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "(non-text panic)".to_owned())
+}
+
+/// Campaign settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup {
+    /// Seed of the fault plan and the simulated 連携アプリ.
+    pub seed: u64,
+    /// Requests the simulated Dynamics writes.
+    pub requests: u64,
+    /// Chance that a step gets a planned fault.
+    pub fault_rate: f64,
+    /// Keep carrying the stick (after Dynamics is done) until this many faults fired.
+    pub min_faults: usize,
+    /// Stop planning faults once this many fired.
+    pub max_faults: usize,
+    /// Give up (an oracle failure) after this many trips.
+    pub max_trips: usize,
+}
+
+/// Whether the tools are here; `false` (with a printed reason) when the test must skip.
+fn tools_present(dir: &Path) -> bool {
+    for tool in ["mkfs.vfat", "fusefat", "fusermount", "chattr"] {
+        if !have(tool) && skip(&format!("{tool} is not installed")) {
+            return false;
+        }
+    }
+    if !immutable_supported(dir)
+        && skip("chattr +i does not work here (needs root and ext4/xfs/btrfs)")
+    {
+        return false;
+    }
+    true
+}
+
+/// Runs one campaign; `None` when the tools are missing (skipped).
+pub fn run(setup: Setup) -> Option<Tally> {
+    quiet_injected_panics();
+    let mut p = paired();
+    if !tools_present(p.dir.path()) {
+        return None;
+    }
+    let fat = FatStick::new(p.dir.path(), 64)?;
+    let mnt = fat.mnt.clone();
+    engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
+
+    let stop_renkei = Arc::new(AtomicBool::new(false));
+    let mut ro = renkei::Options::new(oqs(&p, "terminal"));
+    ro.delay_min = Duration::from_millis(10);
+    ro.delay_max = Duration::from_millis(700);
+    ro.face_every = Some(Duration::from_millis(600));
+    ro.seed = setup.seed;
+    let s = stop_renkei.clone();
+    let sim = std::thread::spawn(move || renkei::run(&ro, &s, &mut std::io::sink()));
+    let mut d = dynamics::Options::new(oqs(&p, "clinic"));
+    d.requests = setup.requests;
+    d.over = Duration::from_secs(5);
+    d.timeout = Duration::from_secs(3600);
+    d.drug_every = 7;
+    let stop_oracle = Arc::new(AtomicBool::new(false));
+    let dyn_opts = d.clone();
+    let so = stop_oracle.clone();
+    let oracle = std::thread::spawn(move || dynamics::run(&dyn_opts, &so, &mut std::io::sink()));
+
+    let mut c = Campaign {
+        p,
+        fat,
+        mnt,
+        tally: Tally {
+            runs: 1,
+            ..Tally::default()
+        },
+    };
+    let mut rng = fastrand::Rng::with_seed(setup.seed);
+    let mut plan = |injected: usize| -> Option<Plan> {
+        (injected < setup.max_faults && rng.f64() < setup.fault_rate).then(|| {
+            let at = POINTS[rng.usize(..POINTS.len())];
+            let nth = match at {
+                Checkpoint::Published | Checkpoint::Collected => rng.usize(0..3),
+                _ => 0,
+            };
+            Plan {
+                fault: FAULTS[rng.usize(..FAULTS.len())],
+                at,
+                nth,
+            }
+        })
+    };
+    let mut failure: Option<String> = None;
+    while (!oracle.is_finished() || c.tally.injected < setup.min_faults) && failure.is_none() {
+        if c.tally.trips >= setup.max_trips {
+            failure = Some(format!("not finished after {} trips", setup.max_trips));
+            break;
+        }
+        for clinic in [true, false] {
+            let pl = plan(c.tally.injected);
+            if let Err(e) = c.step(clinic, pl) {
+                failure = Some(e);
+                break;
+            }
+        }
+        c.tally.trips += 1;
+    }
+    stop_oracle.store(true, Ordering::Relaxed);
+    stop_renkei.store(true, Ordering::Relaxed);
+    let report = oracle.join().unwrap();
+    let stats = sim.join().unwrap();
+    let verdict = failure.map_or_else(
+        || {
+            let report = report.map_err(|e| format!("simulated Dynamics failed: {e}"))?;
+            let stats = stats.map_err(|e| format!("simulated 連携アプリ failed: {e}"))?;
+            if !report.ok() {
+                return Err(format!("during the faults: {report}"));
+            }
+            final_oracle(&mut c, d, setup.requests, stats.faces.len() as u64)
+        },
+        Err,
+    );
+    if let Err(e) = verdict {
+        c.tally.failures.push(format!("seed {}: {e}", setup.seed));
+    }
+    Some(c.tally)
+}
+
+/// Clean trips until everything settled, then every check of the oracle.
+fn final_oracle(
+    c: &mut Campaign,
+    mut d: dynamics::Options,
+    requests: u64,
+    faces: u64,
+) -> Result<(), String> {
+    for _ in 0..3 {
+        c.step(false, None)?;
+        c.step(true, None)?;
+    }
+    d.resume = true;
+    d.timeout = Duration::from_secs(10);
+    let report = dynamics::run(&d, &AtomicBool::new(false), &mut std::io::sink())
+        .map_err(|e| format!("simulated Dynamics failed: {e}"))?;
+    if !report.ok() || report.answered != requests {
+        return Err(format!("after the last trips: {report}"));
+    }
+    if report.faces != faces {
+        return Err(format!(
+            "face files: {} emitted, {} delivered ({report})",
+            faces, report.faces
+        ));
+    }
+    let scan = stick::Stick::at(&c.mnt)
+        .and_then(|s| s.scan())
+        .map_err(|e| format!("stick unreadable: {e}"))?;
+    if !scan.manifests.is_empty() || !scan.orphans.is_empty() {
+        return Err(format!("stick not clean: {scan:?}"));
+    }
+    for (who, inst) in [("clinic", &c.p.clinic), ("terminal", &c.p.terminal)] {
+        let rows = inst.journal.audit_rows(None).map_err(|e| e.to_string())?;
+        let mut seen = HashSet::new();
+        for r in rows.iter().filter(|r| r.outcome == "published") {
+            let key = (r.file.clone(), r.sha256.clone());
+            if !seen.insert(key) {
+                return Err(format!("{who}: published twice: {:?}", r.file));
+            }
+        }
+        let left_in = inst
+            .journal
+            .items(Dir::In, &["pending", "held", "publishing"])
+            .map_err(|e| e.to_string())?;
+        let left_out = inst
+            .journal
+            .items(Dir::Out, &["queued"])
+            .map_err(|e| e.to_string())?;
+        if !left_in.is_empty() || !left_out.is_empty() {
+            return Err(format!(
+                "{who}: journal not settled: {} incoming, {} outgoing left",
+                left_in.len(),
+                left_out.len()
+            ));
+        }
+    }
+    let awaiting = c.p.terminal.journal.awaiting().map_err(|e| e.to_string())?;
+    if !awaiting.is_empty() {
+        return Err(format!("terminal still awaits {awaiting:?}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn faults_sample() {
+    let start = Instant::now();
+    let Some(t) = run(Setup {
+        seed: 8,
+        requests: 20,
+        fault_rate: 0.8,
+        min_faults: 30,
+        max_faults: 40,
+        max_trips: 60,
+    }) else {
+        return;
+    };
+    eprintln!(
+        "faults_sample: {t} in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    assert!(t.failures.is_empty(), "{t}: {:#?}", t.failures);
+    assert!(t.injected >= 30, "too few faults fired: {t}");
+    assert!(t.interrupted > 0, "no fault interrupted a step: {t}");
+}
+
+/// The full campaign (`scripts/faults.sh`): several seeds, at least 1,000 faults in total.
+#[test]
+#[ignore = "long: the full fault campaign, run by scripts/faults.sh"]
+fn faults_full() {
+    let target: usize = std::env::var("OQS_COURIER_FAULTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let start = Instant::now();
+    let mut total = Tally::default();
+    let mut seed = 1;
+    while total.injected < target {
+        let left = target - total.injected;
+        let Some(t) = run(Setup {
+            seed,
+            requests: 40,
+            fault_rate: 0.85,
+            min_faults: left.min(150),
+            max_faults: left.min(150),
+            max_trips: 400,
+        }) else {
+            return;
+        };
+        eprintln!(
+            "run {} (seed {seed}): {t} — {:.0} s so far",
+            total.runs + 1,
+            start.elapsed().as_secs_f64()
+        );
+        for f in &t.failures {
+            eprintln!("  ORACLE FAILURE: {f}");
+        }
+        total.add(&t);
+        seed += 1;
+    }
+    println!(
+        "faults_full: {total} in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    assert!(total.failures.is_empty(), "{total}: {:#?}", total.failures);
+}
