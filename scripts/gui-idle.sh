@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Measures the resident GUI while idle: peak RSS and CPU time over 60 s under Xvfb, watching the
+# real drive list (sysinfo, polled once a second). Usage: bash scripts/gui-idle.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+secs=${1:-60}
+cargo build --release --bins >/dev/null
+B=target/release
+work=$(mktemp -d); trap 'kill ${GP:-} ${XP:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$work"/c/{Req,Res,Face}
+"$B/oqs-courier" --home "$work/ch" init --role clinic --oqs-dir "$work/c" >/dev/null
+Xvfb :43 -screen 0 1024x768x24 >/dev/null 2>&1 & XP=$!
+sleep 1
+DISPLAY=:43 "$B/oqs-courier-gui" --home "$work/ch" >/dev/null 2>&1 & GP=$!
+sleep 5
+t0=$(awk '{print $14+$15}' "/proc/$GP/stat")
+sleep "$secs"
+t1=$(awk '{print $14+$15}' "/proc/$GP/stat")
+hz=$(getconf CLK_TCK)
+rss=$(awk '/VmHWM/{print $2}' "/proc/$GP/status")
+echo "idle for ${secs} s: CPU $(( (t1 - t0) * 1000 / hz )) ms, peak RSS ${rss} KiB (target < 40 MiB)"
