@@ -28,7 +28,7 @@
 use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
 use crate::oqs::folders::{self, Sub};
 use crate::oqs::{self, Kind, Summary};
-use crate::package::{self, FileEntry, FileSink, SourceFile};
+use crate::package::{self, SourceFile};
 use crate::pairing;
 use crate::state::{Installation, Role};
 use crate::stick::{Marker, Stick};
@@ -36,7 +36,6 @@ use crate::transfer::{self, file_audit};
 use crate::{Error, durable};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -281,36 +280,6 @@ fn destination(role: Role, name: &str) -> Option<Sub> {
     }
 }
 
-/// Writes each verified file to `<staging>/<index>`.
-struct Staging<'a> {
-    dir: &'a Path,
-    file: Option<(File, PathBuf)>,
-}
-
-impl FileSink for Staging<'_> {
-    fn begin(&mut self, index: usize, _: &FileEntry) -> Result<(), package::Error> {
-        let path = self.dir.join(index.to_string());
-        let f = File::create(&path).map_err(|e| package::Error::io(&path, e))?;
-        self.file = Some((f, path));
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), package::Error> {
-        if let Some((f, path)) = self.file.as_mut() {
-            f.write_all(bytes)
-                .map_err(|e| package::Error::io(path.as_path(), e))?;
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, _: usize, _: &FileEntry) -> Result<(), package::Error> {
-        if let Some((f, path)) = self.file.take() {
-            f.sync_all().map_err(|e| package::Error::io(&path, e))?;
-        }
-        Ok(())
-    }
-}
-
 impl Session<'_> {
     fn checkpoint(&self, at: Checkpoint) {
         if let Some(h) = &self.opts.checkpoint {
@@ -374,7 +343,13 @@ impl Session<'_> {
             if tmp.exists() {
                 fs::rename(&tmp, dir.join(&item.name)).map_err(|e| io(&tmp, e))?;
             }
-            self.mark_published(&item, sub)?;
+            let audit = self.item_audit(
+                &item,
+                "local",
+                "published",
+                Some("completed after an interruption".into()),
+            );
+            self.mark_published(&item, sub, audit)?;
         }
         Ok(())
     }
@@ -400,10 +375,7 @@ impl Session<'_> {
             }
             let dir = incoming.join(m.header.id_hex());
             fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-            if let Err(e) = m.stream(&mut Staging {
-                dir: &dir,
-                file: None,
-            }) {
+            if let Err(e) = m.stream(&mut transfer::StagingSink::new(&dir)) {
                 let _ = fs::remove_dir_all(&incoming);
                 refuse_audit(self.inst, Some(&self.marker.stick_id), &e.to_string());
                 return Err(e.into());
@@ -602,31 +574,15 @@ impl Session<'_> {
         let mut audit = self.item_audit(item, "local", "published", None);
         audit.actor = actor.map(str::to_owned).or(audit.actor);
         audit.summary = summary;
-        let id = item.id;
-        let await_name = (sub == Sub::Req).then(|| item.name.clone());
-        self.inst
-            .journal
-            .transaction(|tx| {
-                tx.set_state(id, "published")?;
-                if let Some(n) = &await_name {
-                    tx.add_awaiting(n)?;
-                }
-                tx.audit(&audit)
-            })
-            .map_err(journal_err)?;
-        let _ = fs::remove_file(self.stored(item.id));
+        self.mark_published(item, sub, audit)?;
         self.outcome.published += 1;
         self.checkpoint(Checkpoint::Published);
         Ok(())
     }
 
-    fn mark_published(&mut self, item: &Item, sub: Sub) -> Result<(), Error> {
-        let audit = self.item_audit(
-            item,
-            "local",
-            "published",
-            Some("completed after an interruption".into()),
-        );
+    /// Records a completed rename (and, for a request, starts waiting for its answer), then drops
+    /// the stored copy.
+    fn mark_published(&mut self, item: &Item, sub: Sub, audit: AuditRow) -> Result<(), Error> {
         let id = item.id;
         let await_name = (sub == Sub::Req).then(|| item.name.clone());
         self.inst

@@ -295,7 +295,7 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
             let (m, dir) = staged
                 .last()
                 .ok_or(TransferError::DestinationMissing { path: dir.clone() })?;
-            m.stream(&mut StagingSink { dir, file: None })?;
+            m.stream(&mut StagingSink::new(dir))?;
         }
         plan_conflicts(to, &staged)
     })();
@@ -431,9 +431,16 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// Writes each verified file to `<staging>/<index>`, flushed, with its original mtime.
-struct StagingSink<'a> {
+pub(crate) struct StagingSink<'a> {
     dir: &'a Path,
     file: Option<(File, PathBuf)>,
+}
+
+impl<'a> StagingSink<'a> {
+    /// A sink writing into the (existing) folder `dir`.
+    pub(crate) fn new(dir: &'a Path) -> Self {
+        Self { dir, file: None }
+    }
 }
 
 impl FileSink for StagingSink<'_> {
