@@ -661,8 +661,8 @@ impl Session<'_> {
                 )
                 | (Role::Terminal, Sub::Face, Kind::Face)
         );
-        if !wanted || crate::filename::check(name).is_err() {
-            return Ok(false); // unknown files are left where they are
+        if !wanted || !self.inst.config.carries(kind) || crate::filename::check(name).is_err() {
+            return Ok(false); // unknown files, and kinds switched off in the settings, stay
         }
         let path = dir.join(name);
         let (sha, size) = sha256_file(&path)?;
@@ -1044,6 +1044,54 @@ pub fn old_unanswered(inst: &Installation, hours: i64) -> Result<usize, Error> {
                 .filter(|r| !got.iter().any(|g| answers_request(&r.name, &g.name)))
                 .count())
         }
+    }
+}
+
+/// What Microsoft Defender said about received files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// No threat found.
+    Clean,
+    /// Not scanned: not Windows (the setting is Windows-only).
+    NotAvailable,
+    /// Defender reported a threat (its output).
+    Threat(String),
+    /// Defender could not be run or failed (what happened).
+    Failed(String),
+}
+
+/// Scans `dir` (the received files: [`Installation::store_dir`]) with Microsoft Defender:
+/// `%ProgramFiles%\Windows Defender\MpCmdRun.exe -Scan -ScanType 3 -File <dir>
+/// -DisableRemediation` (exit code 0 = clean, 2 = threat). Nothing is removed or quarantined;
+/// callers refuse the step on anything but [`Scan::Clean`]. A no-op on other systems.
+pub fn defender_scan(dir: &Path) -> Scan {
+    if !cfg!(windows) {
+        return Scan::NotAvailable;
+    }
+    let program = std::env::var_os("ProgramFiles")
+        .map_or_else(|| PathBuf::from(r"C:\Program Files"), PathBuf::from)
+        .join("Windows Defender")
+        .join("MpCmdRun.exe");
+    let mut cmd = std::process::Command::new(&program);
+    cmd.args(["-Scan", "-ScanType", "3", "-File"])
+        .arg(dir)
+        .arg("-DisableRemediation")
+        .stdin(std::process::Stdio::null());
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        cmd.creation_flags(0x0800_0000); // CREATE_NO_WINDOW: no console flashes up
+    }
+    match cmd.output() {
+        Ok(out) => {
+            let said = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            match out.status.code() {
+                Some(0) => Scan::Clean,
+                Some(2) => Scan::Threat(said),
+                _ => Scan::Failed(format!("{}: {} {said}", program.display(), out.status)),
+            }
+        }
+        Err(e) => Scan::Failed(format!("{}: {e}", program.display())),
     }
 }
 

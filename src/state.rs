@@ -8,6 +8,8 @@
 use crate::crypto::{self, Fingerprint, Identity, PublicKeys};
 use crate::durable;
 use crate::journal::{self, Journal};
+use crate::oqs::folders::Sub;
+use crate::oqs::{Kind, Process};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -120,6 +122,152 @@ pub struct Config {
     pub label: String,
     /// When `init` ran.
     pub created: String,
+    /// Terminal: seconds to wait for the answers to the requests just published (設定: 応答待ち時間).
+    #[serde(default = "default_response_wait_secs")]
+    pub response_wait_secs: u64,
+    /// Terminal: days collected originals stay in the archive (設定: 保存日数).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: i64,
+    /// Which groups of OQS files travel ([`KIND_GROUPS`]; unknown names are ignored).
+    #[serde(default = "default_kinds")]
+    pub kinds: Vec<String>,
+    /// Clinic: publish received results without the import prompt (設定: 自動取り込み).
+    #[serde(default)]
+    pub auto_import: bool,
+    /// Scan received files with Microsoft Defender before they are shown or published (Windows).
+    #[serde(default)]
+    pub defender_scan: bool,
+}
+
+/// The groups of OQS file kinds the owner can switch on and off, in the order the settings show
+/// them: 資格確認, 顔認証, 一括照会 (all bulk kinds), 照会番号, 薬剤情報, 健診情報.
+pub const KIND_GROUPS: [&str; 6] = ["single", "face", "bulk", "refno", "drug", "checkup"];
+/// Longest response wait the settings accept, in seconds.
+pub const MAX_RESPONSE_WAIT_SECS: u64 = 600;
+/// Longest archive retention the settings accept, in days.
+pub const MAX_RETENTION_DAYS: i64 = 3650;
+
+fn default_response_wait_secs() -> u64 {
+    30
+}
+
+fn default_retention_days() -> i64 {
+    30
+}
+
+fn default_kinds() -> Vec<String> {
+    KIND_GROUPS.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The settings group of a file kind (`None` for unknown files, which never travel).
+pub fn kind_group(kind: Kind) -> Option<&'static str> {
+    let p = match kind {
+        Kind::Face => return Some("face"),
+        Kind::Unknown => return None,
+        Kind::Request(p) | Kind::Result(p) | Kind::Error(p) => p,
+    };
+    Some(match p {
+        Process::Single => "single",
+        Process::RefNo | Process::RefNoBulk1 | Process::RefNoBulk2 => "refno",
+        Process::Drug => "drug",
+        Process::Checkup => "checkup",
+        Process::Bulk1
+        | Process::Bulk2
+        | Process::AidBulk1
+        | Process::AidBulk2
+        | Process::VisitBulk1
+        | Process::VisitBulk2
+        | Process::OnlineBulk1
+        | Process::OnlineBulk2 => "bulk",
+    })
+}
+
+/// What is wrong with an OQS folder, if anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OqsDirCheck {
+    /// The folder has Req, Res and Face.
+    Ok,
+    /// The folder does not exist.
+    Missing,
+    /// These subfolders (`Req`, `Res`, `Face`) are missing.
+    NoSubfolders(Vec<&'static str>),
+}
+
+/// Checks that `dir` exists and has its Req, Res and Face subfolders (any letter case).
+pub fn check_oqs_dir(dir: &Path) -> OqsDirCheck {
+    if !dir.is_dir() {
+        return OqsDirCheck::Missing;
+    }
+    let missing: Vec<&'static str> = [Sub::Req, Sub::Res, Sub::Face]
+        .into_iter()
+        .filter(|s| crate::oqs::folders::find(dir, *s).is_none())
+        .map(Sub::name)
+        .collect();
+    if missing.is_empty() {
+        OqsDirCheck::Ok
+    } else {
+        OqsDirCheck::NoSubfolders(missing)
+    }
+}
+
+/// The OQS folder suggested for a role: the vendors' convention `C:\OQS` on Windows (the
+/// 連携アプリ's folder on the terminal, Dynamics' offline link folder at the clinic), `~/OQS`
+/// elsewhere.
+pub fn default_oqs_dir(_role: Role) -> PathBuf {
+    if cfg!(windows) {
+        PathBuf::from(r"C:\OQS")
+    } else {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+            .join("OQS")
+    }
+}
+
+/// A setting the owner entered cannot be used (the Japanese sentence to show).
+pub type SettingProblem = &'static str;
+
+impl Config {
+    /// Whether files of `kind` travel under these settings.
+    pub fn carries(&self, kind: Kind) -> bool {
+        kind_group(kind).is_some_and(|g| self.kinds.iter().any(|k| k == g))
+    }
+
+    /// The response wait as a duration (out-of-range values are clamped).
+    pub fn response_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.response_wait_secs.min(MAX_RESPONSE_WAIT_SECS))
+    }
+
+    /// The archive retention in days (out-of-range values are clamped).
+    pub fn retention(&self) -> i64 {
+        self.retention_days.clamp(1, MAX_RETENTION_DAYS)
+    }
+
+    /// Checks settings entered by the owner before they are saved.
+    pub fn validate(&self) -> Result<(), SettingProblem> {
+        use crate::text;
+        match check_oqs_dir(&self.oqs_dir) {
+            OqsDirCheck::Ok => {}
+            OqsDirCheck::Missing => return Err(text::S_BAD_OQS_DIR),
+            OqsDirCheck::NoSubfolders(_) => return Err(text::S_BAD_OQS_SUBFOLDERS),
+        }
+        if !(1..=MAX_RESPONSE_WAIT_SECS).contains(&self.response_wait_secs) {
+            return Err(text::S_BAD_WAIT);
+        }
+        if !(1..=MAX_RETENTION_DAYS).contains(&self.retention_days) {
+            return Err(text::S_BAD_RETENTION);
+        }
+        if !self.kinds.iter().any(|k| KIND_GROUPS.contains(&k.as_str())) {
+            return Err(text::S_NO_KINDS);
+        }
+        if self.label.trim().is_empty()
+            || self.label.chars().count() > crate::pairing::MAX_LABEL_CHARS
+            || self.label.chars().any(char::is_control)
+        {
+            return Err(text::S_BAD_LABEL);
+        }
+        Ok(())
+    }
 }
 
 /// `peer.json`: the paired PC as imported from its pairing card.
@@ -241,6 +389,11 @@ impl Home {
             oqs_dir,
             label: label.to_owned(),
             created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            response_wait_secs: default_response_wait_secs(),
+            retention_days: default_retention_days(),
+            kinds: default_kinds(),
+            auto_import: false,
+            defender_scan: false,
         };
         // The config is written last: it marks the installation as complete.
         self.write_json(CONFIG_FILE, &config, false)?;
@@ -358,6 +511,13 @@ impl Installation {
         Ok(())
     }
 
+    /// Replaces the configuration (written atomically; check it with [`Config::validate`] first).
+    pub fn save_config(&mut self, config: Config) -> Result<(), Error> {
+        self.home.write_json(CONFIG_FILE, &config, false)?;
+        self.config = config;
+        Ok(())
+    }
+
     /// Takes the next outgoing sequence number (stored before the package is written, so that a
     /// crash can only burn a number, never reuse one).
     pub fn take_seq(&mut self) -> Result<u64, Error> {
@@ -402,6 +562,57 @@ mod tests {
         assert_eq!(b.take_seq().unwrap(), 1);
         assert_eq!(home.load().unwrap().take_seq().unwrap(), 2);
         assert!(matches!(b.peer_keys(), Err(Error::NotPaired)));
+    }
+
+    #[test]
+    fn old_config_loads_with_defaults_and_settings_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let oqs = dir.path().join("OQS");
+        for sub in ["Req", "res", "Face"] {
+            std::fs::create_dir_all(oqs.join(sub)).unwrap();
+        }
+        let home = Home::at(dir.path().join("home"));
+        let mut inst = home.init(Role::Clinic, &oqs, "受付PC").unwrap();
+        // A config.json written before the settings existed.
+        let old = serde_json::json!({"version": 1, "role": "clinic", "oqs_dir": oqs,
+            "label": "受付PC", "created": "2026-11-01T09:00:00+09:00"});
+        std::fs::write(home.file(CONFIG_FILE), old.to_string()).unwrap();
+        let loaded = home.load().unwrap();
+        assert_eq!(loaded.config.response_wait_secs, 30);
+        assert_eq!(loaded.config.retention_days, 30);
+        assert!(!loaded.config.auto_import && !loaded.config.defender_scan);
+        assert!(
+            loaded
+                .config
+                .carries(crate::oqs::classify("OQSsiquc01req_1.xml"))
+        );
+        assert_eq!(check_oqs_dir(&oqs), OqsDirCheck::Ok);
+        assert_eq!(
+            check_oqs_dir(dir.path()),
+            OqsDirCheck::NoSubfolders(vec!["Req", "Res", "Face"])
+        );
+        assert_eq!(
+            check_oqs_dir(&dir.path().join("nope")),
+            OqsDirCheck::Missing
+        );
+
+        let mut c = loaded.config.clone();
+        c.kinds.retain(|k| k != "drug");
+        c.auto_import = true;
+        c.response_wait_secs = 0;
+        assert!(c.validate().is_err());
+        c.response_wait_secs = 45;
+        c.validate().unwrap();
+        inst.save_config(c).unwrap();
+        let again = home.load().unwrap();
+        assert!(again.config.auto_import);
+        assert_eq!(again.config.response_wait().as_secs(), 45);
+        assert!(
+            !again
+                .config
+                .carries(crate::oqs::classify("YZKsiquc01req_1.xml"))
+        );
+        assert!(!again.config.carries(crate::oqs::Kind::Unknown));
     }
 
     #[test]

@@ -505,3 +505,197 @@ pub fn g_sent(n: usize) -> String {
 pub fn g_exported(path: &str) -> String {
     format!("作業履歴を出力しました: {path}")
 }
+
+/// Button: settings.
+pub const G_SETTINGS: &str = "設定";
+/// Button on the refusal screen of a stick that is not enrolled.
+pub const G_ENROLL_THIS: &str = "このUSBメモリを登録する";
+/// Done screen when results were imported without the prompt.
+pub const G_AUTO_IMPORTED: &str =
+    "自動取り込みが有効なため、確認画面を出さずに取り込みました（設定で変更できます）。";
+/// Hint on the refusal screen of a stick that can be enrolled there.
+pub const G_ENROLL_HINT: &str = "このUSBメモリを使う場合は「このUSBメモリを登録する」を押してください。使わない場合は取り外してください。";
+/// A stick was enrolled from the refusal screen.
+pub fn g_enrolled_now(label: &str) -> String {
+    format!("USBメモリ「{label}」を登録しました。続けて処理します。")
+}
+
+/// Defender found something: the step stops before anything is shown or published.
+pub const E_DEFENDER_THREAT: &str =
+    "受け取ったファイルから Microsoft Defender が脅威を検出しました。取り込みを中止しました。";
+/// Next step after a threat.
+pub const H_DEFENDER_THREAT: &str = "このUSBメモリは使わずに保管し、設定担当者に連絡してください。";
+/// Defender could not scan.
+pub const E_DEFENDER_FAILED: &str =
+    "Microsoft Defender による検査を実行できませんでした。取り込みを中止しました。";
+/// Next step when Defender could not scan.
+pub const H_DEFENDER_FAILED: &str = "設定担当者に連絡してください（他のウイルス対策ソフトを使っている場合は、設定で Defender の検査をオフにしてください）。";
+
+// --- set-up wizard (gui) ------------------------------------------------------------------------
+
+/// Wizard heading.
+pub const W_TITLE: &str = "初期設定";
+/// Step 1.
+pub const W_STEP_ROLE: &str = "1. このPCの役割を選んでください";
+/// Role button: clinic.
+pub const W_ROLE_CLINIC: &str = "クリニック受付PC";
+/// Under the clinic button.
+pub const W_ROLE_CLINIC_NOTE: &str = "ダイナミクス（レセコン）を使うPC";
+/// Role button: terminal.
+pub const W_ROLE_TERMINAL: &str = "資格確認端末";
+/// Under the terminal button.
+pub const W_ROLE_TERMINAL_NOTE: &str = "顔認証付きカードリーダーがつながっているPC";
+/// Step 2.
+pub const W_STEP_FOLDER: &str = "2. OQSフォルダを指定してください";
+/// Under step 2.
+pub const W_FOLDER_NOTE: &str =
+    "Req・Res・Face の3つのフォルダが入っているフォルダです（通常は C:\\OQS）。";
+/// Label of this PC's name.
+pub const W_PC_LABEL: &str = "このPCの名前（相手のPCに表示されます）";
+/// Default name of a clinic PC.
+pub const W_LABEL_CLINIC: &str = "受付PC";
+/// Default name of a terminal.
+pub const W_LABEL_TERMINAL: &str = "資格確認端末";
+/// Button: next.
+pub const W_NEXT: &str = "次へ";
+/// The OQS folder does not exist.
+pub fn w_folder_missing(path: &str) -> String {
+    format!("フォルダ「{path}」が見つかりません。場所を確認して入力し直してください。")
+}
+/// Subfolders are missing.
+pub fn w_subfolders_missing(path: &str, missing: &[&str]) -> String {
+    format!(
+        "フォルダ「{path}」に {} がありません。連携アプリ（受付PCではダイナミクス）の設定にあるOQSフォルダを入力してください。",
+        missing.join("・")
+    )
+}
+/// Step 3.
+pub const W_STEP_PAIR: &str = "3. 2台のPCをペアリングします";
+/// Step 3, no stick yet.
+pub const W_PAIR_INSERT: &str = "USBメモリをこのPCに差し込んでください。";
+/// Step 3, a stick is present.
+pub const W_STICK_PRESENT: &str = "USBメモリが差し込まれています。";
+/// Button: pair through the stick.
+pub const W_PAIR_GO: &str = "ペアリングを進める";
+/// The card was written; the other PC must read it.
+pub const W_PAIR_CARD_WRITTEN: &str = "このPCの情報をUSBメモリに書き込みました。USBメモリを相手のPCに差し込み、相手のPCでも「ペアリングを進める」を押してください。相手のPCに番号が表示されたら、USBメモリをこのPCに戻して、もう一度「ペアリングを進める」を押してください。";
+/// Heading above the comparison code.
+pub const W_PAIR_CODE: &str = "確認番号";
+/// The confirmation question.
+pub const W_PAIR_SAME: &str = "両方の画面で同じ番号ですか？";
+/// Under the code.
+pub fn w_pair_with(peer: &str) -> String {
+    format!(
+        "ペアリング相手: {peer}。相手のPCに番号がまだ表示されていなければ、USBメモリを相手のPCに差し込み「ペアリングを進める」を押してください。"
+    )
+}
+/// Button: the codes are the same.
+pub const W_YES: &str = "はい、同じです";
+/// Button: the codes differ.
+pub const W_NO: &str = "いいえ（やり直す）";
+/// After 「いいえ」.
+pub const W_PAIR_RETRY: &str = "番号が違うときは、両方のPCでもう一度ペアリングを進めてください。";
+/// Step 4.
+pub const W_STEP_ENROLL: &str = "4. 使うUSBメモリを登録します";
+/// Under step 4.
+pub const W_ENROLL_NOTE: &str =
+    "登録したUSBメモリだけが使われます。別のUSBメモリを差し込むと続けて登録できます。";
+/// Label of the stick's name.
+pub const W_STICK_LABEL: &str = "USBメモリの名前";
+/// Default stick name.
+pub fn w_stick_label(n: usize) -> String {
+    format!("受付用{n}")
+}
+/// Enrolled.
+pub fn w_enrolled(label: &str) -> String {
+    format!("USBメモリ「{label}」を登録しました。")
+}
+/// Button: finish the wizard.
+pub const W_FINISH: &str = "完了";
+
+// --- settings (gui) -----------------------------------------------------------------------------
+
+/// Settings heading.
+pub const S_TITLE: &str = "設定";
+/// OQS folder.
+pub const S_OQS_DIR: &str = "OQSフォルダ（Req・Res・Face があるフォルダ）";
+/// Where the app keeps its data.
+pub const S_STATE_DIR: &str = "このアプリのデータの保存場所";
+/// This PC's name.
+pub const S_LABEL: &str = "このPCの名前";
+/// Response wait.
+pub const S_WAIT: &str = "応答を待つ時間（秒・資格確認端末）";
+/// Retention.
+pub const S_RETENTION: &str = "取り出した元ファイルを保存する日数（資格確認端末）";
+/// Allowed kinds.
+pub const S_KINDS: &str = "運ぶファイルの種類";
+/// Names of the kind groups, in the order of `state::KIND_GROUPS`.
+pub const S_KIND_NAMES: [&str; 6] = [
+    "資格確認",
+    "顔認証",
+    "一括照会",
+    "照会番号",
+    "薬剤情報",
+    "健診情報",
+];
+/// Auto-import.
+pub const S_AUTO_IMPORT: &str = "自動取り込み（受付PC：確認画面を出さずに取り込む）";
+/// Defender scan.
+pub const S_DEFENDER: &str = "受け取ったファイルを Microsoft Defender で検査する";
+/// Defender on a non-Windows PC.
+pub const S_DEFENDER_WINDOWS_ONLY: &str = "（Windows のみ。ほかのOSでは検査しません）";
+/// Button: save.
+pub const S_SAVE: &str = "保存";
+/// Saved.
+pub const S_SAVED: &str = "設定を保存しました。";
+/// Invalid OQS folder.
+pub const S_BAD_OQS_DIR: &str = "OQSフォルダが見つかりません。場所を確認してください。";
+/// Missing subfolders.
+pub const S_BAD_OQS_SUBFOLDERS: &str =
+    "OQSフォルダに Req・Res・Face のフォルダがそろっていません。";
+/// Invalid wait.
+pub const S_BAD_WAIT: &str = "応答を待つ時間は 1〜600 秒の数字で入力してください。";
+/// Invalid retention.
+pub const S_BAD_RETENTION: &str = "保存日数は 1〜3650 日の数字で入力してください。";
+/// No kinds.
+pub const S_NO_KINDS: &str = "運ぶファイルの種類を1つ以上選んでください。";
+/// Invalid label.
+pub const S_BAD_LABEL: &str = "PCの名前を入力してください（64文字まで）。";
+
+/// Home: files travelling, not yet acknowledged.
+pub fn g_home_in_transit(n: usize) -> String {
+    format!("運搬中（相手の受け取り確認待ち）: {n} 件")
+}
+/// Home: results held or waiting for import.
+pub fn g_home_to_import(n: usize) -> String {
+    format!("取り込み待ち・保留中の結果: {n} 件")
+}
+/// Home: requests without an answer.
+pub fn g_home_awaiting(n: usize) -> String {
+    format!("応答待ちの照会: {n} 件")
+}
+/// Home: last trip.
+pub fn g_home_last_trip(t: &str) -> String {
+    format!("最後の作業: {t}")
+}
+/// Home: enrolled sticks.
+pub fn g_home_sticks(list: &str) -> String {
+    format!("登録済みUSBメモリ: {list}")
+}
+/// Column headings of the history table.
+pub const G_HISTORY_COLUMNS: [&str; 5] = ["日時", "結果", "ファイル名", "内容", "理由"];
+/// The audit log's outcome word in the history table.
+pub fn g_outcome(outcome: &str) -> &str {
+    match outcome {
+        "published" => "取り込み・配置",
+        "received" => "受信",
+        "sent" | "sealed" => "送信",
+        "collected" => "取り出し",
+        "acked" => "受け取り確認",
+        "held" => "保留",
+        "refused" => "拒否",
+        "enrolled" => "USBメモリ登録",
+        "duplicate-ignored" => "重複（無視）",
+        other => other,
+    }
+}

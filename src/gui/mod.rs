@@ -1,11 +1,14 @@
 //! The desktop app (iced, Japanese): the resident window staff see.
 //!
-//! Owns the screens — home/status, the import prompt, the terminal's waiting screen, 「取り外せます」,
-//! refusals, history — and how they follow each other. It has no logic of its own: a stick
-//! arrival (from [`crate::detect`]) starts one engine step on a [`worker`] thread, and the
-//! window shows what the worker reports. Compiled only with the `gui` feature; the library
+//! Owns the screens — the set-up wizard, home/status, the import prompt, the terminal's waiting
+//! screen, 「取り外せます」, refusals, history, settings — and how they follow each other. It has
+//! no logic of its own: a stick arrival (from [`crate::detect`]) starts one engine step on a
+//! [`worker`] thread, and the window shows what the worker reports; set-up and settings call the
+//! same library functions as the command line. Compiled only with the `gui` feature; the library
 //! works without it.
 
+pub mod settings;
+pub mod setup;
 pub mod worker;
 
 use crate::detect;
@@ -15,7 +18,7 @@ use crate::state::{Home, Installation};
 use crate::text;
 use iced::futures::StreamExt;
 use iced::widget::{button, checkbox, column, container, row, scrollable, text as label};
-use iced::{Color, Element, Font, Length, Subscription, Task};
+use iced::{Color, Element, Font, Length, Subscription, Task, window};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -25,9 +28,14 @@ pub const FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
 /// The bundled font's family name.
 pub const FONT_NAME: &str = "IPAexGothic";
 
-const RED: Color = Color::from_rgb(0.72, 0.08, 0.08);
+/// The window icon (256 px PNG).
+pub const ICON: &[u8] = include_bytes!("../../assets/icon.png");
+/// The window's size when it opens: fits a 1366×768 reception screen with the taskbar.
+pub const WINDOW_SIZE: (f32, f32) = (960.0, 640.0);
+
+pub(crate) const RED: Color = Color::from_rgb(0.72, 0.08, 0.08);
 const ORANGE: Color = Color::from_rgb(0.78, 0.42, 0.0);
-const GREEN: Color = Color::from_rgb(0.05, 0.45, 0.15);
+pub(crate) const GREEN: Color = Color::from_rgb(0.05, 0.45, 0.15);
 
 /// Where sticks come from.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
@@ -53,6 +61,8 @@ pub struct Info {
     pub last_trip: String,
     /// Enrolled sticks (label, id).
     pub sticks: Vec<(String, String)>,
+    /// Requests older than a day without an answer.
+    pub old_unanswered: usize,
 }
 
 /// Which screen is shown.
@@ -82,8 +92,10 @@ pub enum Screen {
     Problem(String, String, String),
     /// The audit log.
     History(Vec<AuditRow>),
-    /// This PC is not set up yet.
-    NotSetUp,
+    /// The set-up wizard (first start).
+    Setup(setup::Wizard),
+    /// The settings.
+    Settings(settings::Form),
 }
 
 /// What the user did, or what arrived.
@@ -111,14 +123,30 @@ pub enum Message {
     ExportCsv,
     /// A key was pressed (Enter / Esc).
     Key(iced::keyboard::Event),
+    /// Something happened in the set-up wizard.
+    Setup(setup::Message),
+    /// Show the settings.
+    ShowSettings,
+    /// Something happened on the settings screen.
+    Settings(settings::Message),
+    /// このUSBメモリを登録する (refusal screen of a stick that is not enrolled).
+    EnrollStick,
+    /// The window's close button: the app stays resident (minimised).
+    CloseRequested(window::Id),
 }
 
 /// The app's state.
 pub struct App {
+    home: Home,
     inst: Option<Arc<Mutex<Installation>>>,
     source: Source,
     opts: engine::Options,
-    auto_import: bool,
+    /// The stick inserted now (the last arrival not yet removed).
+    pub stick: Option<PathBuf>,
+    /// The running or last step imported without the prompt (auto-import).
+    pub auto_imported: bool,
+    /// The refused stick that can be enrolled from the refusal screen.
+    pub enrollable: Option<PathBuf>,
     /// The current screen.
     pub screen: Screen,
     /// The home screen's figures.
@@ -130,19 +158,23 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the installation at `home` (or shows the set-up notice) and watches `source`.
+    /// Opens the installation at `home` (or starts the set-up wizard) and watches `source`.
     pub fn new(home: Home, source: Source, opts: engine::Options) -> Self {
-        let inst = home.load().ok().map(|i| Arc::new(Mutex::new(i)));
+        let loaded = home.load().ok();
+        let screen = match &loaded {
+            Some(i) if i.peer.is_some() => Screen::Home,
+            other => Screen::Setup(setup::Wizard::new(other.as_ref())),
+        };
+        let inst = loaded.map(|i| Arc::new(Mutex::new(i)));
         let mut app = Self {
-            screen: if inst.is_some() {
-                Screen::Home
-            } else {
-                Screen::NotSetUp
-            },
+            screen,
+            home,
             inst,
             source,
             opts,
-            auto_import: false,
+            stick: None,
+            auto_imported: false,
+            enrollable: None,
             info: Info::default(),
             notice: None,
             decide: None,
@@ -169,6 +201,7 @@ impl App {
                 .map(|v| v.len())
                 .unwrap_or(0),
             awaiting: j.awaiting().map(|v| v.len()).unwrap_or(0),
+            old_unanswered: engine::old_unanswered(&inst, 24).unwrap_or(0),
             last_trip: j
                 .get_meta("last_trip")
                 .ok()
@@ -207,7 +240,19 @@ impl App {
         {
             return None; // one stick at a time
         }
-        let handle = worker::spawn(inst, mount, self.opts.clone(), self.auto_import);
+        let (opts, auto_import) = {
+            let Ok(i) = inst.try_lock() else { return None };
+            let c = &i.config;
+            let opts = engine::Options {
+                response_wait: c.response_wait(),
+                retention_days: c.retention(),
+                ..self.opts.clone()
+            };
+            (opts, c.auto_import && c.role == crate::state::Role::Clinic)
+        };
+        self.auto_imported = auto_import;
+        self.enrollable = None;
+        let handle = worker::spawn(inst, mount, opts, auto_import);
         self.decide = Some(handle.decide);
         self.stop = Some(handle.stop);
         self.notice = None;
@@ -219,16 +264,24 @@ impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Drive(detect::Event::Arrived(v)) => {
+                self.stick = Some(v.mount.clone());
+                if matches!(self.screen, Screen::Setup(_)) {
+                    return to_front(); // the wizard uses the stick when asked
+                }
                 if !detect::has_courier_folder(&v.mount) {
                     return Task::none(); // not a courier stick: never touched
                 }
                 if let Some(events) = self.start(v.mount) {
-                    return Task::run(events, Message::Worker);
+                    return Task::batch([to_front(), Task::run(events, Message::Worker)]);
                 }
             }
-            Message::Drive(detect::Event::Removed(_)) => {
+            Message::Drive(detect::Event::Removed(mount)) => {
+                if self.stick.as_ref() == Some(&mount) {
+                    self.stick = None;
+                }
                 if matches!(self.screen, Screen::Done(_) | Screen::Problem(..)) {
                     self.screen = Screen::Home;
+                    self.enrollable = None;
                     self.refresh();
                 }
             }
@@ -252,10 +305,7 @@ impl App {
                     stop.store(true, Ordering::Relaxed);
                 }
             }
-            Message::Home => {
-                self.screen = Screen::Home;
-                self.refresh();
-            }
+            Message::Home => self.go_home(),
             Message::History => {
                 if let Some(inst) = &self.inst
                     && let Ok(inst) = inst.try_lock()
@@ -269,17 +319,91 @@ impl App {
             Message::ExportCsv => self.export_csv(),
             Message::Key(iced::keyboard::Event::KeyPressed { key, .. }) => {
                 use iced::keyboard::key::{Key, Named};
-                if matches!(self.screen, Screen::Prompt { .. }) {
-                    match key {
-                        Key::Named(Named::Enter) => self.decide_prompt(true),
-                        Key::Named(Named::Escape) => self.decide_prompt(false),
-                        _ => {}
-                    }
+                match (&self.screen, key) {
+                    (Screen::Prompt { .. }, Key::Named(Named::Enter)) => self.decide_prompt(true),
+                    (Screen::Prompt { .. }, Key::Named(Named::Escape)) => self.decide_prompt(false),
+                    // Esc leaves a finished or secondary screen; it never quits the app.
+                    (
+                        Screen::Done(_)
+                        | Screen::Problem(..)
+                        | Screen::History(_)
+                        | Screen::Settings(_),
+                        Key::Named(Named::Escape),
+                    ) => self.go_home(),
+                    _ => {}
                 }
             }
             Message::Key(_) => {}
+            Message::Setup(m) => {
+                let Screen::Setup(w) = &mut self.screen else {
+                    return Task::none();
+                };
+                match w.update(m, &self.home, self.inst.as_ref(), self.stick.as_deref()) {
+                    setup::Outcome::None => {}
+                    setup::Outcome::Installed(i) => {
+                        self.inst = Some(Arc::new(Mutex::new(*i)));
+                        self.refresh();
+                    }
+                    setup::Outcome::Finished => self.go_home(),
+                }
+            }
+            Message::ShowSettings => {
+                if let Some(inst) = &self.inst
+                    && let Ok(inst) = inst.try_lock()
+                {
+                    self.screen = Screen::Settings(settings::Form::new(&inst));
+                }
+            }
+            Message::Settings(m) => {
+                if let Screen::Settings(form) = &mut self.screen
+                    && let Some(inst) = &self.inst
+                    && let Ok(mut inst) = inst.try_lock()
+                {
+                    form.update(m, &mut inst);
+                }
+                self.refresh();
+            }
+            Message::EnrollStick => {
+                if let Some(events) = self.enroll_refused() {
+                    return Task::run(events, Message::Worker);
+                }
+            }
+            Message::CloseRequested(id) => return window::minimize(id, true),
         }
         Task::none()
+    }
+
+    fn go_home(&mut self) {
+        self.screen = Screen::Home;
+        self.enrollable = None;
+        self.refresh();
+    }
+
+    /// Enrolls the stick that was just refused as unknown, then starts its step; returns the
+    /// step's event stream like [`App::start`].
+    pub fn enroll_refused(
+        &mut self,
+    ) -> Option<iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>> {
+        let mount = self.enrollable.take()?;
+        let inst = self.inst.clone()?;
+        let enrolled = {
+            let mut i = inst.lock().ok()?;
+            let n = i.journal.sticks().map(|v| v.len()).unwrap_or(0);
+            engine::enroll(&mut i, &mount, &text::w_stick_label(n + 1))
+        };
+        match enrolled {
+            Ok(marker) => {
+                self.screen = Screen::Home;
+                let events = self.start(mount);
+                self.notice = Some(text::g_enrolled_now(&marker.label));
+                events
+            }
+            Err(e) => {
+                self.screen =
+                    Screen::Problem(e.message().to_owned(), e.hint().to_owned(), e.to_string());
+                None
+            }
+        }
     }
 
     fn on_worker(&mut self, event: worker::Event) {
@@ -297,10 +421,11 @@ impl App {
                 self.screen = Screen::Done(outcome);
                 self.refresh();
             }
-            worker::Event::Failed(what, hint, detail) => {
+            worker::Event::Failed(failure) => {
                 self.decide = None;
                 self.stop = None;
-                self.screen = Screen::Problem(what, hint, detail);
+                self.enrollable = failure.enrollable;
+                self.screen = Screen::Problem(failure.what, failure.hint, failure.detail);
                 self.refresh();
             }
         }
@@ -351,22 +476,26 @@ impl App {
         Subscription::batch([
             Subscription::run_with(self.source.clone(), drive_events),
             iced::keyboard::listen().map(Message::Key),
+            window::close_requests().map(Message::CloseRequested),
         ])
     }
 
     /// The window's content.
     pub fn view(&self) -> Element<'_, Message> {
-        let state_line = match &self.screen {
-            Screen::Working | Screen::Prompt { .. } | Screen::Waiting { .. } => {
-                label(text::PROCESSING).size(26)
-            }
-            Screen::Done(_) => label(text::G_DONE).size(30).color(GREEN),
-            Screen::Problem(..) => label(text::G_PROBLEM).size(26).color(RED),
-            _ => label(text::INSERT_STICK).size(26),
-        };
         let body: Element<'_, Message> = match &self.screen {
+            Screen::Setup(w) => {
+                let page = column![
+                    label(text::G_TITLE).size(16),
+                    w.view(self.stick.is_some()).map(Message::Setup)
+                ]
+                .spacing(14)
+                .padding(20);
+                return container(page)
+                    .width(Length::Fill)
+                    .height(Length::Fill)
+                    .into();
+            }
             Screen::Home => self.home_view(),
-            Screen::NotSetUp => label(text::G_NOT_SET_UP).size(18).into(),
             Screen::Working => label(text::G_WORKING).size(20).into(),
             Screen::Prompt { rows, selected } => prompt_view(rows, selected),
             Screen::Waiting { answered, total } => column![
@@ -377,25 +506,57 @@ impl App {
             ]
             .spacing(16)
             .into(),
-            Screen::Done(o) => done_view(o),
-            Screen::Problem(what, hint, detail) => column![
-                label(what.as_str()).size(22).color(RED),
-                label(format!("{}: {hint}", text::HINT_LABEL)).size(18),
-                label(format!("{}: {detail}", text::DETAIL_LABEL)).size(13),
-                big_button(text::G_BACK, Message::Home),
-            ]
-            .spacing(14)
-            .into(),
+            Screen::Done(o) => done_view(o, self.auto_imported),
+            Screen::Problem(what, hint, detail) => {
+                let mut buttons = row![].spacing(16);
+                if self.enrollable.is_some() {
+                    buttons = buttons.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
+                }
+                let hint = if self.enrollable.is_some() {
+                    text::G_ENROLL_HINT
+                } else {
+                    hint.as_str()
+                };
+                column![
+                    label(what.as_str()).size(22).color(RED),
+                    label(format!("{}: {hint}", text::HINT_LABEL)).size(18),
+                    label(format!("{}: {detail}", text::DETAIL_LABEL)).size(13),
+                    buttons.push(big_button(text::G_BACK, Message::Home)),
+                ]
+                .spacing(14)
+                .into()
+            }
             Screen::History(rows) => history_view(rows),
+            Screen::Settings(form) => column![
+                form.view().map(Message::Settings),
+                row![
+                    big_button(text::S_SAVE, Message::Settings(settings::Message::Save)),
+                    big_button(text::G_BACK, Message::Home)
+                ]
+                .spacing(16),
+            ]
+            .spacing(12)
+            .into(),
+        };
+        let state_line = match &self.screen {
+            Screen::Working | Screen::Prompt { .. } | Screen::Waiting { .. } => {
+                Some(label(text::PROCESSING).size(26))
+            }
+            Screen::Done(_) => Some(label(text::G_DONE).size(30).color(GREEN)),
+            Screen::Problem(..) => Some(label(text::G_PROBLEM).size(26).color(RED)),
+            Screen::Home => Some(label(text::INSERT_STICK).size(26)),
+            _ => None,
         };
         let mut page = column![
             label(text::G_TITLE).size(16),
             label(&self.info.role_line).size(16),
-            state_line,
-            body
         ]
         .spacing(14)
         .padding(20);
+        if let Some(line) = state_line {
+            page = page.push(line);
+        }
+        page = page.push(body);
         if let Some(n) = &self.notice {
             page = page.push(label(n.as_str()).size(14));
         }
@@ -416,24 +577,34 @@ impl App {
                 .collect::<Vec<_>>()
                 .join("、")
         };
-        column![
-            label(format!(
-                "運搬中（相手の受け取り確認待ち）: {} 件",
-                i.in_transit
-            ))
-            .size(18),
-            label(format!("取り込み待ち・保留中の結果: {} 件", i.to_import)).size(18),
-            label(format!("応答待ちの照会: {} 件", i.awaiting)).size(18),
-            label(format!("最後の作業: {}", i.last_trip)).size(18),
-            label(format!("登録済みUSBメモリ: {sticks}")).size(18),
-            big_button(text::G_HISTORY, Message::History),
+        let mut c = column![
+            label(text::g_home_in_transit(i.in_transit)).size(18),
+            label(text::g_home_to_import(i.to_import)).size(18),
+            label(text::g_home_awaiting(i.awaiting)).size(18),
+            label(text::g_home_last_trip(&i.last_trip)).size(18),
+            label(text::g_home_sticks(&sticks)).size(18),
         ]
-        .spacing(10)
+        .spacing(10);
+        if i.old_unanswered > 0 {
+            c = c.push(
+                label(text::old_unanswered(i.old_unanswered, 24))
+                    .size(18)
+                    .color(ORANGE),
+            );
+        }
+        c.push(
+            row![
+                big_button(text::G_HISTORY, Message::History),
+                big_button(text::G_SETTINGS, Message::ShowSettings),
+            ]
+            .spacing(16),
+        )
         .into()
     }
 }
 
-fn big_button(caption: &str, on: Message) -> Element<'_, Message> {
+/// A large, touch-friendly button.
+pub(crate) fn big_button<'a, M: Clone + 'a>(caption: &'a str, on: M) -> Element<'a, M> {
     button(label(caption).size(22))
         .padding([12, 28])
         .on_press(on)
@@ -496,10 +667,13 @@ fn prompt_view<'a>(rows: &'a [worker::Row], selected: &'a [bool]) -> Element<'a,
     .into()
 }
 
-fn done_view(o: &engine::Outcome) -> Element<'_, Message> {
+fn done_view(o: &engine::Outcome, auto_imported: bool) -> Element<'_, Message> {
     let mut c = column![].spacing(10);
     if o.published > 0 || o.held > 0 {
         c = c.push(label(text::g_imported(o.published, o.held)).size(20));
+    }
+    if auto_imported && o.published > 0 {
+        c = c.push(label(text::G_AUTO_IMPORTED).size(17).color(ORANGE));
     }
     if o.sent > 0 {
         c = c.push(label(text::g_sent(o.sent)).size(20));
@@ -515,20 +689,34 @@ fn done_view(o: &engine::Outcome) -> Element<'_, Message> {
 }
 
 fn history_view(rows: &[AuditRow]) -> Element<'_, Message> {
+    // One font everywhere (the bundled one): the table looks the same on every PC.
+    let widths = [3, 2, 6, 4, 3];
+    let cells = |values: [&str; 5], size: f32| {
+        row(values.into_iter().zip(widths).map(|(v, w)| {
+            label(v.to_owned())
+                .size(size)
+                .width(Length::FillPortion(w))
+                .into()
+        }))
+        .spacing(8)
+    };
     let mut list = column![].spacing(4);
     for r in rows {
-        let line = format!(
-            "{}  {}  {}  {}  {}",
-            r.time.get(..19).unwrap_or(&r.time),
-            r.outcome,
-            r.file.as_deref().unwrap_or(""),
-            r.summary.as_deref().unwrap_or(""),
-            r.reason.as_deref().unwrap_or("")
-        );
-        list = list.push(label(line).size(14).font(Font::MONOSPACE));
+        let time = r.time.get(..19).unwrap_or(&r.time).replace('T', " ");
+        list = list.push(cells(
+            [
+                &time,
+                text::g_outcome(&r.outcome),
+                r.file.as_deref().unwrap_or(""),
+                r.summary.as_deref().unwrap_or(""),
+                r.reason.as_deref().unwrap_or(""),
+            ],
+            13.0,
+        ));
     }
     column![
         label(text::G_HISTORY_HEADING).size(22),
+        cells(text::G_HISTORY_COLUMNS, 15.0),
         scrollable(list).height(Length::Fill),
         row![
             big_button(text::G_EXPORT, Message::ExportCsv),
@@ -540,16 +728,47 @@ fn history_view(rows: &[AuditRow]) -> Element<'_, Message> {
     .into()
 }
 
+/// Brings the window to the front (un-minimised, focused, and flashing in the taskbar where
+/// the system refuses focus to a background app) — a stick just arrived.
+fn to_front() -> Task<Message> {
+    window::oldest().and_then(|id| {
+        Task::batch([
+            window::minimize(id, false),
+            window::gain_focus(id),
+            window::request_user_attention(id, Some(window::UserAttention::Informational)),
+        ])
+    })
+}
+
+/// The window icon, decoded from the bundled PNG (`None` if it cannot be decoded).
+pub fn icon() -> Option<window::Icon> {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(ICON))
+        .read_info()
+        .ok()?;
+    let mut buf = vec![0; reader.output_buffer_size()?];
+    let info = reader.next_frame(&mut buf).ok()?;
+    if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
+        return None;
+    }
+    buf.truncate(info.buffer_size());
+    window::icon::from_rgba(buf, info.width, info.height).ok()
+}
+
 /// Stick arrivals and removals, from a watcher thread (polls about once a second; idle cost is
 /// one volume-list query per second).
 fn drive_events(source: &Source) -> impl iced::futures::Stream<Item = Message> + use<> {
     let (tx, rx) = iced::futures::channel::mpsc::unbounded();
-    let src: Box<dyn detect::VolumeSource + Send> = match source {
-        Source::System => Box::new(detect::SysinfoSource::new()),
-        Source::Folder(p) => Box::new(detect::PathSource::new(p.clone())),
+    let folder = match source {
+        Source::System => None,
+        Source::Folder(p) => Some(p.clone()),
     };
     std::thread::spawn(move || {
-        let mut w = detect::Watcher::new(src);
+        // The system watcher also wakes on Windows' device-arrival messages (its hidden window
+        // lives on its own thread and closes with the watcher).
+        let mut w = match folder {
+            None => detect::Watcher::system(),
+            Some(p) => detect::Watcher::new(Box::new(detect::PathSource::new(p))),
+        };
         let stop = AtomicBool::new(false);
         loop {
             match w.next_event(&stop) {
@@ -570,7 +789,7 @@ fn drive_events(source: &Source) -> impl iced::futures::Stream<Item = Message> +
     rx.map(Message::Drive)
 }
 
-/// Runs the window until it is closed.
+/// Runs the window (resident: closing it minimises it; the app ends with the session).
 pub fn run(home: Home, source: Source, opts: engine::Options) -> iced::Result {
     iced::application(
         move || App::new(home.clone(), source.clone(), opts.clone()),
@@ -581,6 +800,13 @@ pub fn run(home: Home, source: Source, opts: engine::Options) -> iced::Result {
     .subscription(App::subscription)
     .font(FONT)
     .default_font(Font::with_name(FONT_NAME))
-    .window_size((960.0, 640.0))
+    .window(window::Settings {
+        size: WINDOW_SIZE.into(),
+        min_size: Some((720.0, 520.0).into()),
+        icon: icon(),
+        // Resident: the close button minimises (see `Message::CloseRequested`).
+        exit_on_close_request: false,
+        ..window::Settings::default()
+    })
     .run()
 }

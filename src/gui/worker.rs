@@ -91,8 +91,32 @@ pub enum Event {
     Waiting(usize, usize),
     /// The step is complete; the stick may be removed.
     Done(Outcome),
-    /// The step was refused or failed: (what happened, what to do, detail).
-    Failed(String, String, String),
+    /// The step was refused or failed.
+    Failed(Failure),
+}
+
+/// Why a step did not complete.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// What happened (Japanese).
+    pub what: String,
+    /// What to do (Japanese).
+    pub hint: String,
+    /// The technical detail.
+    pub detail: String,
+    /// The stick is simply not enrolled: it may be enrolled from the refusal screen.
+    pub enrollable: Option<PathBuf>,
+}
+
+impl Failure {
+    fn new(what: &str, hint: &str, detail: String) -> Self {
+        Self {
+            what: what.to_owned(),
+            hint: hint.to_owned(),
+            detail,
+            enrollable: None,
+        }
+    }
 }
 
 /// Staff's answer to the import prompt.
@@ -132,14 +156,33 @@ pub fn spawn(
         };
         let event = match result {
             Ok(outcome) => Event::Done(outcome),
-            Err(Some(e)) => {
-                Event::Failed(e.message().to_owned(), e.hint().to_owned(), e.to_string())
+            Err(Some(Stop::Error(e))) => {
+                let mut f = Failure::new(e.message(), e.hint(), e.to_string());
+                if matches!(
+                    e,
+                    crate::Error::Stick(crate::stick::Error::NotEnrolled { .. })
+                ) {
+                    f.enrollable = Some(stick.clone());
+                }
+                Event::Failed(f)
             }
-            Err(None) => Event::Failed(
-                crate::text::E_STATE_IO.to_owned(),
-                crate::text::H_STATE.to_owned(),
+            Err(Some(Stop::Scan(scan))) => Event::Failed(match scan {
+                engine::Scan::Threat(said) => Failure::new(
+                    crate::text::E_DEFENDER_THREAT,
+                    crate::text::H_DEFENDER_THREAT,
+                    said,
+                ),
+                other => Failure::new(
+                    crate::text::E_DEFENDER_FAILED,
+                    crate::text::H_DEFENDER_FAILED,
+                    format!("{other:?}"),
+                ),
+            }),
+            Err(None) => Event::Failed(Failure::new(
+                crate::text::E_STATE_IO,
+                crate::text::H_STATE,
                 String::new(),
-            ),
+            )),
         };
         let _ = tx.unbounded_send(event);
     });
@@ -147,6 +190,18 @@ pub fn spawn(
         events,
         decide,
         stop,
+    }
+}
+
+/// Why a step stopped.
+enum Stop {
+    Error(crate::Error),
+    Scan(engine::Scan),
+}
+
+impl From<crate::Error> for Stop {
+    fn from(e: crate::Error) -> Self {
+        Stop::Error(e)
     }
 }
 
@@ -158,12 +213,22 @@ fn step(
     tx: &UnboundedSender<Event>,
     decisions: &mpsc::Receiver<Decision>,
     stop: &AtomicBool,
-) -> Result<Outcome, Option<crate::Error>> {
+) -> Result<Outcome, Option<Stop>> {
     let role = inst.config.role;
-    let mut s = engine::begin(inst, stick, opts).map_err(Some)?;
+    let scan = inst.config.defender_scan;
+    let received = inst.store_dir();
+    let mut s = engine::begin(inst, stick, opts).map_err(|e| Some(Stop::from(e)))?;
+    // The owner's Defender setting: received files are scanned before anyone sees or publishes
+    // them; anything but a clean verdict stops the step (nothing published, the stick untouched).
+    if scan && received.is_dir() {
+        match engine::defender_scan(&received) {
+            engine::Scan::Clean | engine::Scan::NotAvailable => {}
+            other => return Err(Some(Stop::Scan(other))),
+        }
+    }
     match role {
         Role::Clinic => {
-            let rows = s.import_rows().map_err(Some)?;
+            let rows = s.import_rows().map_err(|e| Some(Stop::from(e)))?;
             if !rows.is_empty() {
                 let accepted = if auto_import {
                     rows.iter().map(|r| r.item.id).collect()
@@ -177,18 +242,19 @@ fn step(
                         Ok(Decision::Later) | Err(_) => Vec::new(),
                     }
                 };
-                s.import(&accepted, &crate::state::actor()).map_err(Some)?;
+                s.import(&accepted, &crate::state::actor())
+                    .map_err(|e| Some(Stop::from(e)))?;
             }
         }
         Role::Terminal => {
-            s.publish_requests().map_err(Some)?;
+            s.publish_requests().map_err(|e| Some(Stop::from(e)))?;
             s.wait_for_responses(stop, &mut |a, t| {
                 let _ = tx.unbounded_send(Event::Waiting(a, t));
             })
-            .map_err(Some)?;
+            .map_err(|e| Some(Stop::from(e)))?;
             stop.store(false, Ordering::Relaxed);
         }
     }
-    s.collect().map_err(Some)?;
-    s.finish().map_err(Some)
+    s.collect().map_err(|e| Some(Stop::from(e)))?;
+    s.finish().map_err(|e| Some(Stop::from(e)))
 }

@@ -4,10 +4,14 @@
 use super::util::paired;
 use iced_test::core::{Font, Settings, Size};
 use iced_test::simulator::Simulator;
+use oqs_courier::detect::{Event as Drive, Volume};
 use oqs_courier::engine::{self, Options};
-use oqs_courier::gui::{self, App, Message, Screen, Source, worker};
-use oqs_courier::state::Home;
-use std::path::Path;
+use oqs_courier::gui::setup::{self, Step};
+use oqs_courier::gui::{self, App, Message, Screen, Source, settings, worker};
+use oqs_courier::journal::AuditRow;
+use oqs_courier::state::{Home, Role};
+use oqs_courier::text;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -43,21 +47,58 @@ fn next(rx: &mut iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>)
     }
 }
 
+/// Set to `1` to rewrite the committed snapshots in `tests/snapshots/gui/` (then look at them).
+const UPDATE_ENV: &str = "OQS_COURIER_UPDATE_SNAPSHOTS";
+
+/// Compares the window's picture with the committed PNG `tests/snapshots/gui/<name>-tiny-skia.png`
+/// (written when missing or when [`UPDATE_ENV`] is `1`). A differing picture is saved under
+/// `target/gui-snapshots/` for a look.
 fn snapshot(ui: &mut Simulator<'_, Message>, name: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/gui-snapshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    // A fresh image every run (the screens show temporary paths): written, not compared.
-    for e in std::fs::read_dir(&dir).unwrap().flatten() {
-        if e.file_name().to_string_lossy().starts_with(name) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let committed = root.join("tests/snapshots/gui");
     let shot = ui.snapshot(&iced::Theme::Light).unwrap();
-    assert!(
-        shot.matches_image(&path).unwrap(),
-        "snapshot {name} could not be written"
+    if std::env::var(UPDATE_ENV).is_ok_and(|v| v == "1") {
+        let _ = std::fs::remove_file(committed.join(format!("{name}-tiny-skia.png")));
+    }
+    if shot
+        .matches_image(committed.join(format!("{name}.png")))
+        .unwrap()
+    {
+        return;
+    }
+    let out = root.join("target/gui-snapshots");
+    let _ = std::fs::remove_file(out.join(format!("{name}-tiny-skia.png")));
+    let _ = shot.matches_image(out.join(format!("{name}.png")));
+    panic!(
+        "the {name} screen differs from tests/snapshots/gui/{name}-tiny-skia.png (now: \
+         target/gui-snapshots/{name}-tiny-skia.png); if the change is wanted, rerun with {UPDATE_ENV}=1"
     );
+}
+
+/// Builds the view, clicks the widget showing `caption` and feeds the resulting messages back.
+fn click(app: &mut App, caption: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = ui(app);
+        ui.click(caption)
+            .unwrap_or_else(|e| panic!("no {caption:?} to click: {e:?}"));
+        ui.into_messages().collect()
+    };
+    assert!(!messages.is_empty(), "clicking {caption:?} did nothing");
+    for m in messages {
+        let _ = app.update(m);
+    }
+}
+
+fn shows(app: &App, what: &str) -> bool {
+    ui(app).find(what).is_ok()
+}
+
+fn oqs_dir(base: &Path, name: &str) -> PathBuf {
+    let d = base.join(name);
+    for sub in ["Req", "Res", "Face"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    d
 }
 
 #[test]
@@ -106,7 +147,6 @@ fn insert_prompt_import_done_through_the_window() {
     {
         let mut home = ui(&app);
         assert!(home.find("USBメモリを差し込んでください。").is_ok());
-        snapshot(&mut home, "1-home");
     }
 
     let mut events = app.start(root.clone()).unwrap();
@@ -123,7 +163,6 @@ fn insert_prompt_import_done_through_the_window() {
             "the patient is shown"
         );
         assert!(prompt_ui.find("顔認証").is_ok());
-        snapshot(&mut prompt_ui, "2-import-prompt");
         prompt_ui.click("取り込む").unwrap();
         prompt_ui.into_messages().collect()
     };
@@ -144,7 +183,6 @@ fn insert_prompt_import_done_through_the_window() {
     {
         let mut done_ui = ui(&app);
         assert!(done_ui.find("USBメモリを取り外せます。").is_ok());
-        snapshot(&mut done_ui, "3-done");
     }
     assert!(
         dir.path()
@@ -187,12 +225,24 @@ fn later_holds_results_and_refusals_get_their_own_screen() {
     {
         let mut refused = ui(&app);
         assert!(refused.find("処理できませんでした").is_ok());
-        snapshot(&mut refused, "4-refused");
     }
+    // The refusal screen offers to enroll the unknown stick; doing so runs the step at once.
+    assert_eq!(app.enrollable.as_deref(), Some(root.as_path()));
+    let messages: Vec<Message> = {
+        let mut refused = ui(&app);
+        refused.click(text::G_ENROLL_THIS).unwrap();
+        refused.into_messages().collect()
+    };
+    assert!(matches!(messages.as_slice(), [Message::EnrollStick]));
+    let mut events = app
+        .enroll_refused()
+        .expect("the step starts after enrolling");
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("受付用1")));
+    let _ = app.update(Message::Worker(next(&mut events)));
+    assert!(matches!(app.screen, Screen::Done(_)), "{:?}", app.screen);
     drop(app);
-
     clinic = Home::at(dir.path().join("clinic/state")).load().unwrap();
-    engine::enroll(&mut clinic, &root, "受付用1").unwrap();
+    assert_eq!(clinic.journal.sticks().unwrap().len(), 1);
     drop(clinic);
     let res = dir
         .path()
@@ -249,4 +299,376 @@ fn later_holds_results_and_refusals_get_their_own_screen() {
         app.info.to_import, 1,
         "the held result waits for the next insert"
     );
+}
+
+/// The set-up wizard on two PCs with one stick folder: role, OQS folder (a wrong one first),
+/// pairing through the stick with the code on both screens, stick enrollment — ending with a
+/// step that goes through on both PCs.
+#[test]
+fn wizard_sets_up_clinic_and_terminal_through_one_stick() {
+    let dir = tempfile::tempdir().unwrap();
+    let stick = dir.path().join("stick");
+    std::fs::create_dir(&stick).unwrap();
+    let c_oqs = oqs_dir(dir.path(), "c/OQS");
+    let t_oqs = oqs_dir(dir.path(), "t/OQS");
+    let insert = |app: &mut App| {
+        let _ = app.update(Message::Drive(Drive::Arrived(Volume::stick(&stick))));
+    };
+    let wizard = |app: &App| match &app.screen {
+        Screen::Setup(w) => w.clone(),
+        other => panic!("not the wizard: {other:?}"),
+    };
+    let new_app = |home: &str| {
+        App::new(
+            Home::at(dir.path().join(home)),
+            Source::Folder(stick.clone()),
+            opts(),
+        )
+    };
+    let mut clinic = new_app("ch");
+    let mut terminal = new_app("th");
+    assert_eq!(wizard(&clinic).step, Step::Role);
+
+    // 1–2. Role and folder; a folder without Req/Res/Face is refused with a clear message.
+    for (app, role, oqs) in [
+        (&mut clinic, text::W_ROLE_CLINIC, &c_oqs),
+        (&mut terminal, text::W_ROLE_TERMINAL, &t_oqs),
+    ] {
+        click(app, role);
+        assert_eq!(wizard(app).step, Step::Folder);
+        assert!(
+            !wizard(app).folder.is_empty(),
+            "a default folder is offered"
+        );
+        let _ = app.update(Message::Setup(setup::Message::Folder(
+            dir.path().display().to_string(),
+        )));
+        click(app, text::W_NEXT);
+        let w = wizard(app);
+        assert_eq!(w.step, Step::Folder);
+        assert!(
+            w.problem
+                .as_deref()
+                .is_some_and(|p| p.contains("Req・Res・Face")),
+            "{:?}",
+            w.problem
+        );
+        let _ = app.update(Message::Setup(setup::Message::Folder(
+            oqs.display().to_string(),
+        )));
+        click(app, text::W_NEXT);
+        assert_eq!(wizard(app).step, Step::Pair, "{:?}", wizard(app).problem);
+    }
+
+    // 3. Pairing: the clinic writes its card; the terminal reads it and writes its own; the
+    // clinic reads that. Both show the same code.
+    click(&mut clinic, text::W_PAIR_GO);
+    assert!(
+        wizard(&clinic)
+            .problem
+            .is_some_and(|p| p == text::W_PAIR_INSERT),
+        "without a stick the wizard asks for one"
+    );
+    insert(&mut clinic);
+    click(&mut clinic, text::W_PAIR_GO);
+    assert_eq!(wizard(&clinic).step, Step::Pair);
+    assert_eq!(
+        wizard(&clinic).note.as_deref(),
+        Some(text::W_PAIR_CARD_WRITTEN)
+    );
+    insert(&mut terminal);
+    click(&mut terminal, text::W_PAIR_GO);
+    assert_eq!(wizard(&terminal).step, Step::Code);
+    click(&mut clinic, text::W_PAIR_GO);
+    assert_eq!(wizard(&clinic).step, Step::Code);
+    let code = wizard(&clinic).code;
+    assert_eq!(code, wizard(&terminal).code, "both PCs show the same code");
+    assert_eq!(code.len(), 7);
+    assert!(shows(&clinic, &code) && shows(&clinic, text::W_PAIR_SAME));
+    assert!(shows(&terminal, &code));
+    click(&mut clinic, text::W_YES);
+    click(&mut terminal, text::W_YES);
+
+    // 4. Enrollment: the clinic enrolls the stick; the terminal finds it already enrolled.
+    assert_eq!(wizard(&clinic).step, Step::Enroll);
+    click(&mut clinic, text::G_ENROLL_THIS);
+    assert_eq!(wizard(&clinic).enrolled, vec!["受付用1".to_owned()]);
+    click(&mut terminal, text::G_ENROLL_THIS);
+    assert_eq!(wizard(&terminal).enrolled, vec!["受付用1".to_owned()]);
+    click(&mut clinic, text::W_FINISH);
+    click(&mut terminal, text::W_FINISH);
+    assert!(matches!(clinic.screen, Screen::Home));
+    assert!(matches!(terminal.screen, Screen::Home));
+    assert_eq!(clinic.info.sticks.len(), 1);
+    assert!(shows(&clinic, text::INSERT_STICK));
+    drop((clinic, terminal));
+
+    // Both are paired with each other and the stick works on both sides.
+    let mut c = Home::at(dir.path().join("ch")).load().unwrap();
+    let mut t = Home::at(dir.path().join("th")).load().unwrap();
+    assert_eq!(c.config.role, Role::Clinic);
+    assert_eq!(t.config.role, Role::Terminal);
+    assert_eq!(c.peer.as_ref().unwrap().label, text::W_LABEL_TERMINAL);
+    assert_eq!(t.peer.as_ref().unwrap().label, text::W_LABEL_CLINIC);
+    std::fs::write(c_oqs.join("Req/OQSsiquc01req_202611270003.xml"), b"<x/>").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut s = engine::begin(&mut c, &stick, opts()).unwrap();
+    s.collect().unwrap();
+    assert_eq!(s.finish().unwrap().sent, 1);
+    let mut s = engine::begin(&mut t, &stick, opts()).unwrap();
+    assert_eq!(s.publish_requests().unwrap(), 1);
+    assert!(t_oqs.join("Req/OQSsiquc01req_202611270003.xml").exists());
+}
+
+/// Settings: wrong values are refused with a message, good ones are written to config.json;
+/// with auto-import on, the clinic imports without the prompt and the done screen says so.
+#[test]
+fn settings_are_checked_saved_and_auto_import_skips_the_prompt() {
+    let p = paired();
+    let (dir, mut clinic, mut terminal, stick) = (p.dir, p.clinic, p.terminal, p.stick);
+    let root = stick.root().to_owned();
+    engine::enroll(&mut clinic, &root, "受付用1").unwrap();
+    drop(clinic);
+    let home = Home::at(dir.path().join("clinic/state"));
+    let mut app = App::new(home.clone(), Source::Folder(root.clone()), opts());
+    click(&mut app, text::G_SETTINGS);
+    let Screen::Settings(form) = &app.screen else {
+        panic!("{:?}", app.screen)
+    };
+    assert_eq!(form.wait, "30");
+    assert_eq!(form.kinds, vec![true; 6]);
+    let set = |app: &mut App, m: settings::Message| {
+        let _ = app.update(Message::Settings(m));
+    };
+    set(&mut app, settings::Message::Wait("abc".into()));
+    click(&mut app, text::S_SAVE);
+    assert!(shows(&app, text::S_BAD_WAIT));
+    set(&mut app, settings::Message::Wait("45".into()));
+    set(
+        &mut app,
+        settings::Message::OqsDir(dir.path().display().to_string()),
+    );
+    click(&mut app, text::S_SAVE);
+    assert!(shows(&app, text::S_BAD_OQS_SUBFOLDERS));
+    set(
+        &mut app,
+        settings::Message::OqsDir(dir.path().join("clinic/OQS").display().to_string()),
+    );
+    for i in 0..6 {
+        set(&mut app, settings::Message::Kind(i, false));
+    }
+    click(&mut app, text::S_SAVE);
+    assert!(shows(&app, text::S_NO_KINDS));
+    for i in [0, 1] {
+        set(&mut app, settings::Message::Kind(i, true));
+    }
+    set(&mut app, settings::Message::AutoImport(true));
+    click(&mut app, text::S_SAVE);
+    assert!(shows(&app, text::S_SAVED));
+    let saved = home.load().unwrap().config;
+    assert_eq!(saved.response_wait_secs, 45);
+    assert_eq!(saved.kinds, vec!["single".to_owned(), "face".to_owned()]);
+    assert!(saved.auto_import && !saved.defender_scan);
+    click(&mut app, text::G_BACK);
+    assert!(matches!(app.screen, Screen::Home));
+
+    // A result arrives: imported without the prompt.
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/oqs/single_res_utf8.xml"
+        ),
+        dir.path()
+            .join("terminal/OQS/Res/OQSsiquc01res_202611270004.xml"),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut s = engine::begin(&mut terminal, &root, opts()).unwrap();
+    s.collect().unwrap();
+    s.finish().unwrap();
+    let mut events = app.start(root.clone()).unwrap();
+    let event = next(&mut events);
+    assert!(
+        matches!(event, worker::Event::Done(ref o) if o.published == 1),
+        "{event:?}"
+    );
+    let _ = app.update(Message::Worker(event));
+    assert!(shows(&app, text::G_AUTO_IMPORTED));
+    assert!(
+        dir.path()
+            .join("clinic/OQS/Res/OQSsiquc01res_202611270004.xml")
+            .exists()
+    );
+}
+
+/// Every main screen drawn from fixed data (no clock, no temporary paths) and compared with the
+/// committed PNGs in `tests/snapshots/gui/` (see [`UPDATE_ENV`]).
+#[test]
+fn screens_match_the_committed_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(
+        Home::at(dir.path().join("not-set-up")),
+        Source::Folder(dir.path().join("stick")),
+        opts(),
+    );
+    app.info = gui::Info {
+        role_line: text::g_role_line("clinic", "資格確認端末"),
+        in_transit: 3,
+        to_import: 0,
+        awaiting: 0,
+        last_trip: "2026/11/27 09:41".into(),
+        sticks: vec![
+            ("受付用1".into(), "id1".into()),
+            ("受付用2".into(), "id2".into()),
+        ],
+        old_unanswered: 1,
+    };
+    let shot = |app: &App, name: &str| snapshot(&mut ui(app), name);
+
+    // The wizard.
+    let mut w = setup::Wizard::new(None);
+    app.screen = Screen::Setup(w.clone());
+    shot(&app, "wizard-1-role");
+    w.role = Some(Role::Clinic);
+    w.step = Step::Folder;
+    w.folder = r"C:\OQS".into();
+    w.label = text::W_LABEL_CLINIC.into();
+    w.problem = Some(text::w_subfolders_missing(r"C:\OQS", &["Req", "Face"]));
+    app.screen = Screen::Setup(w.clone());
+    shot(&app, "wizard-2-folder");
+    w.step = Step::Pair;
+    w.problem = None;
+    w.note = Some(text::W_PAIR_CARD_WRITTEN.into());
+    app.stick = Some(PathBuf::from("E:\\"));
+    app.screen = Screen::Setup(w.clone());
+    shot(&app, "wizard-3-pair");
+    w.step = Step::Code;
+    w.note = None;
+    w.code = "482 913".into();
+    w.peer = text::W_LABEL_TERMINAL.into();
+    app.screen = Screen::Setup(w.clone());
+    shot(&app, "wizard-4-code");
+    w.step = Step::Enroll;
+    w.enrolled = vec!["受付用1".into()];
+    w.note = Some(text::w_enrolled("受付用1"));
+    w.stick_label = text::w_stick_label(2);
+    app.screen = Screen::Setup(w);
+    shot(&app, "wizard-5-enroll");
+
+    app.screen = Screen::Home;
+    shot(&app, "home");
+
+    let row =
+        |kind: &str, name: &str, kana: &str, age: &str, stale: bool, problem: bool| worker::Row {
+            id: 1,
+            kind: kind.into(),
+            name: name.into(),
+            kana: kana.into(),
+            birth: "1980/04/01".into(),
+            insurer: "06139999".into(),
+            validity: if problem {
+                String::new()
+            } else {
+                "有効".into()
+            },
+            age: age.into(),
+            stale,
+            problem,
+            note: if problem {
+                "E9999 該当する資格がありません（試験）".into()
+            } else {
+                String::new()
+            },
+            file: "OQSsiquc01res_1.xml".into(),
+        };
+    let rows = vec![
+        row(
+            "資格確認",
+            "試験 太郎",
+            "シケン タロウ",
+            "本日 09:12",
+            false,
+            false,
+        ),
+        row(
+            "顔認証",
+            "試験 花子",
+            "シケン ハナコ",
+            "本日 09:30",
+            false,
+            false,
+        ),
+        row("顔認証", "見本 次郎", "ミホン ジロウ", "3日前", true, false),
+        row("エラー", "", "", "本日 09:35", false, true),
+    ];
+    app.screen = Screen::Prompt {
+        selected: vec![true, true, false, true],
+        rows,
+    };
+    shot(&app, "prompt");
+
+    app.screen = Screen::Waiting {
+        answered: 3,
+        total: 5,
+    };
+    shot(&app, "waiting");
+
+    app.auto_imported = true;
+    app.screen = Screen::Done(engine::Outcome {
+        published: 4,
+        held: 1,
+        sent: 2,
+        ..engine::Outcome::default()
+    });
+    shot(&app, "done");
+
+    app.enrollable = Some(PathBuf::from("E:\\"));
+    app.screen = Screen::Problem(
+        text::E_STICK_NOT_ENROLLED.into(),
+        text::H_ENROLL.into(),
+        "the stick E:\\ is not enrolled".into(),
+    );
+    shot(&app, "problem");
+
+    let audit = |time: &str, outcome: &str, file: &str, summary: &str| AuditRow {
+        time: time.into(),
+        outcome: outcome.into(),
+        file: Some(file.into()),
+        summary: Some(summary.into()),
+        ..AuditRow::default()
+    };
+    app.screen = Screen::History(vec![
+        audit(
+            "2026-11-27T09:41:07+09:00",
+            "published",
+            "OQSsiquc01res_202611270001.xml",
+            "資格確認 試験 太郎 正常",
+        ),
+        audit(
+            "2026-11-27T09:40:55+09:00",
+            "received",
+            "OQSsiquc01res_face_20261127093000.xml",
+            "顔認証 試験 花子 正常",
+        ),
+        audit(
+            "2026-11-27T08:02:13+09:00",
+            "sent",
+            "OQSsiquc01req_202611270001.xml",
+            "",
+        ),
+    ]);
+    shot(&app, "history");
+
+    app.screen = Screen::Settings(settings::Form {
+        oqs_dir: r"C:\OQS".into(),
+        label: text::W_LABEL_CLINIC.into(),
+        wait: "30".into(),
+        retention: "30".into(),
+        kinds: vec![true, true, true, true, true, false],
+        auto_import: false,
+        defender: true,
+        state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
+        result: Some(Ok(())),
+    });
+    shot(&app, "settings");
 }

@@ -1,0 +1,378 @@
+//! The set-up wizard: role → OQS folder → pairing through the stick → stick enrollment.
+//!
+//! Owns the wizard's steps and what they show. Every action is one library call — the ones the
+//! command line uses ([`Home::init`], [`transfer::pair_import`], [`transfer::pair_export`],
+//! [`engine::enroll`], [`state::check_oqs_dir`]); the wizard decides nothing of its own.
+
+use super::{GREEN, RED, big_button};
+use crate::state::{self, Home, Installation, OqsDirCheck, Role};
+use crate::stick::Stick;
+use crate::{Error, engine, pairing, text, transfer};
+use iced::widget::{column, row, text as label, text_input};
+use iced::{Element, Length};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Where the wizard is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Choose the role.
+    Role,
+    /// Enter the OQS folder and this PC's name.
+    Folder,
+    /// Pair through the stick.
+    Pair,
+    /// Compare the code shown on both PCs.
+    Code,
+    /// Enroll this stick (and optionally more).
+    Enroll,
+}
+
+/// The wizard's state.
+#[derive(Clone, Debug)]
+pub struct Wizard {
+    /// The current step.
+    pub step: Step,
+    /// The chosen role.
+    pub role: Option<Role>,
+    /// The OQS folder as typed.
+    pub folder: String,
+    /// This PC's name as typed.
+    pub label: String,
+    /// What went wrong in this step (shown in red).
+    pub problem: Option<String>,
+    /// What happened in this step (shown in green).
+    pub note: Option<String>,
+    /// The comparison code.
+    pub code: String,
+    /// The paired peer's name.
+    pub peer: String,
+    /// The next stick's name as typed.
+    pub stick_label: String,
+    /// Sticks enrolled in this wizard.
+    pub enrolled: Vec<String>,
+}
+
+/// What the owner did in the wizard.
+#[derive(Clone, Debug)]
+pub enum Message {
+    /// A role button.
+    Role(Role),
+    /// The OQS folder field changed.
+    Folder(String),
+    /// This PC's name changed.
+    Label(String),
+    /// 次へ on the folder step.
+    Next,
+    /// ペアリングを進める.
+    Pair,
+    /// はい / いいえ under the comparison code.
+    Same(bool),
+    /// The stick name changed.
+    StickLabel(String),
+    /// このUSBメモリを登録する.
+    Enroll,
+    /// 完了.
+    Finish,
+    /// 戻る (to the previous step where that makes sense).
+    Back,
+}
+
+/// What the app must do after a wizard message.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Nothing more.
+    None,
+    /// The installation was created: the app keeps it.
+    Installed(Box<Installation>),
+    /// The wizard is done: show the home screen.
+    Finished,
+}
+
+impl Wizard {
+    /// A wizard at its first step, or at pairing when `inst` exists but has no peer.
+    pub fn new(inst: Option<&Installation>) -> Self {
+        let mut w = Self {
+            step: Step::Role,
+            role: None,
+            folder: String::new(),
+            label: String::new(),
+            problem: None,
+            note: None,
+            code: String::new(),
+            peer: String::new(),
+            stick_label: text::w_stick_label(1),
+            enrolled: Vec::new(),
+        };
+        if let Some(i) = inst {
+            w.role = Some(i.config.role);
+            w.step = if i.peer.is_some() {
+                Step::Enroll
+            } else {
+                Step::Pair
+            };
+            let n = i.journal.sticks().map(|v| v.len()).unwrap_or(0);
+            w.stick_label = text::w_stick_label(n + 1);
+        }
+        w
+    }
+
+    /// Handles a message. `inst` is the installation once it exists; `stick` the stick now
+    /// inserted, if any.
+    pub fn update(
+        &mut self,
+        message: Message,
+        home: &Home,
+        inst: Option<&Arc<Mutex<Installation>>>,
+        stick: Option<&Path>,
+    ) -> Outcome {
+        self.problem = None;
+        match message {
+            Message::Role(role) => {
+                self.role = Some(role);
+                self.folder = state::default_oqs_dir(role).display().to_string();
+                self.label = match role {
+                    Role::Clinic => text::W_LABEL_CLINIC,
+                    Role::Terminal => text::W_LABEL_TERMINAL,
+                }
+                .to_owned();
+                self.step = Step::Folder;
+            }
+            Message::Folder(f) => self.folder = f,
+            Message::Label(l) => self.label = l,
+            Message::Next => return self.create(home),
+            Message::Pair => {
+                if let Some(inst) = inst {
+                    self.pair(inst, stick);
+                }
+            }
+            Message::Same(true) => {
+                self.note = None;
+                self.step = Step::Enroll;
+            }
+            Message::Same(false) => {
+                self.note = Some(text::W_PAIR_RETRY.to_owned());
+                self.step = Step::Pair;
+            }
+            Message::StickLabel(l) => self.stick_label = l,
+            Message::Enroll => {
+                if let Some(inst) = inst {
+                    self.enroll(inst, stick);
+                }
+            }
+            Message::Finish => return Outcome::Finished,
+            Message::Back => {
+                self.note = None;
+                self.step = match self.step {
+                    Step::Folder => Step::Role,
+                    Step::Code => Step::Pair,
+                    s => s,
+                }
+            }
+        }
+        Outcome::None
+    }
+
+    fn create(&mut self, home: &Home) -> Outcome {
+        let Some(role) = self.role else {
+            self.step = Step::Role;
+            return Outcome::None;
+        };
+        let dir = PathBuf::from(self.folder.trim());
+        let shown = dir.display().to_string();
+        match state::check_oqs_dir(&dir) {
+            OqsDirCheck::Ok => {}
+            OqsDirCheck::Missing => {
+                self.problem = Some(text::w_folder_missing(&shown));
+                return Outcome::None;
+            }
+            OqsDirCheck::NoSubfolders(missing) => {
+                self.problem = Some(text::w_subfolders_missing(&shown, &missing));
+                return Outcome::None;
+            }
+        }
+        let label = self.label.trim();
+        if label.is_empty() || label.chars().count() > pairing::MAX_LABEL_CHARS {
+            self.problem = Some(text::S_BAD_LABEL.to_owned());
+            return Outcome::None;
+        }
+        match home.init(role, &dir, label) {
+            Ok(inst) => {
+                self.step = Step::Pair;
+                Outcome::Installed(Box::new(inst))
+            }
+            Err(e) => {
+                self.problem = Some(problem(&e.into()));
+                Outcome::None
+            }
+        }
+    }
+
+    /// Reads the other PC's card if it is on the stick (then shows the code), and writes this
+    /// PC's card so the other PC can read it.
+    fn pair(&mut self, inst: &Arc<Mutex<Installation>>, stick: Option<&Path>) {
+        let Some(stick) = stick else {
+            self.problem = Some(text::W_PAIR_INSERT.to_owned());
+            return;
+        };
+        let Ok(mut inst) = inst.lock() else { return };
+        let result =
+            Stick::at(stick).map_err(Error::from).and_then(|s| {
+                match transfer::pair_import(&mut inst, &s) {
+                    Ok(p) => transfer::pair_export(&inst, &s).map(|_| Some(p)),
+                    Err(Error::Pairing(pairing::Error::NoCard { .. })) => {
+                        transfer::pair_export(&inst, &s).map(|_| None)
+                    }
+                    Err(e) => Err(e),
+                }
+            });
+        match result {
+            Ok(Some(paired)) => {
+                self.code = paired.code;
+                self.peer = paired.label;
+                self.note = None;
+                self.step = Step::Code;
+            }
+            Ok(None) => self.note = Some(text::W_PAIR_CARD_WRITTEN.to_owned()),
+            Err(e) => self.problem = Some(problem(&e)),
+        }
+    }
+
+    fn enroll(&mut self, inst: &Arc<Mutex<Installation>>, stick: Option<&Path>) {
+        let Some(stick) = stick else {
+            self.problem = Some(text::INSERT_STICK.to_owned());
+            return;
+        };
+        let Ok(mut inst) = inst.lock() else { return };
+        let wanted = self.stick_label.trim().to_owned();
+        match engine::enroll(&mut inst, stick, &wanted) {
+            Ok(marker) => {
+                self.note = Some(text::w_enrolled(&marker.label));
+                if !self.enrolled.contains(&marker.label) {
+                    self.enrolled.push(marker.label);
+                }
+                let n = inst.journal.sticks().map(|v| v.len()).unwrap_or(0);
+                self.stick_label = text::w_stick_label(n + 1);
+            }
+            Err(e) => self.problem = Some(problem(&e)),
+        }
+    }
+
+    /// The wizard's page. `stick_present` says whether a stick is inserted now.
+    pub fn view(&self, stick_present: bool) -> Element<'_, Message> {
+        let mut page = column![label(text::W_TITLE).size(24)].spacing(14);
+        let stick_line = || {
+            if stick_present {
+                label(text::W_STICK_PRESENT).size(20).color(GREEN)
+            } else {
+                label(text::W_PAIR_INSERT).size(20)
+            }
+        };
+        match self.step {
+            Step::Role => {
+                page = page.push(label(text::W_STEP_ROLE).size(22)).push(
+                    row![
+                        role_choice(text::W_ROLE_CLINIC, text::W_ROLE_CLINIC_NOTE, Role::Clinic),
+                        role_choice(
+                            text::W_ROLE_TERMINAL,
+                            text::W_ROLE_TERMINAL_NOTE,
+                            Role::Terminal
+                        ),
+                    ]
+                    .spacing(24),
+                );
+            }
+            Step::Folder => {
+                page = page
+                    .push(label(text::W_STEP_FOLDER).size(22))
+                    .push(label(text::W_FOLDER_NOTE).size(16))
+                    .push(
+                        text_input("C:\\OQS", &self.folder)
+                            .on_input(Message::Folder)
+                            .on_submit(Message::Next)
+                            .size(20)
+                            .padding(10),
+                    )
+                    .push(label(text::W_PC_LABEL).size(16))
+                    .push(
+                        text_input("", &self.label)
+                            .on_input(Message::Label)
+                            .on_submit(Message::Next)
+                            .size(20)
+                            .padding(10),
+                    )
+                    .push(
+                        row![
+                            big_button(text::W_NEXT, Message::Next),
+                            big_button(text::G_BACK, Message::Back)
+                        ]
+                        .spacing(16),
+                    );
+            }
+            Step::Pair => {
+                page = page
+                    .push(label(text::W_STEP_PAIR).size(22))
+                    .push(stick_line())
+                    .push(big_button(text::W_PAIR_GO, Message::Pair));
+            }
+            Step::Code => {
+                page = page
+                    .push(label(text::W_STEP_PAIR).size(22))
+                    .push(label(text::W_PAIR_CODE).size(20))
+                    .push(label(self.code.as_str()).size(72))
+                    .push(label(text::W_PAIR_SAME).size(26))
+                    .push(label(text::w_pair_with(&self.peer)).size(15))
+                    .push(
+                        row![
+                            big_button(text::W_YES, Message::Same(true)),
+                            big_button(text::W_NO, Message::Same(false))
+                        ]
+                        .spacing(16),
+                    );
+            }
+            Step::Enroll => {
+                page = page
+                    .push(label(text::W_STEP_ENROLL).size(22))
+                    .push(label(text::W_ENROLL_NOTE).size(16))
+                    .push(stick_line())
+                    .push(label(text::W_STICK_LABEL).size(16))
+                    .push(
+                        text_input("", &self.stick_label)
+                            .on_input(Message::StickLabel)
+                            .on_submit(Message::Enroll)
+                            .size(20)
+                            .padding(10)
+                            .width(Length::Fixed(360.0)),
+                    )
+                    .push(
+                        row![
+                            big_button(text::G_ENROLL_THIS, Message::Enroll),
+                            big_button(text::W_FINISH, Message::Finish)
+                        ]
+                        .spacing(16),
+                    );
+            }
+        }
+        if let Some(n) = &self.note {
+            page = page.push(label(n.as_str()).size(17).color(GREEN));
+        }
+        if let Some(p) = &self.problem {
+            page = page.push(label(p.as_str()).size(18).color(RED));
+        }
+        page.into()
+    }
+}
+
+fn role_choice<'a>(caption: &'a str, note: &'a str, role: Role) -> Element<'a, Message> {
+    column![
+        big_button(caption, Message::Role(role)),
+        label(note).size(15)
+    ]
+    .spacing(8)
+    .width(Length::Fixed(320.0))
+    .into()
+}
+
+fn problem(e: &Error) -> String {
+    format!("{} {}", e.message(), e.hint())
+}
