@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds the Windows installer:  target/installer/oqs-courier-setup-<version>.exe
+#
+#   bash scripts/installer-build.sh           # release exes (what ships)
+#   bash scripts/installer-build.sh --debug   # the dev-profile exes (quicker; for tests)
+#
+# Needs: the rustup target x86_64-pc-windows-gnu, gcc-mingw-w64-x86-64 (linker and windres for
+# the icon, version information and manifest, see build.rs) and nsis (makensis). The script is
+# packaging/windows/installer.nsi; the version comes from Cargo.toml. Prints the installer's
+# path as its last line.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+profile=release
+case "${1:-}" in
+    "") ;;
+    --debug) profile=debug ;;
+    *) echo "usage: bash scripts/installer-build.sh [--debug]" >&2; exit 2 ;;
+esac
+
+for tool in cargo makensis x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "installer-build: '$tool' not found (apt-get install nsis gcc-mingw-w64-x86-64)" >&2
+        exit 1
+    fi
+done
+
+target_dir="${CARGO_TARGET_DIR:-$repo_root/target}"
+case "$target_dir" in /*) ;; *) target_dir="$repo_root/$target_dir" ;; esac
+
+# The [package] version of Cargo.toml.
+version="$(awk '/^\[/ { pkg = ($0 == "[package]") } pkg && /^version *=/ { gsub(/"/, "", $3); print $3; exit }' Cargo.toml)"
+if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]]; then
+    echo "installer-build: cannot read the version from Cargo.toml (got '$version')" >&2
+    exit 1
+fi
+# Four numbers for the installer's version information (no pre-release or build suffix).
+version4="${version%%[-+]*}.0"
+
+build_args=(--target x86_64-pc-windows-gnu --bins)
+[[ "$profile" == release ]] && build_args+=(--release)
+echo "installer-build: cargo build ${build_args[*]}"
+cargo build "${build_args[@]}" </dev/null
+
+bin_dir="$target_dir/x86_64-pc-windows-gnu/$profile"
+for exe in oqs-courier.exe oqs-courier-gui.exe; do
+    if [[ ! -f "$bin_dir/$exe" ]]; then
+        echo "installer-build: $bin_dir/$exe was not built" >&2
+        exit 1
+    fi
+done
+
+out_dir="$target_dir/installer"
+out="$out_dir/oqs-courier-setup-$version.exe"
+mkdir -p "$out_dir"
+echo "installer-build: makensis packaging/windows/installer.nsi ($version, $profile exes)"
+makensis -V2 -INPUTCHARSET UTF8 \
+    "-DVERSION=$version" "-DVERSION4=$version4" "-DROOT=$repo_root" \
+    "-DBINDIR=$bin_dir" "-DOUTFILE=$out.tmp" \
+    packaging/windows/installer.nsi
+mv -f "$out.tmp" "$out"
+echo "$out"
