@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the real GUI binary under Xvfb on a demo environment (synthetic data), inserts a stick
 # folder, and takes screenshots of the home screen, the import prompt and the done screen; presses
-# Enter (= 取り込む) with xdotool in between. PNGs go to target/gui-screenshots/.
+# Enter (= 取り込む) with xdotool in between; then the set-up wizard of a fresh PC. PNGs go to
+# target/gui-screenshots/.
 # Needs: xvfb, imagemagick (import), xdotool. Usage: bash scripts/gui-screenshots.sh [--release]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -47,6 +48,11 @@ xdotool mousemove 90 590 click 1
 sleep 3
 import -window root "$out/3-done.png"
 ls "$work/c/Res" "$work/c/Face" > "$out/imported-files.txt"
+# First start on a PC that is not set up: the set-up wizard.
+kill "$GPID" 2>/dev/null || true; wait "$GPID" 2>/dev/null || true
+"$bin/oqs-courier-gui" --home "$work/fresh" --stick "$work/no-stick" >/dev/null 2>&1 & GPID=$!
+sleep 3
+import -window root "$out/4-wizard.png"
 echo "screenshots in $out:"; ls "$out"
 n=$(cat "$out/imported-files.txt" | grep -c 'xml\|pdf' || true)
 echo "files in the clinic's Res/Face after 取り込む: $n"
