@@ -61,10 +61,26 @@ if ! cmp -s "$shim_dll" "$sys32/bcryptprimitives.dll"; then
     cp -f "$shim_dll" "$sys32/bcryptprimitives.dll"
 fi
 
-# 4. The tests.
+# 4. A faked removable drive R: (a folder Wine is told is a floppy, so GetDriveTypeW says
+#    DRIVE_REMOVABLE) for the Windows detection tests (src/win32.rs); the registry value is read
+#    when the wineserver starts, hence the restart. Wine sends no WM_DEVICECHANGE: the tests
+#    deliver a faked arrival message to the hidden window themselves.
+fake_drive="$target_dir/wine-removable"
+mkdir -p "$fake_drive/OQSCOURIER"
+ln -sfn "$fake_drive" "$WINEPREFIX/dosdevices/r:"
+wine reg add 'HKLM\Software\Wine\Drives' /v r: /t REG_SZ /d floppy /f >/dev/null 2>&1
+wineserver -k || true
+export OQS_COURIER_WINE_REMOVABLE=R
+
+# 5. The tests. Windows (the hidden device-notification window, the GUI tests) need an X
+#    display under Wine: use xvfb-run when there is none.
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
+run=()
+if [[ -z "${DISPLAY:-}" ]] && command -v xvfb-run >/dev/null 2>&1; then
+    run=(xvfb-run -a -s "-screen 0 1366x768x24")
+fi
 status=0
-cargo test --no-fail-fast --target x86_64-pc-windows-gnu "$@" </dev/null || status=$?
+"${run[@]}" cargo test --no-fail-fast --target x86_64-pc-windows-gnu "$@" </dev/null || status=$?
 
 # Let the prefix's wineserver finish rather than leaving it behind.
 wineserver -w || true

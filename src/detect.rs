@@ -7,9 +7,12 @@
 //! courier folder exists ([`has_courier_folder`]); whether a stick is enrolled, and what to do
 //! with it, is decided by [`crate::stick`] and the sync engine.
 //!
-//! Windows seam: a later issue adds instant arrival through `WM_DEVICECHANGE` (call
-//! [`Nudge::nudge`] from the window procedure; the periodic poll stays as the safety net) and the
-//! USB bus-type check for USB disks that report as fixed (see `refine_removable`).
+//! On Windows the volume list comes from Win32 directly ([`WindowsSource`]: drive letters, drive
+//! type, and the bus type, so USB disks that report as fixed still count), and a hidden window
+//! receives `WM_DEVICECHANGE` and nudges the [`Watcher`] at once ([`Watcher::system`]); the
+//! periodic poll stays as the safety net. What those answers mean is decided here by pure
+//! functions ([`DriveKind`], [`drive_is_removable`], [`decode_device_change`]) tested on every
+//! OS; the calls themselves live in the crate's only `unsafe` module, `win32`.
 
 use crate::stick;
 use std::collections::{BTreeMap, VecDeque};
@@ -323,7 +326,7 @@ fn volume_from_disk(disk: &sysinfo::Disk) -> Volume {
         None
     };
     Volume {
-        removable: refine_removable(&mount, disk.is_removable()),
+        removable: disk.is_removable(),
         label,
         file_system: non_empty(disk.file_system()),
         id: disk.id(),
@@ -337,14 +340,205 @@ fn non_empty(s: &std::ffi::OsStr) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// Whether the volume at `mount` counts as removable, given what sysinfo says.
-///
-/// TODO(Windows issue): sysinfo says removable only for `DRIVE_REMOVABLE`, so USB hard disks,
-/// USB SSDs and some large sticks (which report `DRIVE_FIXED`) are missed. The Windows issue asks
-/// the volume's bus type with `IOCTL_STORAGE_QUERY_PROPERTY` (`StorageDeviceProperty`,
-/// `BusTypeUsb` → removable) here. Until then this returns sysinfo's answer unchanged, on every OS.
-fn refine_removable(_mount: &Path, sysinfo_says: bool) -> bool {
-    sysinfo_says
+// --- Windows: what the drive answers mean (pure, tested on every OS) --------------------------
+
+/// What `GetDriveTypeW` says about a drive root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriveKind {
+    /// `DRIVE_UNKNOWN`.
+    Unknown,
+    /// `DRIVE_NO_ROOT_DIR`: no volume is mounted there.
+    NoRootDir,
+    /// `DRIVE_REMOVABLE`: sticks, card readers (and floppies).
+    Removable,
+    /// `DRIVE_FIXED`: internal disks, but also many USB hard disks, SSDs and large sticks.
+    Fixed,
+    /// `DRIVE_REMOTE`: a network drive.
+    Remote,
+    /// `DRIVE_CDROM`.
+    CdRom,
+    /// `DRIVE_RAMDISK`.
+    RamDisk,
+}
+
+impl DriveKind {
+    /// The kind for a `GetDriveTypeW` return value.
+    pub fn from_code(code: u32) -> Self {
+        match code {
+            1 => Self::NoRootDir,
+            2 => Self::Removable,
+            3 => Self::Fixed,
+            4 => Self::Remote,
+            5 => Self::CdRom,
+            6 => Self::RamDisk,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// `STORAGE_BUS_TYPE` values that mean "plugged in from outside": USB (7), SD (12), MMC (13).
+const EXTERNAL_BUS_TYPES: [i32; 3] = [7, 12, 13];
+
+/// Whether a drive of `kind` on a disk with bus type `bus` (from `IOCTL_STORAGE_QUERY_PROPERTY`,
+/// `None` when Windows did not tell) may be a courier stick. Removable drives are; fixed drives
+/// only on a USB/SD/MMC bus; network, optical, RAM and unknown drives never.
+pub fn drive_is_removable(kind: DriveKind, bus: Option<i32>) -> bool {
+    match kind {
+        DriveKind::Removable => true,
+        DriveKind::Fixed => bus.is_some_and(|b| EXTERNAL_BUS_TYPES.contains(&b)),
+        _ => false,
+    }
+}
+
+/// The drive letters set in a `GetLogicalDrives` / `dbcv_unitmask` bit mask (bit 0 = `A`).
+pub fn drive_letters(mask: u32) -> Vec<char> {
+    (0u8..26)
+        .filter(|i| mask & (1 << i) != 0)
+        .map(|i| char::from(b'A' + i))
+        .collect()
+}
+
+/// A `WM_DEVICECHANGE` message that matters for sticks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceChange {
+    /// `DBT_DEVICEARRIVAL` of volumes with these drive letters.
+    Arrived(Vec<char>),
+    /// `DBT_DEVICEREMOVECOMPLETE` of volumes with these drive letters.
+    Removed(Vec<char>),
+    /// Some device came or went without naming a drive (device interface, `DBT_DEVNODES_CHANGED`):
+    /// look again.
+    Changed,
+}
+
+const DBT_DEVNODES_CHANGED: usize = 0x0007;
+const DBT_DEVICEARRIVAL: usize = 0x8000;
+const DBT_DEVICEREMOVECOMPLETE: usize = 0x8004;
+const DBT_DEVTYP_VOLUME: u32 = 2;
+
+/// Decodes `WM_DEVICECHANGE(event, broadcast)`: `broadcast` is the `DEV_BROADCAST_HDR` that
+/// `lParam` points to, as bytes (its first field is its size). `None` for messages that say
+/// nothing about volumes (queries, custom events). Never trusts the sizes it is given.
+pub fn decode_device_change(event: usize, broadcast: Option<&[u8]>) -> Option<DeviceChange> {
+    let u32_at = |b: &[u8], at: usize| -> Option<u32> {
+        let bytes = b.get(at..at + 4)?;
+        Some(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    };
+    match event {
+        DBT_DEVNODES_CHANGED => Some(DeviceChange::Changed),
+        DBT_DEVICEARRIVAL | DBT_DEVICEREMOVECOMPLETE => {
+            let letters = broadcast.and_then(|b| {
+                let size = u32_at(b, 0)? as usize;
+                let b = b.get(..size.min(b.len()))?;
+                (u32_at(b, 4)? == DBT_DEVTYP_VOLUME).then_some(())?;
+                Some(drive_letters(u32_at(b, 12)?))
+            });
+            Some(match letters {
+                Some(l) if !l.is_empty() && event == DBT_DEVICEARRIVAL => DeviceChange::Arrived(l),
+                Some(l) if !l.is_empty() => DeviceChange::Removed(l),
+                _ => DeviceChange::Changed,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// This computer's drives through Win32 (`GetLogicalDrives`, `GetDriveTypeW`,
+/// `GetVolumeInformationW`, and the bus type for fixed drives), filtered to candidates. Drives
+/// without a medium (empty card-reader slots) are skipped without a "no disk" dialog.
+#[cfg(windows)]
+#[derive(Clone, Debug)]
+pub struct WindowsSource {
+    filter: Filter,
+}
+
+#[cfg(windows)]
+impl WindowsSource {
+    /// A source with this computer's [`Filter`].
+    pub fn new() -> Self {
+        Self {
+            filter: Filter::for_this_system(),
+        }
+    }
+}
+
+#[cfg(windows)]
+impl Default for WindowsSource {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(windows)]
+impl VolumeSource for WindowsSource {
+    fn volumes(&self) -> Result<Vec<Volume>, Error> {
+        use crate::win32;
+        let mut all = Vec::new();
+        for letter in drive_letters(win32::logical_drives()) {
+            let kind = DriveKind::from_code(win32::drive_type(letter));
+            let mount = PathBuf::from(format!("{letter}:\\"));
+            match kind {
+                DriveKind::NoRootDir | DriveKind::Unknown => continue,
+                // Listed (so the filter sees every drive) but never asked: no medium access.
+                DriveKind::Remote | DriveKind::CdRom | DriveKind::RamDisk => {
+                    all.push(Volume {
+                        removable: false,
+                        ..Volume::stick(mount)
+                    });
+                    continue;
+                }
+                DriveKind::Removable | DriveKind::Fixed => {}
+            }
+            let Some(info) = win32::volume_info(letter) else {
+                continue; // no medium in the slot
+            };
+            let bus = (kind == DriveKind::Fixed)
+                .then(|| win32::bus_type(letter))
+                .flatten();
+            all.push(Volume {
+                mount,
+                label: info.label,
+                removable: drive_is_removable(kind, bus),
+                file_system: info.file_system,
+                id: Some(u64::from(info.serial)),
+            });
+        }
+        Ok(self.filter.candidates(all))
+    }
+}
+
+/// This computer's volume source: [`WindowsSource`] on Windows, [`SysinfoSource`] elsewhere.
+pub fn system_source() -> Box<dyn VolumeSource + Send> {
+    #[cfg(windows)]
+    return Box::new(WindowsSource::new());
+    #[cfg(not(windows))]
+    Box::new(SysinfoSource::new())
+}
+
+/// Flushes the whole volume mounted at `mount` to the medium, beyond the per-file flushes the
+/// writers already did (Windows: `FlushFileBuffers` on `\\.\E:`, which needs administrator
+/// rights on most systems). Whether it was done; `false` where the OS refused or has no such
+/// call (elsewhere the per-file and per-folder `fsync`s are the flush).
+pub fn flush_volume(mount: &Path) -> bool {
+    #[cfg(windows)]
+    {
+        let letter = drive_letter_of(mount);
+        letter.is_some_and(|l| crate::win32::flush_volume(l).is_ok())
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = mount;
+        false
+    }
+}
+
+/// The drive letter of a `X:\…` path (also `\\?\X:\…`), upper case.
+pub fn drive_letter_of(path: &Path) -> Option<char> {
+    let key = path_key(Os::Windows, path);
+    let mut chars = key.chars();
+    match (chars.next(), chars.next()) {
+        (Some(letter), Some(':')) if letter.is_ascii_alphabetic() => Some(letter),
+        _ => None,
+    }
 }
 
 // --- the fake source -------------------------------------------------------------------------
@@ -507,6 +701,9 @@ pub struct Watcher {
     pending: VecDeque<Event>,
     last_poll: Option<Instant>,
     nudge: Nudge,
+    /// Receives `WM_DEVICECHANGE` and nudges; closed with the watcher.
+    #[cfg(windows)]
+    device_window: Option<crate::win32::DeviceWindow>,
 }
 
 impl std::fmt::Debug for Watcher {
@@ -529,12 +726,34 @@ impl Watcher {
             pending: VecDeque::new(),
             last_poll: None,
             nudge: Nudge::default(),
+            #[cfg(windows)]
+            device_window: None,
         }
     }
 
-    /// A watcher over this computer's volumes ([`SysinfoSource`]).
+    /// A watcher over this computer's volumes ([`system_source`]). On Windows it also starts a
+    /// hidden window whose `WM_DEVICECHANGE` messages make it poll at once (where no window can
+    /// be created, e.g. in a service, it only polls).
     pub fn system() -> Self {
-        Self::new(Box::new(SysinfoSource::new()))
+        #[allow(unused_mut)]
+        let mut watcher = Self::new(system_source());
+        #[cfg(windows)]
+        {
+            let nudge = watcher.nudge();
+            watcher.device_window = crate::win32::DeviceWindow::start(Box::new(move |_| {
+                nudge.nudge();
+            }))
+            .ok();
+        }
+        watcher
+    }
+
+    /// Whether OS arrival events wake this watcher (Windows, when the hidden window exists).
+    pub fn has_os_events(&self) -> bool {
+        #[cfg(windows)]
+        return self.device_window.is_some();
+        #[cfg(not(windows))]
+        false
     }
 
     /// Sets the time between two polls in [`Watcher::next_event`].
@@ -607,15 +826,20 @@ pub fn has_courier_folder(mount: &Path) -> bool {
 /// does not, e.g. under Wine). Used to refuse a package that cannot fit before writing anything.
 pub fn available_space(path: &Path) -> Option<u64> {
     let path = std::path::absolute(path).ok()?;
-    let disks = sysinfo::Disks::new_with_refreshed_list_specifics(
-        sysinfo::DiskRefreshKind::nothing().with_storage(),
-    )
-    .ok()?;
-    disks
-        .iter()
-        .filter(|d| path.starts_with(d.mount_point()))
-        .max_by_key(|d| d.mount_point().as_os_str().len())
-        .map(sysinfo::Disk::available_space)
+    #[cfg(windows)]
+    return crate::win32::free_space(&path);
+    #[cfg(not(windows))]
+    {
+        let disks = sysinfo::Disks::new_with_refreshed_list_specifics(
+            sysinfo::DiskRefreshKind::nothing().with_storage(),
+        )
+        .ok()?;
+        disks
+            .iter()
+            .filter(|d| path.starts_with(d.mount_point()))
+            .max_by_key(|d| d.mount_point().as_os_str().len())
+            .map(sysinfo::Disk::available_space)
+    }
 }
 
 #[cfg(test)]
@@ -951,11 +1175,117 @@ mod tests {
     }
 
     #[test]
-    fn windows_refuses_fixed_drives_until_the_bus_type_refinement() {
-        // A USB disk reporting DRIVE_FIXED is missed for now (see `refine_removable`).
+    fn windows_refuses_fixed_drives_unless_their_bus_is_usb() {
         assert!(windows().candidates(vec![fixed("D:\\")]).is_empty());
-        assert!(!refine_removable(Path::new("D:\\"), false));
-        assert!(refine_removable(Path::new("E:\\"), true));
+        let usb = DriveKind::from_code(3);
+        assert_eq!(usb, DriveKind::Fixed);
+        assert!(
+            drive_is_removable(usb, Some(7)),
+            "USB disk reporting DRIVE_FIXED"
+        );
+        assert!(drive_is_removable(usb, Some(12)), "SD card reader");
+        assert!(!drive_is_removable(usb, Some(11)), "SATA");
+        assert!(!drive_is_removable(usb, Some(17)), "NVMe");
+        assert!(!drive_is_removable(usb, None), "bus type unknown");
+    }
+
+    #[test]
+    fn windows_drive_kinds() {
+        let kinds: Vec<DriveKind> = (0..8).map(DriveKind::from_code).collect();
+        use DriveKind::*;
+        assert_eq!(
+            kinds,
+            [
+                Unknown, NoRootDir, Removable, Fixed, Remote, CdRom, RamDisk, Unknown
+            ]
+        );
+        for kind in [Unknown, NoRootDir, Remote, CdRom, RamDisk] {
+            assert!(!drive_is_removable(kind, Some(7)), "{kind:?} on USB");
+        }
+        assert!(drive_is_removable(Removable, None));
+    }
+
+    #[test]
+    fn drive_letters_from_masks() {
+        assert_eq!(drive_letters(0), Vec::<char>::new());
+        assert_eq!(drive_letters(0b1_0100), ['C', 'E']);
+        assert_eq!(drive_letters(1 << 25), ['Z']);
+        assert_eq!(
+            drive_letters(u32::MAX).len(),
+            26,
+            "bits above Z are ignored"
+        );
+    }
+
+    #[test]
+    fn drive_letter_of_paths() {
+        assert_eq!(drive_letter_of(Path::new("e:\\")), Some('E'));
+        assert_eq!(
+            drive_letter_of(Path::new("\\\\?\\F:\\OQSCOURIER")),
+            Some('F')
+        );
+        assert_eq!(drive_letter_of(Path::new("\\\\server\\share")), None);
+        assert_eq!(drive_letter_of(Path::new("/media/stick")), None);
+    }
+
+    fn broadcast(size: u32, kind: u32, mask: u32) -> Vec<u8> {
+        let mut b = Vec::new();
+        for v in [size, kind, 0, mask] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(&[0; 4]);
+        b
+    }
+
+    #[test]
+    fn device_change_volume_arrival_and_removal_name_their_drives() {
+        let b = broadcast(20, 2, 0b11_0000);
+        assert_eq!(
+            decode_device_change(0x8000, Some(&b)),
+            Some(DeviceChange::Arrived(vec!['E', 'F']))
+        );
+        assert_eq!(
+            decode_device_change(0x8004, Some(&b)),
+            Some(DeviceChange::Removed(vec!['E', 'F']))
+        );
+    }
+
+    #[test]
+    fn device_change_without_a_drive_means_look_again() {
+        // A device interface (type 5), no broadcast, a too-short or lying size, an empty mask.
+        for b in [
+            Some(broadcast(20, 5, 0)),
+            None,
+            Some(vec![20, 0, 0, 0, 2, 0]),
+            Some(broadcast(8, 2, 1 << 4)),
+            Some(broadcast(20, 2, 0)),
+        ] {
+            assert_eq!(
+                decode_device_change(0x8000, b.as_deref()),
+                Some(DeviceChange::Changed),
+                "{b:?}"
+            );
+        }
+        assert_eq!(
+            decode_device_change(0x0007, None),
+            Some(DeviceChange::Changed)
+        );
+    }
+
+    #[test]
+    fn device_change_queries_and_custom_events_are_ignored() {
+        let b = broadcast(20, 2, 1 << 4);
+        // DBT_QUERYCHANGECONFIG, DBT_DEVICEQUERYREMOVE, DBT_DEVICEREMOVEPENDING, DBT_CUSTOMEVENT
+        for event in [0x0017, 0x8001, 0x8003, 0x8006] {
+            assert_eq!(decode_device_change(event, Some(&b)), None, "{event:#x}");
+        }
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn flush_volume_is_a_no_op_off_windows() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!flush_volume(dir.path()));
     }
 
     #[test]

@@ -870,6 +870,9 @@ impl Session<'_> {
         self.checkpoint(Checkpoint::Cleaned);
         durable::sync_dir(&self.stick.packages_dir())
             .map_err(|e| io(&self.stick.packages_dir(), e))?;
+        // Every file was flushed as it was written; where Windows allows it, also flush the whole
+        // volume (FAT tables, directory entries) before saying the stick may be removed.
+        crate::detect::flush_volume(self.stick.root());
         self.prune_archive();
         self.outcome.awaiting = self.inst.journal.awaiting().map_err(journal_err)?.len();
         self.inst
@@ -941,10 +944,26 @@ fn complete_files(dir: &Path, quiet: Duration) -> Result<Vec<String>, Error> {
     };
     Ok(stable
         .into_iter()
-        .filter(|(name, _, _)| File::open(dir.join(name)).is_ok())
+        .filter(|(name, _, _)| writer_is_done(&dir.join(name)))
         .map(|(name, _, _)| name)
         .collect())
 }
+
+/// Whether no one is writing `path` any more: it opens for reading. On Windows it must open
+/// without sharing write access, which fails with a sharing violation while a writer (the
+/// 連携アプリ, Dynamics) still holds it open for writing, however quiet it has been.
+fn writer_is_done(path: &Path) -> bool {
+    let mut opts = fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        const FILE_SHARE_READ: u32 = 0x1;
+        opts.share_mode(FILE_SHARE_READ);
+    }
+    opts.open(path).is_ok()
+}
+
 
 /// One line for the audit log and the prompt: kind, patient, state.
 pub fn short_summary(s: &Summary) -> String {
@@ -1122,4 +1141,70 @@ pub fn audit_csv_line(r: &AuditRow) -> String {
         o(&r.reason),
     ]
     .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complete_files_skip_hidden_young_and_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for name in ["a.xml", "日本語の名前.xml", ".partial.tmp"] {
+            let p = dir.path().join(name);
+            fs::write(&p, b"x").unwrap();
+            File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        let got = complete_files(dir.path(), Duration::from_millis(50)).unwrap();
+        assert_eq!(got, ["a.xml", "日本語の名前.xml"]);
+    }
+
+    /// FAT keeps 2-second timestamps and a DST change or a wrong clock can put a file's time in
+    /// the future: such a file is still collected once it has stopped changing.
+    #[test]
+    fn complete_files_take_a_file_stamped_in_the_future() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("future.xml");
+        fs::write(&p, b"x").unwrap();
+        File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(SystemTime::now() + Duration::from_secs(3 * 3600))
+            .unwrap();
+        let got = complete_files(dir.path(), Duration::from_millis(50)).unwrap();
+        assert_eq!(got, ["future.xml"]);
+    }
+
+    /// Windows: a file still held open for writing (the 連携アプリ writing a result) is not
+    /// complete, even when it has been quiet; once closed it is. Runs under Wine.
+    #[cfg(windows)]
+    #[test]
+    fn complete_files_wait_for_a_writer_that_still_holds_the_file() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("res.xml");
+        let mut writer = File::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&p)
+            .unwrap();
+        writer.write_all(b"<x/>").unwrap();
+        writer
+            .set_modified(SystemTime::now() - Duration::from_secs(60))
+            .unwrap();
+        let got = complete_files(dir.path(), Duration::from_millis(50)).unwrap();
+        assert!(got.is_empty(), "collected while being written: {got:?}");
+        drop(writer);
+        let got = complete_files(dir.path(), Duration::from_millis(50)).unwrap();
+        assert_eq!(got, ["res.xml"]);
+    }
 }

@@ -26,5 +26,7 @@ pub mod state;
 pub mod stick;
 pub mod text;
 pub mod transfer;
+#[cfg(windows)]
+mod win32;
 
 pub use error::{Error, ErrorKind};

@@ -425,12 +425,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             interval_ms,
         } => {
             let mut inst = home.load()?;
-            let source: Box<dyn detect::VolumeSource + Send> = match stick {
-                Some(dir) => Box::new(detect::PathSource::new(dir)),
-                None => Box::new(detect::SysinfoSource::new()),
+            // The system watcher also wakes on Windows' device-arrival messages.
+            let watcher = match stick {
+                Some(dir) => detect::Watcher::new(Box::new(detect::PathSource::new(dir))),
+                None => detect::Watcher::system(),
             };
-            let mut watcher = detect::Watcher::new(source)
-                .with_interval(Duration::from_millis(interval_ms.max(100)));
+            let mut watcher = watcher.with_interval(Duration::from_millis(interval_ms.max(100)));
             let stop = AtomicBool::new(false);
             println!("{}", text::INSERT_STICK);
             loop {

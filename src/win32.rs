@@ -1,0 +1,571 @@
+//! The few Win32 calls the courier needs, and the only `unsafe` code in the crate (Windows only).
+//!
+//! Owns: the drive list (`GetLogicalDrives`, `GetDriveTypeW`, `GetVolumeInformationW`), a
+//! drive's bus type (`IOCTL_STORAGE_QUERY_PROPERTY`), free space (`GetDiskFreeSpaceExW`),
+//! flushing a whole volume (`FlushFileBuffers` on `\\.\E:`), and a hidden window that receives
+//! `WM_DEVICECHANGE`. It only asks Windows and hands back plain values: every decision (what
+//! counts as removable, what a device message means) is made by pure functions in
+//! [`crate::detect`], which are tested on every OS. Each `unsafe` block says why it is sound.
+#![allow(unsafe_code)]
+
+use crate::detect::{self, DeviceChange};
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::io;
+use std::path::Path;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use windows_sys::Win32::Foundation::{
+    CloseHandle, ERROR_CLASS_ALREADY_EXISTS, GENERIC_READ, GENERIC_WRITE, GetLastError, HANDLE,
+    HWND, INVALID_HANDLE_VALUE, LPARAM, LRESULT, WPARAM,
+};
+use windows_sys::Win32::Storage::FileSystem::{
+    CreateFileW, FILE_SHARE_READ, FILE_SHARE_WRITE, FlushFileBuffers, GetDiskFreeSpaceExW,
+    GetDriveTypeW, GetLogicalDrives, GetVolumeInformationW, OPEN_EXISTING,
+};
+use windows_sys::Win32::System::Diagnostics::Debug::{SEM_FAILCRITICALERRORS, SetThreadErrorMode};
+use windows_sys::Win32::System::IO::DeviceIoControl;
+use windows_sys::Win32::System::Ioctl::{
+    GUID_DEVINTERFACE_VOLUME, IOCTL_STORAGE_QUERY_PROPERTY, PropertyStandardQuery,
+    STORAGE_DEVICE_DESCRIPTOR, STORAGE_PROPERTY_QUERY, StorageDeviceProperty,
+};
+use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
+use windows_sys::Win32::UI::WindowsAndMessaging::{
+    CreateWindowExW, DBT_DEVTYP_DEVICEINTERFACE, DEV_BROADCAST_DEVICEINTERFACE_W,
+    DEVICE_NOTIFY_WINDOW_HANDLE, DefWindowProcW, DestroyWindow, DispatchMessageW, GetMessageW, MSG,
+    PostMessageW, PostQuitMessage, RegisterClassW, RegisterDeviceNotificationW, SendMessageW,
+    UnregisterDeviceNotification, WM_CLOSE, WM_DESTROY, WM_DEVICECHANGE, WNDCLASSW,
+};
+
+/// `s` as a NUL-terminated UTF-16 string for the `W` functions.
+fn wide(s: &str) -> Vec<u16> {
+    s.encode_utf16().chain(std::iter::once(0)).collect()
+}
+
+/// Turns off the "There is no disk in the drive" dialog for this thread while it lives, so that
+/// asking an empty card-reader slot about its volume fails quietly instead of stopping the app.
+struct QuietErrors(u32);
+
+impl QuietErrors {
+    fn new() -> Self {
+        let mut old = 0u32;
+        // SAFETY: `old` is a valid, writable u32 for the call; the mode is a plain flag value.
+        unsafe { SetThreadErrorMode(SEM_FAILCRITICALERRORS, &mut old) };
+        Self(old)
+    }
+}
+
+impl Drop for QuietErrors {
+    fn drop(&mut self) {
+        // SAFETY: restores the mode read in `new`; a null old-mode pointer is allowed.
+        unsafe { SetThreadErrorMode(self.0, std::ptr::null_mut()) };
+    }
+}
+
+/// An open kernel handle, closed on drop.
+struct Handle(HANDLE);
+
+impl Handle {
+    /// Opens a device or file path with `access` (0 = only query metadata), sharing read and
+    /// write with everyone else.
+    fn open(path: &str, access: u32) -> io::Result<Self> {
+        let path = wide(path);
+        // SAFETY: `path` is NUL-terminated and outlives the call; null security attributes and
+        // template handle are allowed.
+        let h = unsafe {
+            CreateFileW(
+                path.as_ptr(),
+                access,
+                FILE_SHARE_READ | FILE_SHARE_WRITE,
+                std::ptr::null(),
+                OPEN_EXISTING,
+                0,
+                std::ptr::null_mut(),
+            )
+        };
+        if h == INVALID_HANDLE_VALUE || h.is_null() {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(Self(h))
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // SAFETY: the handle was returned open by CreateFileW and is closed exactly once.
+        unsafe { CloseHandle(self.0) };
+    }
+}
+
+/// The bit mask of existing drive letters (bit 0 = `A:`).
+pub fn logical_drives() -> u32 {
+    // SAFETY: no arguments, no pointers.
+    unsafe { GetLogicalDrives() }
+}
+
+/// `GetDriveTypeW` for the root `X:\` of `letter`.
+pub fn drive_type(letter: char) -> u32 {
+    let root = wide(&format!("{letter}:\\"));
+    // SAFETY: `root` is NUL-terminated and outlives the call.
+    unsafe { GetDriveTypeW(root.as_ptr()) }
+}
+
+/// What `GetVolumeInformationW` tells about a drive with a medium in it.
+pub struct VolumeInfo {
+    /// The volume label, if any.
+    pub label: Option<String>,
+    /// The volume serial number.
+    pub serial: u32,
+    /// The file system name (`FAT32`, `exFAT`, `NTFS`, …).
+    pub file_system: Option<String>,
+}
+
+/// The label, serial and file system of the volume at `letter`; `None` when there is no medium
+/// (an empty card-reader slot) or Windows cannot tell.
+pub fn volume_info(letter: char) -> Option<VolumeInfo> {
+    let _quiet = QuietErrors::new();
+    let root = wide(&format!("{letter}:\\"));
+    let mut label = [0u16; 261];
+    let mut fs = [0u16; 261];
+    let mut serial = 0u32;
+    let mut max_component = 0u32;
+    let mut flags = 0u32;
+    // SAFETY: every pointer is to a live local buffer whose length (in u16) is passed with it.
+    let ok = unsafe {
+        GetVolumeInformationW(
+            root.as_ptr(),
+            label.as_mut_ptr(),
+            label.len() as u32,
+            &mut serial,
+            &mut max_component,
+            &mut flags,
+            fs.as_mut_ptr(),
+            fs.len() as u32,
+        )
+    };
+    if ok == 0 {
+        return None;
+    }
+    let text = |buf: &[u16]| {
+        let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+        let s = String::from_utf16_lossy(&buf[..end]).trim().to_owned();
+        (!s.is_empty()).then_some(s)
+    };
+    Some(VolumeInfo {
+        label: text(&label),
+        serial,
+        file_system: text(&fs),
+    })
+}
+
+/// The `STORAGE_BUS_TYPE` of the disk holding drive `letter` (7 = USB), when Windows tells.
+/// Opening `\\.\E:` with no access rights needs no administrator rights.
+pub fn bus_type(letter: char) -> Option<i32> {
+    let _quiet = QuietErrors::new();
+    let device = Handle::open(&format!("\\\\.\\{letter}:"), 0).ok()?;
+    let query = STORAGE_PROPERTY_QUERY {
+        PropertyId: StorageDeviceProperty,
+        QueryType: PropertyStandardQuery,
+        AdditionalParameters: [0],
+    };
+    // Room for the descriptor and the strings Windows may append; u64s keep it aligned.
+    let mut out = [0u64; 128];
+    let mut returned = 0u32;
+    // SAFETY: `query` and `out` are live locals and their sizes are passed; no OVERLAPPED.
+    let ok = unsafe {
+        DeviceIoControl(
+            device.0,
+            IOCTL_STORAGE_QUERY_PROPERTY,
+            (&raw const query).cast::<c_void>(),
+            size_of::<STORAGE_PROPERTY_QUERY>() as u32,
+            out.as_mut_ptr().cast::<c_void>(),
+            size_of_val(&out) as u32,
+            &mut returned,
+            std::ptr::null_mut(),
+        )
+    };
+    let header = std::mem::offset_of!(STORAGE_DEVICE_DESCRIPTOR, BusType) + size_of::<i32>();
+    if ok == 0 || (returned as usize) < header {
+        return None;
+    }
+    // SAFETY: `out` is 8-byte aligned (enough for the descriptor's 4-byte alignment), at least
+    // `size_of::<STORAGE_DEVICE_DESCRIPTOR>()` long, and Windows filled at least up to BusType.
+    let descriptor = unsafe { &*out.as_ptr().cast::<STORAGE_DEVICE_DESCRIPTOR>() };
+    Some(descriptor.BusType)
+}
+
+/// Free bytes available to this user on the volume holding `path`.
+pub fn free_space(path: &Path) -> Option<u64> {
+    let _quiet = QuietErrors::new();
+    let path = wide(&path.to_string_lossy());
+    let mut free = 0u64;
+    // SAFETY: `path` is NUL-terminated; `free` is a live local; the other outputs may be null.
+    let ok = unsafe {
+        GetDiskFreeSpaceExW(
+            path.as_ptr(),
+            &mut free,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    (ok != 0).then_some(free)
+}
+
+/// Flushes the whole volume of drive `letter` (its file system metadata and cache) to the
+/// medium. Needs administrator rights on most systems; the error says when it was refused.
+pub fn flush_volume(letter: char) -> io::Result<()> {
+    let volume = Handle::open(&format!("\\\\.\\{letter}:"), GENERIC_READ | GENERIC_WRITE)?;
+    // SAFETY: the handle is open with write access for the duration of the call.
+    if unsafe { FlushFileBuffers(volume.0) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+// --- WM_DEVICECHANGE ---------------------------------------------------------------------------
+
+/// What the window procedure calls for each decoded device message (per window thread).
+type OnChange = Box<dyn Fn(DeviceChange) + Send>;
+
+thread_local! {
+    static ON_CHANGE: RefCell<Option<OnChange>> = const { RefCell::new(None) };
+}
+
+/// Longest device broadcast the window procedure reads (a volume broadcast is 20 bytes, a
+/// device-interface broadcast carries a path of a few hundred bytes).
+const MAX_BROADCAST: usize = 4096;
+
+unsafe extern "system" fn window_proc(
+    hwnd: HWND,
+    msg: u32,
+    wparam: WPARAM,
+    lparam: LPARAM,
+) -> LRESULT {
+    match msg {
+        WM_DEVICECHANGE => {
+            let broadcast = if lparam == 0 {
+                None
+            } else {
+                let ptr = lparam as *const u8;
+                // SAFETY: for the DBT_* events with data, lparam points to a DEV_BROADCAST_HDR,
+                // whose first field is its whole size in bytes; we read only that many
+                // (bounded), while the sender keeps the structure alive (SendMessage blocks).
+                let size = unsafe { ptr.cast::<u32>().read_unaligned() } as usize;
+                let size = size.clamp(4, MAX_BROADCAST);
+                Some(unsafe { std::slice::from_raw_parts(ptr, size) })
+            };
+            if let Some(change) = detect::decode_device_change(wparam, broadcast) {
+                ON_CHANGE.with(|cb| {
+                    if let Some(cb) = cb.borrow().as_ref() {
+                        cb(change);
+                    }
+                });
+            }
+            1 // TRUE: grant any query
+        }
+        WM_CLOSE => {
+            // SAFETY: the window belongs to this thread.
+            unsafe { DestroyWindow(hwnd) };
+            0
+        }
+        WM_DESTROY => {
+            // SAFETY: ends this thread's message loop; no pointers.
+            unsafe { PostQuitMessage(0) };
+            0
+        }
+        // SAFETY: default handling with the arguments we were given.
+        _ => unsafe { DefWindowProcW(hwnd, msg, wparam, lparam) },
+    }
+}
+
+/// A hidden top-level window on its own thread that receives `WM_DEVICECHANGE` (volume arrival
+/// and removal are broadcast to top-level windows; message-only windows would miss them) and
+/// calls back for each decoded change. Closed and joined on drop.
+#[derive(Debug)]
+pub struct DeviceWindow {
+    /// The window handle as an integer (HWND is a pointer and not `Send`).
+    hwnd: usize,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DeviceWindow {
+    /// Creates the window and starts its message loop. Fails where there is no window station
+    /// (a service) — the caller then relies on polling.
+    pub fn start(on_change: OnChange) -> io::Result<Self> {
+        let (tx, rx) = mpsc::channel::<io::Result<usize>>();
+        let thread = std::thread::Builder::new()
+            .name("oqs-courier-devices".into())
+            .spawn(move || {
+                ON_CHANGE.with(|cb| *cb.borrow_mut() = Some(on_change));
+                let hwnd = match create_window() {
+                    Ok(hwnd) => hwnd,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                let notify = register_volume_interface(hwnd);
+                let _ = tx.send(Ok(hwnd as usize));
+                message_loop();
+                if !notify.is_null() {
+                    // SAFETY: the registration handle came from RegisterDeviceNotificationW.
+                    unsafe { UnregisterDeviceNotification(notify) };
+                }
+            })?;
+        match rx.recv() {
+            Ok(Ok(hwnd)) => Ok(Self {
+                hwnd,
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(io::Error::other("the device-notification thread ended"))
+            }
+        }
+    }
+
+    /// Delivers `event` with `broadcast` to the window exactly as Windows would (for tests:
+    /// Wine sends no real arrival messages). Returns when the window procedure has run.
+    #[cfg(test)]
+    pub fn send_device_change(&self, event: usize, broadcast: Option<&[u8]>) {
+        // The buffer is copied into u32s so the header is aligned like Windows' own.
+        let mut aligned: Vec<u32> = Vec::new();
+        let lparam = match broadcast {
+            Some(bytes) => {
+                aligned.resize(bytes.len().div_ceil(4), 0);
+                for (i, chunk) in bytes.chunks(4).enumerate() {
+                    let mut word = [0u8; 4];
+                    word[..chunk.len()].copy_from_slice(chunk);
+                    aligned[i] = u32::from_le_bytes(word);
+                }
+                aligned.as_ptr() as LPARAM
+            }
+            None => 0,
+        };
+        // SAFETY: the window lives until drop; SendMessageW blocks until the procedure returned,
+        // so `aligned` outlives every read of it.
+        unsafe { SendMessageW(self.hwnd as HWND, WM_DEVICECHANGE, event, lparam) };
+    }
+}
+
+impl Drop for DeviceWindow {
+    fn drop(&mut self) {
+        // SAFETY: posting to a window handle is safe even if the window is already gone.
+        unsafe { PostMessageW(self.hwnd as HWND, WM_CLOSE, 0, 0) };
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn create_window() -> io::Result<HWND> {
+    let class = wide("OqsCourierDeviceWindow");
+    // SAFETY: a null module name asks for this executable's own handle.
+    let instance = unsafe { GetModuleHandleW(std::ptr::null()) };
+    let wc = WNDCLASSW {
+        lpfnWndProc: Some(window_proc),
+        hInstance: instance,
+        lpszClassName: class.as_ptr(),
+        ..Default::default()
+    };
+    // SAFETY: `wc` and the class name it points to outlive the call.
+    if unsafe { RegisterClassW(&wc) } == 0 {
+        // SAFETY: reads this thread's last error, no pointers.
+        let err = unsafe { GetLastError() };
+        if err != ERROR_CLASS_ALREADY_EXISTS {
+            return Err(io::Error::from_raw_os_error(err as i32));
+        }
+    }
+    let title = wide("oqs-courier device notifications");
+    // SAFETY: class and title are NUL-terminated and live; no parent (top-level, never shown),
+    // no menu, no creation parameter.
+    let hwnd = unsafe {
+        CreateWindowExW(
+            0,
+            class.as_ptr(),
+            title.as_ptr(),
+            0,
+            0,
+            0,
+            0,
+            0,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            instance,
+            std::ptr::null(),
+        )
+    };
+    if hwnd.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(hwnd)
+}
+
+/// Also asks for volume device-interface arrivals (some volumes, e.g. mounted in a folder, do
+/// not broadcast a drive letter). Null when Windows refuses: the broadcasts still arrive.
+fn register_volume_interface(hwnd: HWND) -> *mut c_void {
+    let filter = DEV_BROADCAST_DEVICEINTERFACE_W {
+        dbcc_size: size_of::<DEV_BROADCAST_DEVICEINTERFACE_W>() as u32,
+        dbcc_devicetype: DBT_DEVTYP_DEVICEINTERFACE,
+        dbcc_reserved: 0,
+        dbcc_classguid: GUID_DEVINTERFACE_VOLUME,
+        dbcc_name: [0],
+    };
+    // SAFETY: `filter` is a valid DEV_BROADCAST_DEVICEINTERFACE_W living across the call.
+    unsafe {
+        RegisterDeviceNotificationW(
+            hwnd,
+            (&raw const filter).cast::<c_void>(),
+            DEVICE_NOTIFY_WINDOW_HANDLE,
+        )
+    }
+}
+
+fn message_loop() {
+    // SAFETY: MSG is plain data; all-zero is a valid initial value.
+    let mut msg: MSG = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `msg` is a live local; null hwnd = every window of this thread.
+        let got = unsafe { GetMessageW(&mut msg, std::ptr::null_mut(), 0, 0) };
+        if got == 0 || got == -1 {
+            break;
+        }
+        // SAFETY: `msg` was filled by GetMessageW.
+        unsafe { DispatchMessageW(&msg) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    fn volume_broadcast(mask: u32) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&20u32.to_le_bytes()); // dbch_size
+        b.extend_from_slice(&2u32.to_le_bytes()); // DBT_DEVTYP_VOLUME
+        b.extend_from_slice(&0u32.to_le_bytes()); // reserved
+        b.extend_from_slice(&mask.to_le_bytes()); // dbcv_unitmask
+        b.extend_from_slice(&0u16.to_le_bytes()); // dbcv_flags
+        b.extend_from_slice(&[0, 0]);
+        b
+    }
+
+    /// Under Wine a window needs an X display; scripts/wine-test.sh runs the suite under
+    /// xvfb-run. Without one the window cannot be created and the test says so.
+    fn start(seen: &Arc<Mutex<Vec<DeviceChange>>>) -> Option<DeviceWindow> {
+        let sink = Arc::clone(seen);
+        match DeviceWindow::start(Box::new(move |c| {
+            sink.lock().unwrap_or_else(|p| p.into_inner()).push(c)
+        })) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                assert!(
+                    std::env::var_os("OQS_COURIER_REQUIRE_ALL").is_none(),
+                    "no device window: {e}"
+                );
+                eprintln!("skipped: no device window ({e})");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn device_window_decodes_a_faked_arrival_and_removal() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let Some(window) = start(&seen) else { return };
+        window.send_device_change(0x8000, Some(&volume_broadcast(1 << 4)));
+        window.send_device_change(0x8004, Some(&volume_broadcast(1 << 4)));
+        window.send_device_change(0x0007, None);
+        window.send_device_change(0x8006, None); // DBT_CUSTOMEVENT: ignored
+        drop(window);
+        let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        assert_eq!(
+            *seen,
+            [
+                DeviceChange::Arrived(vec!['E']),
+                DeviceChange::Removed(vec!['E']),
+                DeviceChange::Changed,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_faked_arrival_wakes_the_watcher_at_once() {
+        let fake = detect::FakeSource::new();
+        let mut watcher =
+            detect::Watcher::new(Box::new(fake.clone())).with_interval(Duration::from_secs(60));
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        assert_eq!(watcher.poll().unwrap(), []);
+        let nudge = watcher.nudge();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let window = match DeviceWindow::start(Box::new(move |c| {
+            sink.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+            nudge.nudge();
+        })) {
+            Ok(w) => w,
+            Err(e) => {
+                assert!(std::env::var_os("OQS_COURIER_REQUIRE_ALL").is_none(), "{e}");
+                return;
+            }
+        };
+        fake.insert("E:\\");
+        window.send_device_change(0x8000, Some(&volume_broadcast(1 << 4)));
+        let started = std::time::Instant::now();
+        let event = watcher.next_event(&stop).unwrap();
+        assert_eq!(
+            event,
+            Some(detect::Event::Arrived(detect::Volume::stick("E:\\")))
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "woke late");
+    }
+
+    #[test]
+    fn this_machine_has_a_system_drive() {
+        let mask = logical_drives();
+        assert_ne!(mask, 0);
+        assert!(detect::drive_letters(mask).contains(&'C'));
+        assert_eq!(
+            detect::DriveKind::from_code(drive_type('C')),
+            detect::DriveKind::Fixed
+        );
+        assert!(free_space(Path::new("C:\\")).is_some());
+    }
+
+    /// scripts/wine-test.sh links a folder as a drive and tells Wine it is a floppy (removable),
+    /// then names it in this variable (see ../testing notes in docs/RELIABILITY.md).
+    #[test]
+    fn a_faked_removable_drive_is_a_candidate() {
+        let Some(letter) = std::env::var("OQS_COURIER_WINE_REMOVABLE")
+            .ok()
+            .and_then(|v| v.chars().next())
+        else {
+            assert!(
+                std::env::var_os("OQS_COURIER_REQUIRE_ALL").is_none(),
+                "OQS_COURIER_WINE_REMOVABLE is not set (run scripts/wine-test.sh)"
+            );
+            return;
+        };
+        assert_eq!(
+            detect::DriveKind::from_code(drive_type(letter)),
+            detect::DriveKind::Removable
+        );
+        let volumes = detect::VolumeSource::volumes(&detect::WindowsSource::new()).unwrap();
+        let mount = format!("{letter}:\\");
+        assert!(
+            volumes.iter().any(|v| v.mount == Path::new(&mount)),
+            "{mount} not among {volumes:?}"
+        );
+        assert!(
+            !volumes.iter().any(|v| v.mount == Path::new("C:\\")),
+            "the system drive is never a candidate"
+        );
+    }
+}
