@@ -369,7 +369,7 @@ fn role_choice<'a>(caption: &'a str, note: &'a str, role: Role) -> Element<'a, M
         label(note).size(15)
     ]
     .spacing(8)
-    .width(Length::Fixed(320.0))
+    .width(Length::Fixed(400.0))
     .into()
 }
 
