@@ -515,6 +515,8 @@ pub const G_AUTO_IMPORTED: &str =
     "自動取り込みが有効なため、確認画面を出さずに取り込みました（設定で変更できます）。";
 /// Hint on the refusal screen of a stick that can be enrolled there.
 pub const G_ENROLL_HINT: &str = "このUSBメモリを使う場合は「このUSBメモリを登録する」を押してください。使わない場合は取り外してください。";
+/// Home: a stick without courier data was inserted.
+pub const G_UNKNOWN_STICK: &str = "登録されていないUSBメモリが差し込まれました。このUSBメモリを使う場合は登録してください（使わない場合は取り外してください）。";
 /// A stick was enrolled from the refusal screen.
 pub fn g_enrolled_now(label: &str) -> String {
     format!("USBメモリ「{label}」を登録しました。続けて処理します。")

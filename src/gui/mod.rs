@@ -269,7 +269,12 @@ impl App {
                     return to_front(); // the wizard uses the stick when asked
                 }
                 if !detect::has_courier_folder(&v.mount) {
-                    return Task::none(); // not a courier stick: never touched
+                    // Not a courier stick: never touched, only offered for enrollment.
+                    if matches!(self.screen, Screen::Home) && self.inst.is_some() {
+                        self.enrollable = Some(v.mount);
+                        return to_front();
+                    }
+                    return Task::none();
                 }
                 if let Some(events) = self.start(v.mount) {
                     return Task::batch([to_front(), Task::run(events, Message::Worker)]);
@@ -278,6 +283,9 @@ impl App {
             Message::Drive(detect::Event::Removed(mount)) => {
                 if self.stick.as_ref() == Some(&mount) {
                     self.stick = None;
+                }
+                if self.enrollable.as_ref() == Some(&mount) {
+                    self.enrollable = None;
                 }
                 if matches!(self.screen, Screen::Done(_) | Screen::Problem(..)) {
                     self.screen = Screen::Home;
@@ -585,6 +593,10 @@ impl App {
             label(text::g_home_sticks(&sticks)).size(18),
         ]
         .spacing(10);
+        if self.enrollable.is_some() {
+            c = c.push(label(text::G_UNKNOWN_STICK).size(18).color(ORANGE));
+            c = c.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
+        }
         if i.old_unanswered > 0 {
             c = c.push(
                 label(text::old_unanswered(i.old_unanswered, 24))

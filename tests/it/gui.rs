@@ -672,3 +672,34 @@ fn screens_match_the_committed_snapshots() {
     });
     shot(&app, "settings");
 }
+
+/// A blank stick (no courier data) is never touched, only offered for enrollment on the home
+/// screen; enrolling it runs the step.
+#[test]
+fn a_blank_stick_is_offered_for_enrollment() {
+    let p = paired();
+    let (dir, clinic, stick) = (p.dir, p.clinic, p.stick);
+    drop(clinic);
+    let blank = dir.path().join("blank");
+    std::fs::create_dir(&blank).unwrap();
+    let mut app = App::new(
+        Home::at(dir.path().join("clinic/state")),
+        Source::Folder(stick.root().to_owned()),
+        opts(),
+    );
+    let _ = app.update(Message::Drive(Drive::Arrived(Volume::stick(&blank))));
+    assert!(matches!(app.screen, Screen::Home));
+    assert!(shows(&app, text::G_UNKNOWN_STICK));
+    assert_eq!(
+        std::fs::read_dir(&blank).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    let _ = app.update(Message::Drive(Drive::Removed(blank.clone())));
+    assert!(!shows(&app, text::G_UNKNOWN_STICK), "pulled: no offer");
+    let _ = app.update(Message::Drive(Drive::Arrived(Volume::stick(&blank))));
+    let mut events = app.enroll_refused().expect("enrolled, the step starts");
+    let _ = app.update(Message::Worker(next(&mut events)));
+    assert!(matches!(app.screen, Screen::Done(_)), "{:?}", app.screen);
+    assert_eq!(app.info.sticks.len(), 1);
+}
