@@ -33,7 +33,7 @@ use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows_sys::Win32::UI::WindowsAndMessaging::{
     CreateWindowExW, DBT_DEVTYP_DEVICEINTERFACE, DEV_BROADCAST_DEVICEINTERFACE_W,
     DEVICE_NOTIFY_WINDOW_HANDLE, DefWindowProcW, DestroyWindow, DispatchMessageW, GetMessageW, MSG,
-    PostMessageW, PostQuitMessage, RegisterClassW, RegisterDeviceNotificationW, SendMessageW,
+    PostMessageW, PostQuitMessage, RegisterClassW, RegisterDeviceNotificationW,
     UnregisterDeviceNotification, WM_CLOSE, WM_DESTROY, WM_DEVICECHANGE, WNDCLASSW,
 };
 
@@ -333,6 +333,7 @@ impl DeviceWindow {
     /// Wine sends no real arrival messages). Returns when the window procedure has run.
     #[cfg(test)]
     pub fn send_device_change(&self, event: usize, broadcast: Option<&[u8]>) {
+        use windows_sys::Win32::UI::WindowsAndMessaging::SendMessageW;
         // The buffer is copied into u32s so the header is aligned like Windows' own.
         let mut aligned: Vec<u32> = Vec::new();
         let lparam = match broadcast {
