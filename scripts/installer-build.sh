@@ -2,7 +2,8 @@
 # Builds the Windows installer:  target/installer/oqs-courier-setup-<version>.exe
 #
 #   bash scripts/installer-build.sh           # release exes (what ships)
-#   bash scripts/installer-build.sh --debug   # the dev-profile exes (quicker; for tests)
+#   bash scripts/installer-build.sh --debug   # the dev-profile exes, stripped (quicker; tests):
+#                                             # target/installer/oqs-courier-setup-<version>-debug.exe
 #
 # Needs: the rustup target x86_64-pc-windows-gnu, gcc-mingw-w64-x86-64 (linker and windres for
 # the icon, version information and manifest, see build.rs) and nsis (makensis). The script is
@@ -20,7 +21,7 @@ case "${1:-}" in
     *) echo "usage: bash scripts/installer-build.sh [--debug]" >&2; exit 2 ;;
 esac
 
-for tool in cargo makensis x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres; do
+for tool in cargo makensis x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres x86_64-w64-mingw32-strip; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "installer-build: '$tool' not found (apt-get install nsis gcc-mingw-w64-x86-64)" >&2
         exit 1
@@ -52,13 +53,27 @@ for exe in oqs-courier.exe oqs-courier-gui.exe; do
     fi
 done
 
+# The dev-profile exes carry ~200 MB of debug information each: pack stripped copies, with the
+# quicker zlib compressor (a test installer, not one to ship).
+nsis_defs=()
+if [[ "$profile" == debug ]]; then
+    stripped="$target_dir/installer/debug-exes"
+    mkdir -p "$stripped"
+    for exe in oqs-courier.exe oqs-courier-gui.exe; do
+        x86_64-w64-mingw32-strip --strip-debug -o "$stripped/$exe" "$bin_dir/$exe"
+    done
+    bin_dir="$stripped"
+    nsis_defs+=(-DFAST_COMPRESSION)
+fi
+
 out_dir="$target_dir/installer"
 out="$out_dir/oqs-courier-setup-$version.exe"
+[[ "$profile" == debug ]] && out="$out_dir/oqs-courier-setup-$version-debug.exe"
 mkdir -p "$out_dir"
 echo "installer-build: makensis packaging/windows/installer.nsi ($version, $profile exes)"
 makensis -V2 -INPUTCHARSET UTF8 \
     "-DVERSION=$version" "-DVERSION4=$version4" "-DROOT=$repo_root" \
-    "-DBINDIR=$bin_dir" "-DOUTFILE=$out.tmp" \
+    "-DBINDIR=$bin_dir" "-DOUTFILE=$out.tmp" "${nsis_defs[@]}" \
     packaging/windows/installer.nsi
 mv -f "$out.tmp" "$out"
 echo "$out"

@@ -2,8 +2,8 @@
 # Builds the Windows installer (scripts/installer-build.sh) and checks it under Wine:
 #   1. silent install (/S): files in Program Files, Start menu shortcut, HKCU Run value,
 #      Add/Remove Programs entry, resources embedded in the exes; the installed CLI runs
-#      (--version, init, status) and the installed desktop app starts and keeps running
-#      under Xvfb; a marker file is added to the data folder (%LOCALAPPDATA%\oqs-courier);
+#      (--version, init, status) and the installed desktop app opens its window under Xvfb
+#      and keeps running; a marker file is added to the data folder (%LOCALAPPDATA%\oqs-courier);
 #   2. silent uninstall (/S, waiting with _?=): program files, shortcut, Run value and entry
 #      are gone, the data folder is kept;
 #   3. silent install for all users (/S /ALLUSERS): HKLM Run value, no HKCU value;
@@ -17,7 +17,8 @@
 #
 # Uses the Wine prefix of scripts/wine-test.sh (target/wineprefix, with the test-only
 # bcryptprimitives.dll shim, see packaging/wine/README.md) and removes an earlier test install
-# and its data folder from that prefix first. Needs wine64, xvfb-run, nsis and mingw.
+# and its data folder from that prefix first. Needs wine64, xvfb-run, nsis and mingw (and
+# xdotool to see the app's window; without it only "still running" is checked).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +31,12 @@ for tool in wine wineboot wineserver winepath xvfb-run x86_64-w64-mingw32-gcc; d
     fi
 done
 
+# One X display for every Wine process of the test: a wineserver session started without a
+# display gives the desktop app no window, even when the app itself later gets one.
+if [[ -z "${DISPLAY:-}" ]]; then
+    exec xvfb-run -a -s "-screen 0 1280x800x24" bash "$repo_root/scripts/installer-test.sh" "$@"
+fi
+
 target_dir="${CARGO_TARGET_DIR:-$repo_root/target}"
 case "$target_dir" in /*) ;; *) target_dir="$repo_root/$target_dir" ;; esac
 
@@ -37,6 +44,7 @@ case "$target_dir" in /*) ;; *) target_dir="$repo_root/$target_dir" ;; esac
 installer="$(bash scripts/installer-build.sh "$@" | tail -n 1)"
 version="$(basename "$installer" .exe)"
 version="${version#oqs-courier-setup-}"
+version="${version%-debug}"
 echo "installer-test: testing $installer"
 
 # --- the Wine prefix (as scripts/wine-test.sh sets it up) -------------------------------------
@@ -64,6 +72,8 @@ fi
 if ! cmp -s "$shim_dll" "$sys32/bcryptprimitives.dll"; then
     cp -f "$shim_dll" "$sys32/bcryptprimitives.dll"
 fi
+# Let a session started elsewhere without this display end first (see above).
+timeout 60 wineserver -w || true
 
 # --- where things land ------------------------------------------------------------------------
 win_dir='C:\Program Files\oqs-courier'
@@ -74,6 +84,10 @@ uninst_key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\oqs-courier
 local_appdata="$(wine cmd /c 'echo %LOCALAPPDATA%' </dev/null | tr -d '\r')"
 data="$(winepath -u "$local_appdata" 2>/dev/null)/oqs-courier"
 data="${data//\/\//\/}"
+case "$data" in
+    "$WINEPREFIX"/*/oqs-courier) ;;
+    *) echo "installer-test: unexpected data folder '$data' (from '$local_appdata')" >&2; exit 1 ;;
+esac
 oqs_dir="$target_dir/installer-test-oqs"
 
 passed=0
@@ -162,20 +176,35 @@ check "installed oqs-courier.exe status exits 0" wine "$pf/oqs-courier.exe" stat
 check "state folder %LOCALAPPDATA%\\oqs-courier holds the installation" test -n "$(ls -A "$data" 2>/dev/null)"
 echo "installer-test marker" >"$data/installer-test-marker.txt"
 
-# The desktop app: starts and is still running after a few seconds.
+# The desktop app: its window appears (xdotool finds it by title) and it is still running a few
+# seconds later; then it is stopped.
 gui_log="$target_dir/installer/gui-under-wine.log"
-setsid xvfb-run -a -s "-screen 0 1280x800x24" wine "$pf/oqs-courier-gui.exe" \
-    </dev/null >"$gui_log" 2>&1 &
+wine "$pf/oqs-courier-gui.exe" </dev/null >"$gui_log" 2>&1 &
 gui_pid=$!
-sleep 8
+window=no
+if command -v xdotool >/dev/null 2>&1; then
+    for _ in $(seq 1 30); do
+        kill -0 "$gui_pid" 2>/dev/null || break
+        if xdotool search --name '^oqs-courier' >/dev/null 2>&1; then window=yes; break; fi
+        sleep 1
+    done
+else
+    echo "installer-test: xdotool missing, checking only that the desktop app keeps running"
+    window=unchecked
+fi
+sleep 3
 if kill -0 "$gui_pid" 2>/dev/null; then
-    pass "installed oqs-courier-gui.exe starts and keeps running (8 s under Xvfb)"
-    kill -TERM -- "-$gui_pid" 2>/dev/null || true
+    kill -TERM "$gui_pid" 2>/dev/null || true
     wait "$gui_pid" 2>/dev/null || true
+    if [[ "$window" != no ]]; then
+        pass "installed oqs-courier-gui.exe opens its window ($window) and keeps running"
+    else
+        fail "installed oqs-courier-gui.exe opens its window (none within 30 s, see $gui_log)"
+    fi
 else
     gui_status=0
     wait "$gui_pid" || gui_status=$?
-    fail "installed oqs-courier-gui.exe starts and keeps running (exited with $gui_status, see $gui_log)"
+    fail "installed oqs-courier-gui.exe keeps running (exited with $gui_status, see $gui_log)"
 fi
 # Give the killed app's Windows process a moment to go, then make sure it is gone.
 sleep 1

@@ -6,6 +6,7 @@
 ;   /DROOT=...           the repository root (icon, font licence)
 ;   /DBINDIR=...         the folder holding oqs-courier.exe and oqs-courier-gui.exe
 ;   /DOUTFILE=...        the installer to write
+;   /DFAST_COMPRESSION   (optional) zlib instead of LZMA, for test installers
 ; and reads this file as UTF-8 (-INPUTCHARSET UTF8).
 ;
 ; What it does: installs both exes and the font licence into Program Files\oqs-courier, a
@@ -19,7 +20,11 @@
 Target amd64-unicode
 Unicode true
 ManifestDPIAware true
-SetCompressor /SOLID lzma
+!ifdef FAST_COMPRESSION
+  SetCompressor zlib    ; test installers (installer-build.sh --debug)
+!else
+  SetCompressor /SOLID lzma
+!endif
 
 !ifndef VERSION | VERSION4 | ROOT | BINDIR | OUTFILE
   !error "pass /DVERSION /DVERSION4 /DROOT /DBINDIR /DOUTFILE (use scripts/installer-build.sh)"
