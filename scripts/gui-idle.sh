@@ -7,8 +7,14 @@ secs=${1:-60}
 cargo build --release --bins >/dev/null
 B=target/release
 work=$(mktemp -d); trap 'kill ${GP:-} ${XP:-} 2>/dev/null || true; rm -rf "$work"' EXIT
-mkdir -p "$work"/c/{Req,Res,Face}
+mkdir -p "$work"/{c,t}/{Req,Res,Face} "$work/stick"
+# A paired clinic, so the window rests on the home screen (not the set-up wizard).
 "$B/oqs-courier" --home "$work/ch" init --role clinic --oqs-dir "$work/c" >/dev/null
+"$B/oqs-courier" --home "$work/th" init --role terminal --oqs-dir "$work/t" >/dev/null
+for step in "ch pair export" "th pair import" "th pair export" "ch pair import"; do
+    set -- $step
+    "$B/oqs-courier" --home "$work/$1" "$2" "$3" --stick "$work/stick" >/dev/null
+done
 Xvfb :43 -screen 0 1024x768x24 >/dev/null 2>&1 & XP=$!
 sleep 1
 DISPLAY=:43 "$B/oqs-courier-gui" --home "$work/ch" >/dev/null 2>&1 & GP=$!

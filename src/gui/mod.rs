@@ -160,10 +160,20 @@ pub struct App {
 impl App {
     /// Opens the installation at `home` (or starts the set-up wizard) and watches `source`.
     pub fn new(home: Home, source: Source, opts: engine::Options) -> Self {
-        let loaded = home.load().ok();
-        let screen = match &loaded {
-            Some(i) if i.peer.is_some() => Screen::Home,
-            other => Screen::Setup(setup::Wizard::new(other.as_ref())),
+        let (loaded, screen) = match home.load() {
+            Ok(i) if i.peer.is_some() => (Some(i), Screen::Home),
+            Ok(i) => {
+                let w = setup::Wizard::new(Some(&i));
+                (Some(i), Screen::Setup(w))
+            }
+            Err(_) if !home.is_initialized() => (None, Screen::Setup(setup::Wizard::new(None))),
+            // Set up, but the state cannot be read: say so (the wizard would only fail).
+            Err(e) => {
+                let e = crate::Error::from(e);
+                let screen =
+                    Screen::Problem(e.message().to_owned(), e.hint().to_owned(), e.to_string());
+                (None, screen)
+            }
         };
         let inst = loaded.map(|i| Arc::new(Mutex::new(i)));
         let mut app = Self {
