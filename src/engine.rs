@@ -59,6 +59,18 @@ pub enum EngineError {
         /// The cause.
         source: std::io::Error,
     },
+    /// Microsoft Defender reported a threat in the received files (the owner's setting).
+    #[error("Microsoft Defender reported a threat in the received files: {said}")]
+    Threat {
+        /// What Defender printed.
+        said: String,
+    },
+    /// The owner asked for a Defender scan of received files, but it could not be run.
+    #[error("the Microsoft Defender scan could not be run: {detail}")]
+    ScanFailed {
+        /// What happened.
+        detail: String,
+    },
 }
 
 fn io(path: &Path, source: std::io::Error) -> Error {
@@ -787,6 +799,22 @@ impl Session<'_> {
                     let _ = fs::remove_dir_all(e.path());
                 }
             }
+        }
+    }
+
+    /// The owner's Defender setting ([`crate::state::Config::defender_scan`]): when on, scans
+    /// the received files before anyone sees or publishes them; anything but a clean verdict
+    /// stops the step here (nothing imported or published, the stick untouched). `Ok` when the
+    /// setting is off or on a system without Defender.
+    pub fn scan_received(&self) -> Result<(), Error> {
+        let dir = self.inst.store_dir();
+        if !self.inst.config.defender_scan || !dir.is_dir() {
+            return Ok(());
+        }
+        match defender_scan(&dir) {
+            Scan::Clean | Scan::NotAvailable => Ok(()),
+            Scan::Threat(said) => Err(EngineError::Threat { said }.into()),
+            Scan::Failed(detail) => Err(EngineError::ScanFailed { detail }.into()),
         }
     }
 

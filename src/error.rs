@@ -91,7 +91,8 @@ impl Error {
             | Error::Transfer(
                 transfer::TransferError::Incomplete { .. }
                 | transfer::TransferError::Conflict { .. },
-            ) => ErrorKind::Refused,
+            )
+            | Error::Engine(crate::engine::EngineError::Threat { .. }) => ErrorKind::Refused,
             _ => ErrorKind::Environment,
         }
     }
@@ -178,6 +179,12 @@ impl Error {
                 (E_OQS_SUBFOLDER, H_OQS_DIR)
             }
             Error::Engine(crate::engine::EngineError::Io { .. }) => (E_OQS_IO, H_STATE),
+            Error::Engine(crate::engine::EngineError::Threat { .. }) => {
+                (E_DEFENDER_THREAT, H_DEFENDER_THREAT)
+            }
+            Error::Engine(crate::engine::EngineError::ScanFailed { .. }) => {
+                (E_DEFENDER_FAILED, H_DEFENDER_FAILED)
+            }
         }
     }
 }

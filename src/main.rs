@@ -79,12 +79,13 @@ enum Command {
         /// The stick (its root folder).
         #[arg(long, value_name = "DIR")]
         stick: PathBuf,
-        /// Clinic: import every result without asking.
+        /// Clinic: import every result without asking (also when auto-import is on in the
+        /// settings).
         #[arg(long)]
         yes: bool,
-        /// Terminal: wait at most SECS seconds for responses.
-        #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-        wait: f64,
+        /// Terminal: wait at most SECS seconds for responses (default: the setting, 30 s).
+        #[arg(long, value_name = "SECS")]
+        wait: Option<f64>,
         /// A file in an OQS folder counts as complete after this many quiet milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 1000)]
         quiet_ms: u64,
@@ -95,12 +96,13 @@ enum Command {
         /// Watch this folder instead of the removable drives.
         #[arg(long, value_name = "DIR")]
         stick: Option<PathBuf>,
-        /// Clinic: import every result without asking.
+        /// Clinic: import every result without asking (also when auto-import is on in the
+        /// settings).
         #[arg(long)]
         yes: bool,
-        /// Terminal: wait at most SECS seconds for responses.
-        #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-        wait: f64,
+        /// Terminal: wait at most SECS seconds for responses (default: the setting, 30 s).
+        #[arg(long, value_name = "SECS")]
+        wait: Option<f64>,
         /// Look for drives this often.
         #[arg(long, value_name = "MS", default_value_t = 1000)]
         interval_ms: u64,
@@ -413,8 +415,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let mut inst = home.load()?;
             let opts = engine::Options {
                 quiet: Duration::from_millis(quiet_ms),
-                response_wait: secs(wait),
-                ..engine::Options::default()
+                ..step_options(&inst.config, wait)
             };
             return sync_cmd(&mut inst, &stick, yes, opts);
         }
@@ -439,10 +440,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         if !detect::has_courier_folder(&v.mount) {
                             continue; // not a courier stick: never written to
                         }
-                        let opts = engine::Options {
-                            response_wait: secs(wait),
-                            ..engine::Options::default()
-                        };
+                        let opts = step_options(&inst.config, wait);
                         if let Err(e) = sync_cmd(&mut inst, &v.mount, yes, opts) {
                             print_error(&e);
                         }
@@ -492,6 +490,15 @@ fn print_inspection(seen: &transfer::Inspection) {
     }
     if seen.own_in_transit > 0 {
         println!("{}", text::own_in_transit(seen.own_in_transit));
+    }
+}
+
+/// The step options from the owner's settings; `--wait` overrides the response wait.
+fn step_options(config: &oqs_courier::state::Config, wait: Option<f64>) -> engine::Options {
+    engine::Options {
+        response_wait: wait.map_or_else(|| config.response_wait(), secs),
+        retention_days: config.retention(),
+        ..engine::Options::default()
     }
 }
 
@@ -661,7 +668,9 @@ fn sync_cmd(
     use std::io::IsTerminal;
     println!("{}", text::PROCESSING);
     let role = inst.config.role;
+    let yes = yes || (role == Role::Clinic && inst.config.auto_import);
     let mut session = engine::begin(inst, stick, opts)?;
+    session.scan_received()?;
     if session.outcome.packages_received > 0 {
         println!(
             "{}",

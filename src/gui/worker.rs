@@ -151,12 +151,14 @@ pub fn spawn(
     let s = stop.clone();
     std::thread::spawn(move || {
         let result = match inst.lock() {
-            Ok(mut guard) => step(&mut guard, &stick, opts, auto_import, &tx, &decisions, &s),
+            Ok(mut guard) => {
+                step(&mut guard, &stick, opts, auto_import, &tx, &decisions, &s).map_err(Some)
+            }
             Err(_) => Err(None),
         };
         let event = match result {
             Ok(outcome) => Event::Done(outcome),
-            Err(Some(Stop::Error(e))) => {
+            Err(Some(e)) => {
                 let mut f = Failure::new(e.message(), e.hint(), e.to_string());
                 if matches!(
                     e,
@@ -166,18 +168,6 @@ pub fn spawn(
                 }
                 Event::Failed(f)
             }
-            Err(Some(Stop::Scan(scan))) => Event::Failed(match scan {
-                engine::Scan::Threat(said) => Failure::new(
-                    crate::text::E_DEFENDER_THREAT,
-                    crate::text::H_DEFENDER_THREAT,
-                    said,
-                ),
-                other => Failure::new(
-                    crate::text::E_DEFENDER_FAILED,
-                    crate::text::H_DEFENDER_FAILED,
-                    format!("{other:?}"),
-                ),
-            }),
             Err(None) => Event::Failed(Failure::new(
                 crate::text::E_STATE_IO,
                 crate::text::H_STATE,
@@ -193,18 +183,6 @@ pub fn spawn(
     }
 }
 
-/// Why a step stopped.
-enum Stop {
-    Error(crate::Error),
-    Scan(engine::Scan),
-}
-
-impl From<crate::Error> for Stop {
-    fn from(e: crate::Error) -> Self {
-        Stop::Error(e)
-    }
-}
-
 fn step(
     inst: &mut Installation,
     stick: &std::path::Path,
@@ -213,22 +191,13 @@ fn step(
     tx: &UnboundedSender<Event>,
     decisions: &mpsc::Receiver<Decision>,
     stop: &AtomicBool,
-) -> Result<Outcome, Option<Stop>> {
+) -> Result<Outcome, crate::Error> {
     let role = inst.config.role;
-    let scan = inst.config.defender_scan;
-    let received = inst.store_dir();
-    let mut s = engine::begin(inst, stick, opts).map_err(|e| Some(Stop::from(e)))?;
-    // The owner's Defender setting: received files are scanned before anyone sees or publishes
-    // them; anything but a clean verdict stops the step (nothing published, the stick untouched).
-    if scan && received.is_dir() {
-        match engine::defender_scan(&received) {
-            engine::Scan::Clean | engine::Scan::NotAvailable => {}
-            other => return Err(Some(Stop::Scan(other))),
-        }
-    }
+    let mut s = engine::begin(inst, stick, opts)?;
+    s.scan_received()?;
     match role {
         Role::Clinic => {
-            let rows = s.import_rows().map_err(|e| Some(Stop::from(e)))?;
+            let rows = s.import_rows()?;
             if !rows.is_empty() {
                 let accepted = if auto_import {
                     rows.iter().map(|r| r.item.id).collect()
@@ -242,19 +211,17 @@ fn step(
                         Ok(Decision::Later) | Err(_) => Vec::new(),
                     }
                 };
-                s.import(&accepted, &crate::state::actor())
-                    .map_err(|e| Some(Stop::from(e)))?;
+                s.import(&accepted, &crate::state::actor())?;
             }
         }
         Role::Terminal => {
-            s.publish_requests().map_err(|e| Some(Stop::from(e)))?;
+            s.publish_requests()?;
             s.wait_for_responses(stop, &mut |a, t| {
                 let _ = tx.unbounded_send(Event::Waiting(a, t));
-            })
-            .map_err(|e| Some(Stop::from(e)))?;
+            })?;
             stop.store(false, Ordering::Relaxed);
         }
     }
-    s.collect().map_err(|e| Some(Stop::from(e)))?;
-    s.finish().map_err(|e| Some(Stop::from(e)))
+    s.collect()?;
+    s.finish()
 }

@@ -304,7 +304,15 @@ fn sync_status_log_and_stick_commands() {
         !d.join("t/Res").join(res).exists(),
         "collected into the archive"
     );
-    ok(&courier(Some(&ch), &args));
+    // The owner switched auto-import on in the settings: no --yes (and no terminal to ask on),
+    // yet the result is imported, as the setting says.
+    let config = ch.join("config.json");
+    let mut c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    c["auto_import"] = serde_json::Value::Bool(true);
+    std::fs::write(&config, serde_json::to_string(&c).unwrap()).unwrap();
+    let no_yes: Vec<&str> = args.iter().copied().filter(|a| *a != "--yes").collect();
+    ok(&courier(Some(&ch), &no_yes));
     assert_eq!(
         std::fs::read_to_string(d.join("c/Res").join(res)).unwrap(),
         "<XmlMsg>回答</XmlMsg>"
