@@ -275,7 +275,7 @@ fn sha256_file(path: &Path) -> Result<(String, u64), Error> {
 /// Copies `from` to `to` and flushes it.
 fn copy_flushed(from: &Path, to: &Path) -> Result<(), Error> {
     let mut src = File::open(from).map_err(|e| io(from, e))?;
-    let mut dst = File::create(to).map_err(|e| io(to, e))?;
+    let mut dst = durable::create(to).map_err(|e| io(to, e))?;
     std::io::copy(&mut src, &mut dst).map_err(|e| io(to, e))?;
     dst.sync_all().map_err(|e| io(to, e))
 }
@@ -353,7 +353,7 @@ impl Session<'_> {
             let dir = folder(&self.oqs_root, sub)?;
             let tmp = temp_name(&dir, item.id);
             if tmp.exists() {
-                fs::rename(&tmp, dir.join(&item.name)).map_err(|e| io(&tmp, e))?;
+                durable::rename(&tmp, &dir.join(&item.name)).map_err(|e| io(&tmp, e))?;
             }
             let audit = self.item_audit(
                 &item,
@@ -382,6 +382,17 @@ impl Session<'_> {
         let mut new = Vec::new();
         for m in opened {
             if self.inst.is_applied(&m.sender(), m.meta.seq)? {
+                self.applied_now.push(m.manifest_path.clone());
+                continue;
+            }
+            if fs::symlink_metadata(&m.data_path)
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+            {
+                // A verified manifest without its data file: its sender superseded and removed
+                // this package, and a power cut kept only part of that removal (the folder
+                // entries reach a FAT stick in any order). It can never be applied; its files
+                // are still unacknowledged at the sender and travel again. Removed with the
+                // applied ones instead of refusing the stick.
                 self.applied_now.push(m.manifest_path.clone());
                 continue;
             }
@@ -462,12 +473,12 @@ impl Session<'_> {
                             // The stored copy gets its final name inside the transaction; if the
                             // commit fails, it is an orphan without a row and is swept later.
                             let from = staged.join(i.to_string());
-                            fs::rename(&from, store.join(item.to_string())).map_err(|source| {
-                                crate::journal::Error::File {
+                            durable::rename(&from, &store.join(item.to_string())).map_err(
+                                |source| crate::journal::Error::File {
                                     path: from.clone(),
                                     source,
-                                }
-                            })?;
+                                },
+                            )?;
                             tx.audit(&row)?;
                             received += 1;
                         }
@@ -580,7 +591,7 @@ impl Session<'_> {
                 .journal
                 .transaction(|tx| tx.set_state(id, "publishing"))
                 .map_err(journal_err)?;
-            fs::rename(&tmp, &target).map_err(|e| io(&target, e))?;
+            durable::rename(&tmp, &target).map_err(|e| io(&target, e))?;
             durable::sync_dir(&dir).map_err(|e| io(&dir, e))?;
         }
         let mut audit = self.item_audit(item, "local", "published", None);
@@ -736,7 +747,7 @@ impl Session<'_> {
                         state: "queued",
                         seq: None,
                     })?;
-                    fs::rename(&tmp, store.join(id.to_string())).map_err(|source| {
+                    durable::rename(&tmp, &store.join(id.to_string())).map_err(|source| {
                         crate::journal::Error::File {
                             path: tmp.clone(),
                             source,
@@ -754,7 +765,7 @@ impl Session<'_> {
         }
         // The original leaves the OQS folder only after the copy is queued.
         match role {
-            Role::Clinic => fs::remove_file(&path).map_err(|e| io(&path, e))?,
+            Role::Clinic => durable::remove_file(&path).map_err(|e| io(&path, e))?,
             Role::Terminal => self.archive(&path, sub, name)?,
         }
         Ok(!already)
@@ -776,7 +787,7 @@ impl Session<'_> {
             target = dir.join(format!("{name}.{n}"));
             n += 1;
         }
-        fs::rename(path, &target)
+        durable::rename(path, &target)
             .or_else(|_| {
                 copy_flushed(path, &target)
                     .map_err(|_| std::io::Error::other("copy failed"))
@@ -891,7 +902,7 @@ impl Session<'_> {
             }
         }
         for orphan in &before.orphans {
-            if fs::remove_file(orphan).is_ok() {
+            if durable::remove_file(orphan).is_ok() {
                 self.outcome.cleaned += 1;
             }
         }
@@ -923,7 +934,8 @@ fn answers_request(request: &str, response: &str) -> bool {
 /// many files were removed.
 fn remove_package(manifest: &Path) -> usize {
     let data = manifest.with_extension(package::DATA_EXT);
-    usize::from(fs::remove_file(manifest).is_ok()) + usize::from(fs::remove_file(data).is_ok())
+    usize::from(durable::remove_file(manifest).is_ok())
+        + usize::from(durable::remove_file(&data).is_ok())
 }
 
 fn temp_name(dir: &Path, id: i64) -> PathBuf {
@@ -991,7 +1003,6 @@ fn writer_is_done(path: &Path) -> bool {
     }
     opts.open(path).is_ok()
 }
-
 
 /// One line for the audit log and the prompt: kind, patient, state.
 pub fn short_summary(s: &Summary) -> String {

@@ -189,7 +189,7 @@ impl Stick {
 
     /// Creates a sub-folder of the courier folder if needed.
     pub fn ensure(&self, dir: &Path) -> Result<(), Error> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+        crate::durable::create_dir_all(dir).map_err(|e| Error::io(dir, e))
     }
 
     /// `OQSCOURIER/stick.json`.
@@ -259,9 +259,9 @@ impl Stick {
         let dir = self.packages_dir();
         self.ensure(&dir)?;
         let probe = dir.join(".oqs-courier-probe");
-        let result = std::fs::File::create(&probe)
+        let result = crate::durable::create(&probe)
             .and_then(|mut f| f.write_all(b"1").and_then(|()| f.sync_all()))
-            .and_then(|()| std::fs::remove_file(&probe));
+            .and_then(|()| crate::durable::remove_file(&probe));
         result.map_err(|e| {
             let _ = std::fs::remove_file(&probe);
             match Error::io(&probe, e) {

@@ -315,7 +315,7 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
             if skip.contains(&target) {
                 continue;
             }
-            fs::rename(dir.join(i.to_string()), &target).map_err(|source| {
+            durable::rename(&dir.join(i.to_string()), &target).map_err(|source| {
                 TransferError::Publish {
                     path: target.clone(),
                     source,
@@ -343,14 +343,28 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
 }
 
 /// Verifies every manifest on the stick; returns the packages addressed to us, in sequence order.
+/// For the sync engine: a data file with nothing at its manifest's name is a package whose
+/// writing a pulled stick or a power cut interrupted — it does not exist, is ignored here and
+/// removed by the next step's cleaning (refusing it would leave both PCs refusing the stick for
+/// good). Something that is not a manifest at that name (a link, a folder) is still refused.
 pub(crate) fn verify_all(inst: &Installation, stick: &Stick) -> Result<Vec<OpenedManifest>, Error> {
-    verify_manifests(inst, stick).map(|(opened, _)| opened)
+    verify_manifests_with(inst, stick, false).map(|(opened, _)| opened)
 }
 
 /// Reads and verifies every manifest on the stick. Our own packages are counted and skipped.
 fn verify_manifests(
     inst: &Installation,
     stick: &Stick,
+) -> Result<(Vec<OpenedManifest>, usize), Error> {
+    verify_manifests_with(inst, stick, true)
+}
+
+/// [`verify_manifests`]; `refuse_orphans`: a data file without its manifest, and nothing for us
+/// beside it, is [`TransferError::Incomplete`] (`inspect` / `open` tell the user so).
+fn verify_manifests_with(
+    inst: &Installation,
+    stick: &Stick,
+    refuse_orphans: bool,
 ) -> Result<(Vec<OpenedManifest>, usize), Error> {
     let scan = stick.scan()?;
     let peer = inst.peer_keys().ok();
@@ -363,7 +377,9 @@ fn verify_manifests(
         }
     }
     if opened.is_empty() {
-        if let Some(path) = scan.orphans.first() {
+        if let Some(path) = scan.orphans.iter().find(|p| {
+            refuse_orphans || fs::symlink_metadata(p.with_extension(package::MANIFEST_EXT)).is_ok()
+        }) {
             return Err(TransferError::Incomplete { path: path.clone() }.into());
         }
         if peer.is_none() && own == 0 {
@@ -433,7 +449,7 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 /// Writes each verified file to `<staging>/<index>`, flushed, with its original mtime.
 pub(crate) struct StagingSink<'a> {
     dir: &'a Path,
-    file: Option<(File, PathBuf)>,
+    file: Option<(durable::Tracked, PathBuf)>,
 }
 
 impl<'a> StagingSink<'a> {
@@ -446,7 +462,7 @@ impl<'a> StagingSink<'a> {
 impl FileSink for StagingSink<'_> {
     fn begin(&mut self, index: usize, _: &FileEntry) -> Result<(), package::Error> {
         let path = self.dir.join(index.to_string());
-        let f = File::create(&path).map_err(|e| package::Error::io(&path, e))?;
+        let f = durable::create(&path).map_err(|e| package::Error::io(&path, e))?;
         self.file = Some((f, path));
         Ok(())
     }
@@ -466,7 +482,7 @@ impl FileSink for StagingSink<'_> {
                 .as_deref()
                 .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
             {
-                let _ = f.set_modified(t.into());
+                let _ = f.file().set_modified(t.into());
             }
             f.sync_all().map_err(|e| package::Error::io(&path, e))?;
         }

@@ -16,6 +16,7 @@ mod it {
     pub mod fixture;
     pub mod gui;
     pub mod hostile;
+    pub mod powerloss;
     pub mod roundtrip;
     pub mod simulate;
     pub mod tamper;

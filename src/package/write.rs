@@ -7,7 +7,7 @@ use super::{
 use crate::crypto::{self, Identity, PublicKeys};
 use crate::{durable, filename};
 use sha2::{Digest, Sha256};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -105,11 +105,7 @@ pub fn write_package(
     let manifest_tmp = durable::temp_path(&manifest_path);
 
     let result = (|| {
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&data_path)
-            .map_err(|e| Error::io(&data_path, e))?;
+        let file = durable::create_new(&data_path).map_err(|e| Error::io(&data_path, e))?;
         let mut out = ChunkWriter::new(file, &keys.data, package_id, total, &data_path);
         for (f, entry) in files.iter().zip(entries.iter_mut()) {
             entry.sha256 = out.copy_file(&f.path, entry.size)?;
@@ -147,13 +143,12 @@ pub fn write_package(
         let sig = env.identity.sign(&signed_message(&manifest));
         manifest.extend_from_slice(&sig);
 
-        let mut f = durable::create_new_file(&manifest_tmp, false)
-            .map_err(|e| Error::io(&manifest_tmp, e))?;
+        let mut f = durable::create(&manifest_tmp).map_err(|e| Error::io(&manifest_tmp, e))?;
         f.write_all(&manifest)
             .map_err(|e| Error::io(&manifest_tmp, e))?;
         f.sync_all().map_err(|e| Error::io(&manifest_tmp, e))?;
         drop(f);
-        fs::rename(&manifest_tmp, &manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+        durable::rename(&manifest_tmp, &manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
         durable::sync_parent(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
         Ok(Written {
             header,
@@ -163,15 +158,15 @@ pub fn write_package(
         })
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&manifest_tmp);
-        let _ = fs::remove_file(&data_path);
+        let _ = durable::remove_file(&manifest_tmp);
+        let _ = durable::remove_file(&data_path);
     }
     result
 }
 
 /// Cuts the plaintext stream into chunks, encrypts and writes them.
 struct ChunkWriter<'a> {
-    out: BufWriter<File>,
+    out: BufWriter<durable::Tracked>,
     key: &'a ring::aead::LessSafeKey,
     aad: [u8; 16],
     buf: Vec<u8>,
@@ -182,7 +177,7 @@ struct ChunkWriter<'a> {
 
 impl<'a> ChunkWriter<'a> {
     fn new(
-        file: File,
+        file: durable::Tracked,
         key: &'a ring::aead::LessSafeKey,
         aad: [u8; 16],
         total: u64,
@@ -255,7 +250,7 @@ impl<'a> ChunkWriter<'a> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<File, Error> {
+    fn finish(mut self) -> Result<durable::Tracked, Error> {
         if self.index + 1 != self.chunks || self.buf.len() > CHUNK_SIZE {
             return Err(Error::SourceChanged {
                 path: self.path.to_owned(),

@@ -27,13 +27,12 @@
 #![cfg(unix)]
 
 use super::fat::FatStick;
+use super::powerloss::{self, InjectedCrash, SCRIPT, World, journals_settled};
 use super::util::{Pair, paired};
 use oqs_courier::engine::{self, Checkpoint, Hook, Options, Outcome};
-use oqs_courier::journal::Dir;
 use oqs_courier::simulate::{dynamics, renkei};
 use oqs_courier::state::{Home, Installation};
 use oqs_courier::{Error, ErrorKind, stick};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -65,9 +64,6 @@ struct Plan {
     at: Checkpoint,
     nth: usize,
 }
-
-/// The panic payload of an injected crash (so the panic hook can stay quiet about it).
-struct InjectedCrash;
 
 /// What a campaign did.
 #[derive(Debug, Default, Clone)]
@@ -172,18 +168,6 @@ fn journal_files(home: &Path) -> Vec<PathBuf> {
         .map(|n| home.join(n))
         .filter(|p| p.exists())
         .collect()
-}
-
-fn quiet_injected_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let prev = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if info.payload().downcast_ref::<InjectedCrash>().is_none() {
-                prev(info);
-            }
-        }));
-    });
 }
 
 fn opts(hook: Option<Hook>) -> Options {
@@ -384,7 +368,7 @@ fn tools_present(dir: &Path) -> bool {
 
 /// Runs one campaign; `None` when the tools are missing (skipped).
 pub fn run(setup: Setup) -> Option<Tally> {
-    quiet_injected_panics();
+    powerloss::quiet_injected_panics();
     let mut p = paired();
     if !tools_present(p.dir.path()) {
         return None;
@@ -501,36 +485,91 @@ fn final_oracle(
     if !scan.manifests.is_empty() || !scan.orphans.is_empty() {
         return Err(format!("stick not clean: {scan:?}"));
     }
-    for (who, inst) in [("clinic", &c.p.clinic), ("terminal", &c.p.terminal)] {
-        let rows = inst.journal.audit_rows(None).map_err(|e| e.to_string())?;
-        let mut seen = HashSet::new();
-        for r in rows.iter().filter(|r| r.outcome == "published") {
-            let key = (r.file.clone(), r.sha256.clone());
-            if !seen.insert(key) {
-                return Err(format!("{who}: published twice: {:?}", r.file));
+    journals_settled(&c.p.clinic, &c.p.terminal)
+}
+
+/// Faults at every write boundary (`durable::seam`) of every step of the deterministic trip
+/// script of `tests/it/powerloss.rs`: a dry run counts the step's boundaries (stick, OQS
+/// folders, state directory), then for every `stride`-th one the step is run again from the
+/// same saved world with a crash (stop there, never continue; reload from the state
+/// directory) and, separately, with an I/O error at that boundary; the script goes on and the
+/// oracle is checked after settling trips.
+pub fn boundaries(stride: usize) -> Tally {
+    let w = World::new();
+    let saved = tempfile::tempdir().unwrap();
+    let snap = saved.path().join("world");
+    let mut t = Tally {
+        runs: 1,
+        ..Tally::default()
+    };
+    for (k, &act) in SCRIPT.iter().enumerate() {
+        if matches!(act, powerloss::Act::Clinic | powerloss::Act::Terminal) {
+            let clinic = act == powerloss::Act::Clinic;
+            w.save(&snap);
+            let n = powerloss::count_boundaries(&w, clinic, |_| true);
+            for at in (1..=n).step_by(stride.max(1)) {
+                for fault in [Fault::Crash, Fault::IoError] {
+                    w.restore(&snap);
+                    t.steps += 1;
+                    let ctx = format!("step {k} ({act:?}), {fault:?} at write {at} of {n}");
+                    let mut seen = 0;
+                    let r = powerloss::step_with(&w, clinic, move |_| {
+                        seen += 1;
+                        match (seen == at, fault) {
+                            (true, Fault::Crash) => std::panic::panic_any(InjectedCrash),
+                            (true, _) => Err(std::io::Error::other("injected I/O error")),
+                            _ => Ok(()),
+                        }
+                    });
+                    t.injected += 1;
+                    match fault {
+                        Fault::Crash => t.crashes += 1,
+                        _ => t.io_errors += 1,
+                    }
+                    let verdict = match r {
+                        Err(e) => Err(e),
+                        Ok(None) => {
+                            t.interrupted += 1;
+                            Ok(())
+                        }
+                        Ok(Some(Ok(_))) => Ok(()),
+                        Ok(Some(Err(e))) => {
+                            t.interrupted += 1;
+                            if e.kind() == ErrorKind::Refused {
+                                Err(format!("an I/O error is not forged input: {e}"))
+                            } else {
+                                Ok(())
+                            }
+                        }
+                    };
+                    let verdict = verdict.and_then(|()| {
+                        for &a in &SCRIPT[k + 1..] {
+                            w.act(a)?;
+                        }
+                        w.settle_and_check()
+                    });
+                    if let Err(e) = verdict {
+                        t.failures.push(format!("{ctx}: {e}"));
+                    }
+                }
             }
+            w.restore(&snap);
         }
-        let left_in = inst
-            .journal
-            .items(Dir::In, &["pending", "held", "publishing"])
-            .map_err(|e| e.to_string())?;
-        let left_out = inst
-            .journal
-            .items(Dir::Out, &["queued"])
-            .map_err(|e| e.to_string())?;
-        if !left_in.is_empty() || !left_out.is_empty() {
-            return Err(format!(
-                "{who}: journal not settled: {} incoming, {} outgoing left",
-                left_in.len(),
-                left_out.len()
-            ));
-        }
+        w.act(act).unwrap();
     }
-    let awaiting = c.p.terminal.journal.awaiting().map_err(|e| e.to_string())?;
-    if !awaiting.is_empty() {
-        return Err(format!("terminal still awaits {awaiting:?}"));
-    }
-    Ok(())
+    t
+}
+
+#[test]
+fn write_boundaries_sample() {
+    let start = Instant::now();
+    let t = boundaries(13);
+    eprintln!(
+        "write_boundaries_sample: {t} in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    assert!(t.failures.is_empty(), "{t}: {:#?}", t.failures);
+    assert!(t.injected >= 20, "too few boundaries: {t}");
 }
 
 #[test]
@@ -564,7 +603,15 @@ fn faults_full() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let start = Instant::now();
-    let mut total = Tally::default();
+    // Every write boundary of every step of the trip script, crash and I/O error at each.
+    let mut total = boundaries(1);
+    eprintln!(
+        "write boundaries: {total} — {:.0} s so far",
+        start.elapsed().as_secs_f64()
+    );
+    for f in &total.failures {
+        eprintln!("  ORACLE FAILURE: {f}");
+    }
     let mut seed = 1;
     while total.injected < target {
         let left = target - total.injected;
