@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The full fault-injection campaign (tests/it/faults.rs, `faults_full`): several seeded campaigns
-# of clinic ⇄ terminal trips over a fusefat FAT image with both simulators, a fault (stick
-# pulled, process crash, journal I/O error) injected at a checkpoint of most steps, until at
-# least OQS_COURIER_FAULTS faults (default 1000) have fired; then the oracle. Prints
-# "faults_full: faults injected N (...), runs R, ..., oracle failures F" and exits non-zero on
-# any oracle failure. Record the last result in docs/RELIABILITY.md.
+# The full fault-injection run, two ignored tests side by side:
+# - `faults_full` (tests/it/faults.rs): first a crash and an I/O error at every write boundary
+#   (durable::seam) of every step of the deterministic trip script, then seeded campaigns of
+#   clinic ⇄ terminal trips over a fusefat FAT image with both simulators, a fault (stick
+#   pulled, process crash, journal I/O error) injected at a checkpoint of most steps, until at
+#   least OQS_COURIER_FAULTS faults (default 1000) have fired in total; the oracle after each.
+#   Prints "faults_full: faults injected N (...), runs R, ..., oracle failures F".
+# - `powerloss_full` (tests/it/powerloss.rs): a power cut of the stick at every write boundary
+#   of every step, the medium's write-back cache modelled (Windows and Linux folder flushes).
+#   Prints "powerloss_full: steps S, crash points P, medium states M, failures F".
+# Exits non-zero on any oracle failure. Record the last result in docs/RELIABILITY.md.
 #
 # Needs (Linux, root): dosfstools, fusefat, fuse (fusermount), e2fsprogs (chattr) and a
-# temporary folder on ext4/xfs/btrfs (chattr +i). Takes about 15–25 minutes.
+# temporary folder on ext4/xfs/btrfs (chattr +i). Takes about 8 minutes plus the release build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,4 +24,4 @@ for tool in mkfs.vfat fusefat fusermount chattr; do
 done
 export OQS_COURIER_REQUIRE_ALL=1
 echo "faults.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), target ${OQS_COURIER_FAULTS:-1000} faults"
-cargo test --release --test it faults_full -- --ignored --nocapture
+cargo test --release --test it -- --ignored --nocapture --test-threads=2 faults_full powerloss_full
