@@ -28,21 +28,9 @@ winbin="$target_dir/x86_64-pc-windows-gnu/$profile"
 
 # The Wine prefix, set up as in scripts/wine-test.sh (Wine 8 lacks bcryptprimitives.dll).
 export WINEPREFIX="$target_dir/wineprefix-gui" WINEARCH=win64 WINEDEBUG="${WINEDEBUG:--all}"
-shim_src="$repo_root/packaging/wine/bcryptprimitives-shim.c"
-shim_dll="$target_dir/wine-shim/bcryptprimitives.dll"
-sys32="$WINEPREFIX/drive_c/windows/system32"
-if [[ ! -f "$shim_dll" || "$shim_src" -nt "$shim_dll" ]]; then
-    mkdir -p "$(dirname "$shim_dll")"
-    x86_64-w64-mingw32-gcc -Wall -Wextra -Werror -shared -O2 -s -o "$shim_dll.tmp" "$shim_src" -ladvapi32
-    mv -f "$shim_dll.tmp" "$shim_dll"
-fi
-if [[ ! -f "$WINEPREFIX/system.reg" || ! -d "$sys32" ]]; then
-    echo "gui-wine-screenshot: creating Wine prefix $WINEPREFIX"
-    mkdir -p "$WINEPREFIX"
-    WINEDLLOVERRIDES="mscoree,mshtml=" wineboot -i </dev/null >/dev/null 2>&1
-    wineserver -w
-fi
-cmp -s "$shim_dll" "$sys32/bcryptprimitives.dll" || cp -f "$shim_dll" "$sys32/bcryptprimitives.dll"
+# shellcheck source=scripts/wine-prefix.sh
+source "$repo_root/scripts/wine-prefix.sh"
+wine_prefix_ready gui-wine-screenshot
 
 out="$target_dir/gui-screenshots"; mkdir -p "$out"; rm -f "$out"/wine-*.png
 work=$(mktemp -d /tmp/oqs-wine-gui.XXXXXX)

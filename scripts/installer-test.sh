@@ -54,24 +54,9 @@ export WINEDEBUG="${WINEDEBUG:--all}"
 # The installed app must use its default state folder.
 unset OQS_COURIER_HOME
 
-shim_src="$repo_root/packaging/wine/bcryptprimitives-shim.c"
-shim_dll="$target_dir/wine-shim/bcryptprimitives.dll"
-sys32="$WINEPREFIX/drive_c/windows/system32"
-if [[ ! -f "$shim_dll" || "$shim_src" -nt "$shim_dll" ]]; then
-    mkdir -p "$(dirname "$shim_dll")"
-    x86_64-w64-mingw32-gcc -Wall -Wextra -Werror -shared -O2 -s \
-        -o "$shim_dll.tmp" "$shim_src" -ladvapi32
-    mv -f "$shim_dll.tmp" "$shim_dll"
-fi
-if [[ ! -f "$WINEPREFIX/system.reg" || ! -d "$sys32" ]]; then
-    echo "installer-test: creating Wine prefix $WINEPREFIX"
-    mkdir -p "$WINEPREFIX"
-    WINEDLLOVERRIDES="mscoree,mshtml=" wineboot -i </dev/null
-    wineserver -w
-fi
-if ! cmp -s "$shim_dll" "$sys32/bcryptprimitives.dll"; then
-    cp -f "$shim_dll" "$sys32/bcryptprimitives.dll"
-fi
+# shellcheck source=scripts/wine-prefix.sh
+source "$repo_root/scripts/wine-prefix.sh"
+wine_prefix_ready installer-test
 # Let a session started elsewhere without this display end first (see above).
 timeout 60 wineserver -w || true
 

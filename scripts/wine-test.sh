@@ -18,48 +18,12 @@ target_dir="${CARGO_TARGET_DIR:-$repo_root/target}"
 case "$target_dir" in /*) ;; *) target_dir="$repo_root/$target_dir" ;; esac
 
 export WINEPREFIX="${WINEPREFIX:-$target_dir/wineprefix}"
-export WINEARCH=win64
-export WINEDEBUG="${WINEDEBUG:--all}"
 
-shim_src="$repo_root/packaging/wine/bcryptprimitives-shim.c"
-shim_dir="$target_dir/wine-shim"
-shim_dll="$shim_dir/bcryptprimitives.dll"
-sys32="$WINEPREFIX/drive_c/windows/system32"
-
-for tool in wine wineboot wineserver x86_64-w64-mingw32-gcc cargo; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "wine-test: '$tool' not found (apt-get install wine64 gcc-mingw-w64-x86-64)" >&2
-        exit 1
-    fi
-done
-
-# 1. The shim DLL: rebuilt when missing or older than its source.
-if [[ ! -f "$shim_dll" || "$shim_src" -nt "$shim_dll" ]]; then
-    echo "wine-test: building $shim_dll"
-    mkdir -p "$shim_dir"
-    x86_64-w64-mingw32-gcc -Wall -Wextra -Werror -shared -O2 -s \
-        -o "$shim_dll.tmp" "$shim_src" -ladvapi32
-    mv -f "$shim_dll.tmp" "$shim_dll"
-fi
-
-# 2. The prefix: created once. No mono/gecko installers (they would try to download and
-#    prompt), so mscoree and mshtml are disabled for wineboot.
-if [[ ! -f "$WINEPREFIX/system.reg" || ! -d "$sys32" ]]; then
-    echo "wine-test: creating Wine prefix $WINEPREFIX"
-    mkdir -p "$WINEPREFIX"
-    WINEDLLOVERRIDES="mscoree,mshtml=" wineboot -i </dev/null
-    wineserver -w
-    if [[ ! -d "$sys32" ]]; then
-        echo "wine-test: wineboot did not create $sys32" >&2
-        exit 1
-    fi
-fi
-
-# 3. The shim in system32: copied when missing or different.
-if ! cmp -s "$shim_dll" "$sys32/bcryptprimitives.dll"; then
-    echo "wine-test: installing bcryptprimitives.dll shim into $sys32"
-    cp -f "$shim_dll" "$sys32/bcryptprimitives.dll"
-fi
+# 1–3. The prefix with the shim (scripts/wine-prefix.sh).
+# shellcheck source=scripts/wine-prefix.sh
+source "$repo_root/scripts/wine-prefix.sh"
+wine_prefix_ready wine-test
+command -v cargo >/dev/null 2>&1 || { echo "wine-test: cargo not found" >&2; exit 1; }
 
 # 4. A faked removable drive R: (a folder Wine is told is a floppy, so GetDriveTypeW says
 #    DRIVE_REMOVABLE) for the Windows detection tests (src/win32.rs); the registry value is read
