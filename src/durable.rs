@@ -183,10 +183,25 @@ pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
     fs::rename(from, to)
 }
 
-/// Removes the file at `path`, through the seam.
+/// Removes the file at `path`, through the seam. A file marked read-only (which Windows refuses
+/// to delete: a copy made from a CD, a stick set read-only by another program) loses the mark
+/// first, so it does not stay behind on a stick or in Req for ever.
 pub fn remove_file(path: &Path) -> io::Result<()> {
     report(Op::Remove, path, None, &[])?;
-    fs::remove_file(path)
+    match fs::remove_file(path) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            let md = fs::symlink_metadata(path)?;
+            let mut perms = md.permissions();
+            if !md.is_file() || !perms.readonly() {
+                return Err(e);
+            }
+            #[allow(clippy::permissions_set_readonly_false)] // Windows: clears the attribute
+            perms.set_readonly(false);
+            fs::set_permissions(path, perms)?;
+            fs::remove_file(path)
+        }
+        other => other,
+    }
 }
 
 /// Creates `dir` and its parents, through the seam (one report, only when `dir` is missing).
@@ -286,6 +301,19 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Windows refuses to delete a read-only file; Linux does not care. Either way it goes.
+    #[test]
+    fn read_only_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("OQSsiquc01req_1.xml");
+        fs::write(&p, b"x").unwrap();
+        let mut perms = fs::metadata(&p).unwrap().permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&p, perms).unwrap();
+        remove_file(&p).unwrap();
+        assert!(!p.exists());
+    }
 
     #[test]
     fn replaces_content_and_leaves_no_temp() {
