@@ -20,21 +20,12 @@ fn opts() -> Options {
 
 fn clinic_trip(p: &mut Pair) -> Outcome {
     let root = p.stick.root().to_owned();
-    let mut s = engine::begin(&mut p.clinic, &root, opts()).unwrap();
-    let ids: Vec<i64> = s.import_rows().unwrap().iter().map(|r| r.item.id).collect();
-    s.import(&ids, "試験 受付").unwrap();
-    s.collect().unwrap();
-    s.finish().unwrap()
+    super::util::step(&mut p.clinic, &root, opts()).unwrap()
 }
 
 fn terminal_trip(p: &mut Pair) -> Outcome {
     let root = p.stick.root().to_owned();
-    let mut s = engine::begin(&mut p.terminal, &root, opts()).unwrap();
-    s.publish_requests().unwrap();
-    s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})
-        .unwrap();
-    s.collect().unwrap();
-    s.finish().unwrap()
+    super::util::step(&mut p.terminal, &root, opts()).unwrap()
 }
 
 fn enrolled() -> Pair {

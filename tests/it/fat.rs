@@ -144,19 +144,11 @@ fn current_opts() -> Options {
 }
 
 fn clinic_trip(p: &mut Pair, stick: &Path) -> Result<Outcome, Error> {
-    let mut s = engine::begin(&mut p.clinic, stick, current_opts())?;
-    let ids: Vec<i64> = s.import_rows()?.iter().map(|r| r.item.id).collect();
-    s.import(&ids, "試験 受付")?;
-    s.collect()?;
-    s.finish()
+    super::util::step(&mut p.clinic, stick, current_opts())
 }
 
 fn terminal_trip(p: &mut Pair, stick: &Path) -> Result<Outcome, Error> {
-    let mut s = engine::begin(&mut p.terminal, stick, current_opts())?;
-    s.publish_requests()?;
-    s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})?;
-    s.collect()?;
-    s.finish()
+    super::util::step(&mut p.terminal, stick, current_opts())
 }
 
 fn oqs(p: &Pair, who: &str) -> PathBuf {

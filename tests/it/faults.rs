@@ -181,17 +181,7 @@ fn opts(hook: Option<Hook>) -> Options {
 }
 
 fn trip(inst: &mut Installation, stick: &Path, hook: Option<Hook>) -> Result<Outcome, Error> {
-    let clinic = inst.config.role == oqs_courier::state::Role::Clinic;
-    let mut s = engine::begin(inst, stick, opts(hook))?;
-    if clinic {
-        let ids: Vec<i64> = s.import_rows()?.iter().map(|r| r.item.id).collect();
-        s.import(&ids, "試験 受付")?;
-    } else {
-        s.publish_requests()?;
-        s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})?;
-    }
-    s.collect()?;
-    s.finish()
+    super::util::step(inst, stick, opts(hook))
 }
 
 fn oqs(p: &Pair, who: &str) -> PathBuf {

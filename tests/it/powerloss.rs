@@ -39,7 +39,7 @@ use oqs_courier::engine::{self, Options, Outcome};
 use oqs_courier::journal::Dir;
 use oqs_courier::package::{self, Classified, NullSink};
 use oqs_courier::simulate::{dynamics, renkei};
-use oqs_courier::state::{Home, Installation, Role};
+use oqs_courier::state::{Home, Installation};
 use oqs_courier::{Error, stick};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -97,17 +97,7 @@ fn step_opts() -> Options {
 
 /// One step of `inst` on the stick at `stick`.
 pub fn trip(inst: &mut Installation, stick: &Path) -> Result<Outcome, Error> {
-    let clinic = inst.config.role == Role::Clinic;
-    let mut s = engine::begin(inst, stick, step_opts())?;
-    if clinic {
-        let ids: Vec<i64> = s.import_rows()?.iter().map(|r| r.item.id).collect();
-        s.import(&ids, "試験 受付")?;
-    } else {
-        s.publish_requests()?;
-        s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})?;
-    }
-    s.collect()?;
-    s.finish()
+    super::util::step(inst, stick, step_opts())
 }
 
 impl World {

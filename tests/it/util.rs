@@ -1,5 +1,6 @@
 //! Shared set-up: paired installations in temporary folders.
 
+use oqs_courier::engine::{self, Options, Outcome};
 use oqs_courier::state::{Home, Installation, Role};
 use oqs_courier::stick::Stick;
 use oqs_courier::transfer;
@@ -101,4 +102,24 @@ pub fn package_files(stick: &Stick) -> Vec<(PathBuf, PathBuf)> {
         .iter()
         .map(|m| (m.clone(), m.with_extension("oqd")))
         .collect()
+}
+
+/// One whole step of `inst` with the stick at `stick`, as the desktop app runs it without staff:
+/// the clinic imports every result, the terminal publishes the requests and waits for answers.
+pub fn step(
+    inst: &mut Installation,
+    stick: &Path,
+    opts: Options,
+) -> Result<Outcome, oqs_courier::Error> {
+    let clinic = inst.config.role == Role::Clinic;
+    let mut s = engine::begin(inst, stick, opts)?;
+    if clinic {
+        let ids: Vec<i64> = s.import_rows()?.iter().map(|r| r.item.id).collect();
+        s.import(&ids, "試験 受付")?;
+    } else {
+        s.publish_requests()?;
+        s.wait_for_responses(&std::sync::atomic::AtomicBool::new(false), &mut |_, _| {})?;
+    }
+    s.collect()?;
+    s.finish()
 }
