@@ -192,12 +192,7 @@ pub fn begin<'a>(
     opts: Options,
 ) -> Result<Session<'a>, Error> {
     let stick = Stick::at(stick_root)?;
-    let peer = inst.peer_keys()?;
-    let own = inst.identity.public();
-    let pair = match inst.config.role {
-        Role::Clinic => pairing::pair_id(&own, &peer),
-        Role::Terminal => pairing::pair_id(&peer, &own),
-    };
+    let (pair, own, peer) = pair_of(inst)?;
     let marker = match stick.verify_marker(&pair, &[own, peer]) {
         Ok(m) => m,
         Err(e) => {
@@ -1016,16 +1011,25 @@ pub fn short_summary(s: &Summary) -> String {
         .to_owned()
 }
 
-/// Enrolls the stick at `root` for this installation's pair (clinic or terminal). Returns the
-/// marker; a stick already enrolled for this pair keeps its id.
-pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marker, Error> {
-    let stick = Stick::at(root)?;
+/// This installation's pair id (clinic keys first, whatever our role), our public keys and the
+/// peer's: what a stick marker is checked against.
+fn pair_of(
+    inst: &Installation,
+) -> Result<(String, crate::crypto::PublicKeys, crate::crypto::PublicKeys), Error> {
     let peer = inst.peer_keys()?;
     let own = inst.identity.public();
     let pair = match inst.config.role {
         Role::Clinic => pairing::pair_id(&own, &peer),
         Role::Terminal => pairing::pair_id(&peer, &own),
     };
+    Ok((pair, own, peer))
+}
+
+/// Enrolls the stick at `root` for this installation's pair (clinic or terminal). Returns the
+/// marker; a stick already enrolled for this pair keeps its id.
+pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marker, Error> {
+    let stick = Stick::at(root)?;
+    let (pair, own, peer) = pair_of(inst)?;
     let marker = match stick.verify_marker(&pair, &[own, peer]) {
         Ok(m) => m,
         Err(crate::stick::Error::NotEnrolled { .. }) => {
