@@ -1058,6 +1058,45 @@ pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marke
     Ok(marker)
 }
 
+/// What [`revoke`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revoked {
+    /// The stick was in use here and is revoked now.
+    Now,
+    /// It was revoked already.
+    Already,
+    /// This PC never saw it; it is recorded as revoked, so it is refused if it ever arrives.
+    Unseen,
+}
+
+/// Revokes the stick `id` on this PC (after a loss: on both PCs) and writes it to the audit log.
+/// A stick this PC never saw is recorded as revoked too; `None` when `id` is not a stick id
+/// (32 hex digits) and nothing was changed.
+pub fn revoke(inst: &Installation, id: &str) -> Result<Option<Revoked>, Error> {
+    let id = id.trim().to_ascii_lowercase();
+    let known = inst.journal.sticks().map_err(journal_err)?;
+    let what = match known.iter().find(|s| s.id == id) {
+        Some(s) if s.revoked.is_some() => Revoked::Already,
+        Some(_) => Revoked::Now,
+        None if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) => Revoked::Unseen,
+        None => return Ok(None),
+    };
+    if what != Revoked::Already {
+        inst.journal.note_stick(&id, "").map_err(journal_err)?;
+        inst.journal.revoke_stick(&id).map_err(journal_err)?;
+        inst.journal
+            .audit(&AuditRow {
+                stick: Some(id),
+                direction: "local".to_owned(),
+                actor: Some(crate::state::actor()),
+                outcome: "revoked".to_owned(),
+                ..AuditRow::default()
+            })
+            .map_err(journal_err)?;
+    }
+    Ok(Some(what))
+}
+
 /// Files waiting in this PC's OQS folders to be collected (requests at the clinic; results and
 /// face files at the terminal).
 pub fn waiting_in_folders(inst: &Installation) -> Result<usize, Error> {

@@ -392,18 +392,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         println!("{}  {}  {}  {state}", s.id, s.label, s.enrolled);
                     }
                 }
-                StickAction::Revoke { id } => {
-                    if inst
-                        .journal
-                        .revoke_stick(&id)
-                        .map_err(oqs_courier::state::Error::from)?
-                    {
-                        println!("{}", text::revoked(&id));
-                    } else {
+                StickAction::Revoke { id } => match engine::revoke(&inst, &id)? {
+                    Some(engine::Revoked::Now | engine::Revoked::Already) => {
+                        println!("{}", text::revoked(id.trim()));
+                    }
+                    Some(engine::Revoked::Unseen) => {
+                        println!("{}", text::revoked_unseen(id.trim()));
+                    }
+                    None => {
                         println!("{}", text::unknown_stick(&id));
                         return Ok(ExitCode::from(2));
                     }
-                }
+                },
             }
         }
         Command::Sync {
@@ -803,23 +803,37 @@ fn log_cmd(
         .journal
         .audit_rows(since)
         .map_err(oqs_courier::state::Error::from)?;
-    if csv {
-        print!("\u{feff}{}\r\n", text::LOG_CSV_HEADER);
-        for r in &rows {
-            print!("{}\r\n", engine::audit_csv_line(r));
+    // Written through one locked handle; a reader that stops early (`log --csv | head`) ends
+    // the output quietly instead of a panic on the broken pipe.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = (|| -> std::io::Result<()> {
+        use std::io::Write;
+        if csv {
+            write!(out, "\u{feff}{}\r\n", text::LOG_CSV_HEADER)?;
+            for r in &rows {
+                write!(out, "{}\r\n", engine::audit_csv_line(r))?;
+            }
+        } else {
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{}  {:<8} {:<6} {}  {}  {}",
+                    r.time,
+                    r.outcome,
+                    r.direction,
+                    r.file.as_deref().unwrap_or(""),
+                    r.summary.as_deref().unwrap_or(""),
+                    r.reason.as_deref().unwrap_or("")
+                )?;
+            }
         }
-    } else {
-        for r in &rows {
-            println!(
-                "{}  {:<8} {:<6} {}  {}  {}",
-                r.time,
-                r.outcome,
-                r.direction,
-                r.file.as_deref().unwrap_or(""),
-                r.summary.as_deref().unwrap_or(""),
-                r.reason.as_deref().unwrap_or("")
-            );
+        out.flush()
+    })();
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("{}: {e}", text::DETAIL_LABEL);
         }
+        _ => {}
     }
     Ok(())
 }

@@ -400,6 +400,13 @@ pub fn revoked(id: &str) -> String {
     format!("USBメモリ {id} を使用停止にしました。このPCでは今後使えません。")
 }
 
+/// A stick this PC never saw was revoked (the loss procedure revokes on both PCs).
+pub fn revoked_unseen(id: &str) -> String {
+    format!(
+        "USBメモリ {id} はこのPCではまだ使われていませんが、今後使えないように使用停止にしました。番号が正しいか、もう一度確かめてください。"
+    )
+}
+
 /// Unknown stick id.
 pub fn unknown_stick(id: &str) -> String {
     format!("USBメモリ {id} はこのPCに登録されていません。")
@@ -697,6 +704,7 @@ pub fn g_outcome(outcome: &str) -> &str {
         "held" => "保留",
         "refused" => "拒否",
         "enrolled" => "USBメモリ登録",
+        "revoked" => "USBメモリ使用停止",
         "duplicate-ignored" => "重複（無視）",
         other => other,
     }

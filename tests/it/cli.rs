@@ -334,3 +334,81 @@ fn sync_status_log_and_stick_commands() {
         "the unenrolled attempt is logged"
     );
 }
+
+/// Loss procedure: the stick is revoked on both PCs, also on one that never saw it; each
+/// revocation is in the 作業履歴; a mistyped id changes nothing.
+#[test]
+fn revoke_of_an_unseen_stick_is_recorded_and_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["t/Req", "t/Res", "t/Face"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    let home = d.join("th");
+    let oqs = d.join("t");
+    ok(&courier(
+        Some(&home),
+        &[
+            "init",
+            "--role",
+            "terminal",
+            "--oqs-dir",
+            oqs.to_str().unwrap(),
+        ],
+    ));
+    let id = "0123456789abcdef0123456789ABCDEF";
+    let out = ok(&courier(Some(&home), &["stick", "revoke", id]));
+    assert!(out.contains("まだ使われていません"), "{out}");
+    let list = ok(&courier(Some(&home), &["stick", "list"]));
+    assert!(
+        list.contains(&id.to_ascii_lowercase()) && list.contains("使用停止"),
+        "{list}"
+    );
+    // Revoking again says so and logs nothing new.
+    ok(&courier(Some(&home), &["stick", "revoke", id]));
+    let log = ok(&courier(Some(&home), &["log"]));
+    assert_eq!(log.matches("revoked").count(), 1, "{log}");
+
+    let bad = courier(Some(&home), &["stick", "revoke", "受付用1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(ok(&courier(Some(&home), &["stick", "list"])), list);
+}
+
+/// `log --csv | head`: a reader that stops early ends the output quietly (it used to panic).
+#[test]
+fn log_into_a_closed_pipe_does_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["c/Req", "c/Res", "c/Face"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    let home = d.join("ch");
+    ok(&courier(
+        Some(&home),
+        &[
+            "init",
+            "--role",
+            "clinic",
+            "--oqs-dir",
+            d.join("c").to_str().unwrap(),
+        ],
+    ));
+    ok(&courier(
+        Some(&home),
+        &["stick", "revoke", "0123456789abcdef0123456789abcdef"],
+    ));
+    let mut child = Command::new(exe())
+        .env_remove("OQS_COURIER_HOME")
+        .arg("--home")
+        .arg(&home)
+        .args(["log", "--csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+}
