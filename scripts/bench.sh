@@ -2,20 +2,32 @@
 # Benchmarks oqs-courier seal / open / inspect against the usual Unix peer
 #   seal: tar -cf - FILES | age -r RECIPIENT -o x.age && minisign -S && sync
 #   open: minisign -V && age -d | tar -xf - -C DEST && sync
-# on three data sets generated in the same run:
-#   (a) 50 files of 4 KiB, (b) 2,000 files of 8 KiB, (c) one 1 GiB file.
+# on four data sets generated in the same run:
+#   (a) 50 files of 4 KiB, (b) 2,000 files of 8 KiB, (c) one 1 GiB file, (d) 10,000 files of 1 KiB,
+# and against NNCP (Debian package nncp) as a second peer on the same data:
+#   seal: nncp-file SRC peer: (a directory is packed as one pax archive) && nncp-xfer -tx STICK
+#   open: nncp-xfer -rx STICK && nncp-toss, then (directories) tar -xf the received pax, sync
+# plus (e) the courier steps with 50 requests (clinic step, terminal step against the renkei
+# simulator answering at once) and (f) the idle CPU and RSS of `oqs-courier watch`.
 #
 # Usage (from anywhere):  bash scripts/bench.sh > report.md
 # The Markdown report goes to stdout, progress to stderr.
 #
 # Needs: cargo, tar, age, age-keygen, minisign, sha256sum, sync (coreutils), /usr/bin/time
-# (Debian package `time`, for peak RSS). hyperfine is not needed.
+# (Debian package `time`, for peak RSS), nncp (nncp-cfgnew, nncp-file, nncp-xfer, nncp-toss; not
+# needed with BENCH_NNCP=0). hyperfine is not needed.
 #
 # Environment (all optional):
 #   BENCH_REPS_SMALL  repetitions for (a) and (b), best is reported   (default 3)
 #   BENCH_REPS_LARGE  repetitions for (c)                             (default 2)
 #   BENCH_BIG_MIB     size of data set (c) in MiB                     (default 1024)
-#   BENCH_SETS        which data sets to run, e.g. "a b"              (default "a b c")
+#   BENCH_SETS        which parts to run, e.g. "a b"                 (default "a b c d e f")
+#                     a-d: data sets; e: courier steps with 50 requests; f: `watch` idle
+#   BENCH_REPS_D      repetitions for (d) 10,000 files                 (default BENCH_REPS_SMALL)
+#   BENCH_REPS_STEPS  repetitions for (e)                              (default 3)
+#   BENCH_STEP_REQS   requests in (e)                                  (default 50)
+#   BENCH_IDLE_SECS   how long (f) watches the idle `watch` process    (default 60)
+#   BENCH_NNCP=0      leave out the NNCP peer
 #   BENCH_REV         benchmark this commit instead of the working tree: a clean `git archive`
 #                     snapshot is built in target/bench/build (kept as a cache; never touches
 #                     target/release, so concurrent edits in src/ cannot leak into the numbers)
@@ -39,6 +51,15 @@
 # - To show what the flush costs, the peer's open is also timed with one `sync -f` (syncfs: one
 #   flush of the whole file system, which also flushes other processes' data) and with no flush.
 # - Source files and packages are in the page cache (warm); nothing drops caches.
+# - NNCP: two node configurations are generated in the work dir (nncp-cfgnew; spool, log and
+#   incoming inside the work dir, selected with NNCPCFG). Seal = nncp-file of the source folder
+#   (or the single big file) to the other node + nncp-xfer -tx to a fresh stick folder. Open =
+#   nncp-xfer -rx from a fresh copy of that stick folder into a fresh spool + nncp-toss; for
+#   folders NNCP delivers one pax archive, so open also extracts it with tar -xf and syncs every
+#   file and the folder (the same flush as the age peer); the part up to the toss is reported on
+#   its own. NNCP has no verify-only mode that authenticates without delivering (nncp-toss -dryrun
+#   does not decrypt: a packet with flipped bytes passed it), so verify only = nncp-xfer -rx -keep
+#   + nncp-check: the checksum of the encrypted packet (detects corruption, not forgery).
 set -euo pipefail
 export LC_ALL=C
 
@@ -48,8 +69,15 @@ cd "$repo_root"
 reps_small="${BENCH_REPS_SMALL:-3}"
 reps_large="${BENCH_REPS_LARGE:-2}"
 big_mib="${BENCH_BIG_MIB:-1024}"
-sets="${BENCH_SETS:-a b c}"
+sets="${BENCH_SETS:-a b c d e f}"
+reps_d="${BENCH_REPS_D:-$reps_small}"
+reps_steps="${BENCH_REPS_STEPS:-3}"
+step_reqs="${BENCH_STEP_REQS:-50}"
+idle_secs="${BENCH_IDLE_SECS:-60}"
+use_nncp="${BENCH_NNCP:-1}"
 rss_limit_kib=$((64 * 1024))
+verify_limit_us=1000000 # (d): inspect of 10,000 files under 1 s
+step_limit_us=1000000   # (e): clinic step with 50 requests under 1 s
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -59,12 +87,17 @@ for tool in tar age age-keygen minisign sha256sum sync cmp awk; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [[ -x /usr/bin/time ]] || missing+=("/usr/bin/time")
+if [[ "$use_nncp" == 1 ]]; then
+    for tool in nncp-cfgnew nncp-file nncp-xfer nncp-toss; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool (or BENCH_NNCP=0)")
+    done
+fi
 if [[ -z "${BENCH_BIN:-}" ]] && ! command -v cargo >/dev/null 2>&1; then
     missing+=("cargo")
 fi
 if ((${#missing[@]})); then
     echo "bench: missing: ${missing[*]}" >&2
-    echo "bench: on Debian/Ubuntu: apt-get install tar age minisign coreutils time" >&2
+    echo "bench: on Debian/Ubuntu: apt-get install tar age minisign coreutils time nncp" >&2
     exit 1
 fi
 
@@ -99,7 +132,10 @@ fi
 
 rm -rf "$work"
 mkdir -p "$work"
+bg_pids=()
 cleanup() {
+    local p
+    for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     [[ -n "${snap:-}" ]] && rm -rf "$snap"
     if [[ "${BENCH_KEEP:-0}" != 1 ]]; then
         rm -rf "$work"
@@ -165,6 +201,32 @@ age-keygen -o "$keys/age.key" 2>/dev/null
 recipient="$(age-keygen -y "$keys/age.key")"
 minisign -G -W -p "$keys/minisign.pub" -s "$keys/minisign.key" >/dev/null
 
+# NNCP: node A (sender, like the clinic) and node B (receiver); each knows the other as "peer".
+nncp="$keys/nncp"
+nncp_field() { awk -v k="$2:" '$1 == k {print $2; exit}' "$nncp/$1.raw"; }
+nncp_cfg() { # me other
+    local me="$1" o="$2" f
+    {
+        printf '{\n  spool: %s\n  log: %s\n  self: {\n' "$nncp/$me/spool" "$nncp/$me/log"
+        for f in id exchpub exchprv signpub signprv noiseprv noisepub; do
+            printf '    %s: %s\n' "$f" "$(nncp_field "$me" "$f")"
+        done
+        printf '  }\n  neigh: {\n    self: {\n'
+        for f in id exchpub signpub noisepub; do printf '      %s: %s\n' "$f" "$(nncp_field "$me" "$f")"; done
+        printf '    }\n    peer: {\n'
+        for f in id exchpub signpub noisepub; do printf '      %s: %s\n' "$f" "$(nncp_field "$o" "$f")"; done
+        printf '      incoming: %s\n    }\n  }\n}\n' "$nncp/$me/incoming"
+    } >"$nncp/$me.hjson"
+}
+if [[ "$use_nncp" == 1 ]]; then
+    log "generating two NNCP node configurations"
+    mkdir -p "$nncp"
+    nncp-cfgnew -nocomments >"$nncp/A.raw"
+    nncp-cfgnew -nocomments >"$nncp/B.raw"
+    nncp_cfg A B
+    nncp_cfg B A
+fi
+
 # --- the measured operations (globals: src, names, ds) -----------------------------------------
 ours_seal_prep() { rm -rf "$ds/stick"; mkdir -p "$ds/stick"; }
 ours_seal() { w ours_seal "$bin" --home "$keys/clinic" seal --stick "$ds/stick" "${paths[@]}" >/dev/null; }
@@ -205,12 +267,42 @@ peer_verify() {
     w age_dv age -d -i "$keys/age.key" "$ds/peer/x.age" | w tar_t tar -tf - >/dev/null
 }
 
+# NNCP peer (globals as above; nsrc = what nncp-file sends: the source folder or the one file).
+nncp_reset() { rm -rf "$nncp/$1/spool" "$nncp/$1/incoming" "$nncp/$1/log"; mkdir -p "$nncp/$1/spool" "$nncp/$1/incoming"; }
+nncp_seal_prep() { nncp_reset A; rm -rf "$ds/nstick"; mkdir -p "$ds/nstick"; }
+nncp_seal() {
+    NNCPCFG="$nncp/A.hjson" w nncp_file nncp-file -quiet -noprogress "$nsrc" peer:
+    NNCPCFG="$nncp/A.hjson" w nncp_xfer_tx nncp-xfer -quiet -noprogress -mkdir -tx "$ds/nstick"
+}
+nncp_open_prep() { nncp_reset B; rm -rf "$ds/nstick_rx" "$ds/ndest"; cp -a "$ds/nstick" "$ds/nstick_rx"; mkdir -p "$ds/ndest"; }
+nncp_open() {
+    local t0 t1
+    t0=$(now_us)
+    NNCPCFG="$nncp/B.hjson" w nncp_xfer_rx nncp-xfer -quiet -noprogress -rx "$ds/nstick_rx"
+    NNCPCFG="$nncp/B.hjson" w nncp_toss nncp-toss -quiet -noprogress
+    t1=$(now_us)
+    if [[ -z "${o_nt:-}" ]] || ((t1 - t0 < o_nt)); then o_nt=$((t1 - t0)); fi
+    if [[ -z "${o_nt_max:-}" ]] || ((t1 - t0 > o_nt_max)); then o_nt_max=$((t1 - t0)); fi
+    if ((${set_count[$key]} == 1)); then
+        w nncp_sync sync -- "$nncp/B/incoming/${names[0]}" "$nncp/B/incoming"
+    else
+        w nncp_untar tar -xf "$nncp/B/incoming/src.tar" -C "$ds/ndest"
+        w nncp_sync sync -- "${ndest_paths[@]}" "$ds/ndest/src"
+    fi
+}
+nncp_verify_prep() { rm -rf "$nncp/B/spool"; mkdir -p "$nncp/B/spool"; } # keeps what open delivered
+nncp_verify() {
+    NNCPCFG="$nncp/B.hjson" w nncp_xfer_rxv nncp-xfer -quiet -noprogress -keep -rx "$ds/nstick"
+    NNCPCFG="$nncp/B.hjson" w nncp_check nncp-check -quiet -noprogress
+}
+
 # --- data sets ---------------------------------------------------------------------------------
 declare -A set_desc set_count set_size
 set_desc[a]="(a) 50 × 4 KiB";   set_count[a]=50;   set_size[a]=4096
 set_desc[b]="(b) 2,000 × 8 KiB"; set_count[b]=2000; set_size[b]=8192
 set_desc[c]="(c) 1 × ${big_mib} MiB"; set_count[c]=1; set_size[c]=$((big_mib * 1024 * 1024))
 [[ "$big_mib" == 1024 ]] && set_desc[c]="(c) 1 × 1 GiB"
+set_desc[d]="(d) 10,000 × 1 KiB"; set_count[d]=10000; set_size[d]=1024
 
 gen_set() { # $1 = set key; fills $src
     local key="$1" count="${set_count[$1]}" size="${set_size[$1]}"
@@ -226,6 +318,8 @@ gen_set() { # $1 = set key; fills $src
 }
 
 rows=()
+nncp_rows=()
+nncp_rss_lines=()
 flush_rows=()
 rss_lines=()
 target_lines=()
@@ -242,6 +336,7 @@ add_row() { # desc op ours_var peer_var bytes ours_rss peer_rss
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 for key in $sets; do
+    case "$key" in e | f) continue ;; esac # not data sets; below
     [[ -n "${set_count[$key]:-}" ]] || { echo "bench: unknown data set '$key'" >&2; exit 1; }
     ds="$work/set-$key"
     src="$ds/src"
@@ -249,19 +344,24 @@ for key in $sets; do
     bytes=$((set_count[$key] * set_size[$key]))
     reps=$reps_small
     [[ "$key" == c ]] && reps=$reps_large
+    [[ "$key" == d ]] && reps=$reps_d
 
     log "$desc: generating data"
     gen_set "$key"
     mapfile -t names < <(cd "$src" && ls)
     paths=("${names[@]/#/$src/}")
     pdest_paths=("${names[@]/#/$ds/pdest/}")
+    ndest_paths=("${names[@]/#/$ds/ndest/src/}")
+    nsrc="$src"
+    ((set_count[$key] == 1)) && nsrc="$src/${names[0]}"
 
-    # Interleave ours and the peer's repetitions; keep the best of each.
-    for v in s_o s_p o_o o_p i_o i_p o_pfs o_pnone; do printf -v "$v" ''; printf -v "${v}_max" ''; done
+    # Interleave ours and the peers' repetitions; keep the best of each.
+    for v in s_o s_p o_o o_p i_o i_p o_pfs o_pnone s_n o_n o_nt i_n; do printf -v "$v" ''; printf -v "${v}_max" ''; done
     for ((r = 1; r <= reps; r++)); do
         log "$desc: repetition $r/$reps (seal)"
         time_once ours_seal_prep ours_seal s_o
         time_once peer_seal_prep peer_seal s_p
+        [[ "$use_nncp" == 1 ]] && time_once nncp_seal_prep nncp_seal s_n
     done
     for ((r = 1; r <= reps; r++)); do
         log "$desc: repetition $r/$reps (open, verify)"
@@ -271,6 +371,10 @@ for key in $sets; do
         time_once nothing peer_verify i_p
         time_once peer_open_prep peer_open_syncfs o_pfs
         time_once peer_open_prep peer_open_noflush o_pnone
+        if [[ "$use_nncp" == 1 ]]; then
+            time_once nncp_open_prep nncp_open o_n
+            time_once nncp_verify_prep nncp_verify i_n
+        fi
     done
 
     # Correctness of both extractions (untimed).
@@ -278,6 +382,12 @@ for key in $sets; do
         { echo "bench: oqs-courier open produced different files for $desc" >&2; exit 1; }
     cmp -s <(cd "$src" && sha256sum -- "${names[@]}") <(cd "$ds/pdest" && sha256sum -- "${names[@]}") ||
         { echo "bench: peer extraction produced different files for $desc" >&2; exit 1; }
+    if [[ "$use_nncp" == 1 ]]; then
+        ndir="$ds/ndest/src"
+        ((set_count[$key] == 1)) && ndir="$nncp/B/incoming"
+        cmp -s <(cd "$src" && sha256sum -- "${names[@]}") <(cd "$ndir" && sha256sum -- "${names[@]}") ||
+            { echo "bench: NNCP delivered different files for $desc" >&2; exit 1; }
+    fi
 
     # Peak RSS: one extra untimed run of everything under /usr/bin/time -v.
     log "$desc: peak RSS run"
@@ -289,6 +399,11 @@ for key in $sets; do
     peer_open_prep; peer_open
     ours_inspect
     peer_verify
+    if [[ "$use_nncp" == 1 ]]; then
+        nncp_seal_prep; nncp_seal
+        nncp_open_prep; nncp_open
+        nncp_verify_prep; nncp_verify
+    fi
     r_os=$(rss_of ours_seal) r_oo=$(rss_of ours_open) r_oi=$(rss_of ours_inspect)
     r_ps=$(max $(($(rss_of tar_c) + $(rss_of age_e))) "$(rss_of minisign_s)" "$(rss_of sync_s)")
     r_po=$(max "$(rss_of minisign_v)" $(($(rss_of age_d) + $(rss_of tar_x))) "$(rss_of sync_o)")
@@ -296,6 +411,18 @@ for key in $sets; do
     rss_lines+=("| $desc | seal | $r_os | tar $(rss_of tar_c) + age $(rss_of age_e); minisign $(rss_of minisign_s); sync $(rss_of sync_s) |")
     rss_lines+=("| $desc | open | $r_oo | minisign $(rss_of minisign_v); age $(rss_of age_d) + tar $(rss_of tar_x); sync $(rss_of sync_o) |")
     rss_lines+=("| $desc | verify only | $r_oi | minisign $(rss_of minisign_vv); age $(rss_of age_dv) + tar $(rss_of tar_t) |")
+    if [[ "$use_nncp" == 1 ]]; then
+        r_ns=$(max "$(rss_of nncp_file)" "$(rss_of nncp_xfer_tx)")
+        r_no=$(max "$(rss_of nncp_xfer_rx)" "$(rss_of nncp_toss)" "$(rss_of nncp_untar)" "$(rss_of nncp_sync)")
+        r_nv=$(max "$(rss_of nncp_xfer_rxv)" "$(rss_of nncp_check)")
+        nncp_rss_lines+=("| $desc | seal | $r_os | nncp-file $(rss_of nncp_file); nncp-xfer -tx $(rss_of nncp_xfer_tx) |")
+        nncp_rss_lines+=("| $desc | open | $r_oo | nncp-xfer -rx $(rss_of nncp_xfer_rx); nncp-toss $(rss_of nncp_toss); $( ((set_count[$key] == 1)) || echo "tar -x $(rss_of nncp_untar); ")sync $(rss_of nncp_sync) |")
+        nncp_rss_lines+=("| $desc | verify only | $r_oi | nncp-xfer -rx -keep $(rss_of nncp_xfer_rxv); nncp-check $(rss_of nncp_check) |")
+        nncp_rows+=("| $desc | seal | $(spread s_o) | $(spread s_n) | **$(ratio "$s_n" "$s_o")** | $r_os | $r_ns |")
+        nncp_rows+=("| $desc | open (verify + extract) | $(spread o_o) | $(spread o_n) | **$(ratio "$o_n" "$o_o")** | $r_oo | $r_no |")
+        nncp_rows+=("| $desc | … of which nncp-xfer -rx + nncp-toss | | $(spread o_nt) | $(ratio "$o_nt" "$o_o") | | |")
+        nncp_rows+=("| $desc | verify only | $(spread i_o) | $(spread i_n) | **$(ratio "$i_n" "$i_o")** | $r_oi | $r_nv |")
+    fi
     RSS_DIR=""
 
     add_row "$desc" "seal" s_o s_p "$bytes" "$r_os" "$r_ps"
@@ -312,8 +439,126 @@ for key in $sets; do
         done
     fi
 
-    rm -rf "$ds" # free the disk before the next set
+    if [[ "$key" == d ]]; then
+        verdict=FAIL
+        ((i_o < verify_limit_us)) && verdict=PASS
+        target_lines+=("- **$verdict** — oqs-courier inspect (verify only) of 10,000 files: best $(spread i_o) ms (target: under $((verify_limit_us / 1000)) ms)")
+    fi
+
+    rm -rf "$ds" "$nncp/A/spool" "$nncp/B/spool" "$nncp/B/incoming" # free the disk before the next set
 done
+
+# --- (e) courier steps with 50 requests ---------------------------------------------------------
+step_rows=()
+step_rss=""
+if [[ " $sets " == *" e "* ]]; then
+    se="$work/steps"
+    srun="$se/run" # not "run": time_once has a local of that name
+    log "(e): a paired clinic and terminal, an enrolled stick, $step_reqs requests"
+    mkdir -p "$srun"/{c,t}/{Req,Res,Face} "$srun/stick" "$se/gen"/{Req,Res,Face}
+    "$bin" --home "$srun/ch" init --role clinic --oqs-dir "$srun/c" --label bench-clinic >/dev/null
+    "$bin" --home "$srun/th" init --role terminal --oqs-dir "$srun/t" --label bench-terminal >/dev/null
+    "$bin" --home "$srun/ch" pair export --stick "$srun/stick" >/dev/null
+    "$bin" --home "$srun/th" pair import --stick "$srun/stick" >/dev/null
+    "$bin" --home "$srun/th" pair export --stick "$srun/stick" >/dev/null
+    "$bin" --home "$srun/ch" pair import --stick "$srun/stick" >/dev/null
+    "$bin" --home "$srun/ch" stick enroll --stick "$srun/stick" --label bench >/dev/null
+    # Real request files (Shift_JIS XML, OQSsiquc01req_….xml) from the Dynamics simulator; it
+    # gives up waiting for answers after 1 s, which is expected here.
+    "$bin" simulate dynamics --oqs-dir "$se/gen" --requests "$step_reqs" --over 0 --timeout 1 >/dev/null 2>&1 || true
+    n=$(find "$se/gen/Req" -type f | wc -l)
+    [[ "$n" == "$step_reqs" ]] || { echo "bench: simulator wrote $n requests, wanted $step_reqs" >&2; exit 1; }
+    cp -a "$srun" "$se/tpl" # homes hold absolute paths: every repetition runs in $srun again
+
+    # Requests written an hour ago (so the quiet period does not apply), or just now.
+    req_age='-1 hour'
+    step_prep() {
+        rm -rf "$srun"
+        cp -a "$se/tpl" "$srun"
+        cp "$se/gen/Req/"* "$srun/c/Req/"
+        touch -d "$req_age" "$srun/c/Req/"*
+    }
+    step_prep_fresh() { req_age=now; step_prep; req_age='-1 hour'; }
+    clinic_step() { w step_clinic "$bin" --home "$srun/ch" sync --stick "$srun/stick" --yes >/dev/null; }
+    clinic_step_untimed() { step_prep; "$bin" --home "$srun/ch" sync --stick "$srun/stick" --yes >/dev/null; }
+    sim_pid=""
+    sim_start() { # the 連携アプリ simulator answering at once, on the terminal's OQS folder
+        "$bin" simulate renkei --oqs-dir "$srun/t" --delay-min-ms 0 --delay-max-ms 0 >/dev/null 2>&1 &
+        sim_pid=$!
+        bg_pids+=("$sim_pid")
+        sleep 0.5
+    }
+    clinic_then_sim() { clinic_step_untimed; sim_start; }
+    sim_stop() { kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; }
+    terminal_step() { w step_terminal "$bin" --home "$srun/th" sync --stick "$srun/stick" >/dev/null; }
+    terminal_step_q0() { "$bin" --home "$srun/th" sync --stick "$srun/stick" --quiet-ms 0 >/dev/null; }
+    answers_back() { # untimed check: the clinic imports every answer
+        "$bin" --home "$srun/ch" sync --stick "$srun/stick" --yes >/dev/null
+        n=$(find "$srun/c/Res" -type f | wc -l)
+        [[ "$n" == "$step_reqs" ]] || { echo "bench: (e) the clinic got $n answers, wanted $step_reqs" >&2; exit 1; }
+        [[ -z "$(ls -A "$srun/c/Req")" ]] || { echo "bench: (e) requests left in the clinic's Req" >&2; exit 1; }
+    }
+    # The peer: the same request files through tar | age + minisign, seal then open.
+    ds="$se/peer"
+    src="$se/gen/Req"
+    mapfile -t names < <(cd "$src" && ls)
+    pdest_paths=("${names[@]/#/$ds/pdest/}")
+    peer_steps_prep() { peer_seal_prep; peer_open_prep; }
+    peer_steps() { peer_seal; peer_open; }
+
+    for v in st_c st_cf st_t st_tq st_p; do printf -v "$v" ''; printf -v "${v}_max" ''; done
+    for ((r = 1; r <= reps_steps; r++)); do
+        log "(e): repetition $r/$reps_steps"
+        time_once step_prep clinic_step st_c
+        time_once sim_start terminal_step st_t
+        sim_stop
+        answers_back
+        time_once clinic_then_sim terminal_step_q0 st_tq
+        sim_stop
+        time_once step_prep_fresh clinic_step st_cf
+        time_once peer_steps_prep peer_steps st_p
+    done
+    log "(e): peak RSS run"
+    RSS_DIR="$se/rss"
+    mkdir -p "$RSS_DIR"
+    step_prep; clinic_step
+    sim_start; terminal_step; sim_stop
+    step_rss="clinic step $(rss_of step_clinic) KiB, terminal step $(rss_of step_terminal) KiB"
+    RSS_DIR=""
+
+    verdict=FAIL
+    ((st_c < step_limit_us)) && verdict=PASS
+    target_lines+=("- **$verdict** — clinic step with $step_reqs requests and no results (insert → 「取り外せます」): best $(spread st_c) ms (target: under $((step_limit_us / 1000)) ms)")
+    step_rows+=("| clinic: insert → 「取り外せます」, $step_reqs requests (written an hour ago), no results | $(spread st_c) | $(spread st_p) | **$(ratio "$st_p" "$st_c")** |")
+    step_rows+=("| clinic: the same, requests written just before (mtime now) | $(spread st_cf) | $(spread st_p) | $(ratio "$st_p" "$st_cf") |")
+    step_rows+=("| terminal: $step_reqs requests, simulator answering at once (default \`--quiet-ms 1000\`) | $(spread st_t) | $(spread st_p) | **$(ratio "$st_p" "$st_t")** |")
+    step_rows+=("| terminal: the same with \`--quiet-ms 0\` | $(spread st_tq) | $(spread st_p) | $(ratio "$st_p" "$st_tq") |")
+    rm -rf "$se"
+fi
+
+# --- (f) watch while idle ----------------------------------------------------------------------
+idle_line=""
+if [[ " $sets " == *" f "* ]]; then
+    iw="$work/idle"
+    mkdir -p "$iw"
+    cp -a "$keys/clinic" "$iw/ch" # a set-up, paired clinic home; no stick anywhere
+    log "(f): oqs-courier watch idle for $idle_secs s"
+    "$bin" --home "$iw/ch" watch >"$iw/out" 2>&1 &
+    wp=$!
+    bg_pids+=("$wp")
+    sleep 3 # start-up
+    hz=$(getconf CLK_TCK)
+    c0=$(awk '{print $14 + $15}' "/proc/$wp/stat")
+    rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$wp/status")
+    sleep "$idle_secs"
+    c1=$(awk '{print $14 + $15}' "/proc/$wp/stat")
+    rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$wp/status")
+    hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$wp/status")
+    kill "$wp" 2>/dev/null || true
+    wait "$wp" 2>/dev/null || true
+    cpu_ms=$(((c1 - c0) * 1000 / hz))
+    idle_line="| \`oqs-courier watch\` (headless, no \`--stick\`: polls the drive list every 1 s) | $idle_secs s after 3 s start-up | $cpu_ms ms ($(awk -v c="$cpu_ms" -v s="$idle_secs" 'BEGIN { printf "%.2f", c / (s * 10) }') %) | $rss0 → $rss1 KiB | $hwm KiB |"
+fi
 
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -333,7 +578,8 @@ cat <<EOF
 - work dir file system: $fs; page cache warm
 - load average (1/5/15 min) at start: $load_start, at end: $load_end
 - peers: $tar_v; age $age_v; $mini_v. oqs-courier built with $rustc_v (release profile)
-- repetitions: best of $reps_small for (a) and (b), best of $reps_large for (c); payload MB = 10^6 bytes
+- repetitions: best of $reps_small for (a) and (b), best of $reps_large for (c), best of $reps_d for (d), best of $reps_steps for (e); payload MB = 10^6 bytes
+- parts run (BENCH_SETS): $sets; NNCP peer: $([[ "$use_nncp" == 1 ]] && nncp-file -version 2>&1 | head -1 || echo "left out (BENCH_NNCP=0)")
 
 | Data set | Operation | ours ms, best (worst) | ours MB/s | peer ms, best (worst) | peer MB/s | peer / ours (best) | ours peak RSS KiB | peer peak RSS KiB |
 |---|---|---:|---:|---:|---:|---:|---:|---:|
@@ -361,7 +607,62 @@ table above, the others ran one after another):
 |---|---|---:|---|
 EOF
 printf '%s\n' "${rss_lines[@]}"
+if ((${#nncp_rows[@]})); then
+    cat <<'EOF2'
+
+Second peer, NNCP, on the same data in the same run (ms, best (worst); nncp / ours > 1 means
+oqs-courier was faster). seal = `nncp-file SRC peer:` (a folder is packed as one pax archive) +
+`nncp-xfer -tx` into a fresh stick folder; open = `nncp-xfer -rx` from a fresh copy of that folder
+into a fresh spool + `nncp-toss`, then, for folders, `tar -xf` of the delivered pax archive and
+`sync` of every file and the folder (the single big file is delivered as it is and only synced);
+the "of which" row is the NNCP part alone. NNCP has no verify-only mode that authenticates
+without delivering (`nncp-toss -dryrun` does not decrypt: a packet with flipped bytes passed it),
+so verify only = `nncp-xfer -rx -keep` (copies the packet into the spool) + `nncp-check` (checksum
+of the encrypted packet: detects corruption, not forgery; weaker than `inspect`).
+
+| Data set | Operation | ours ms, best (worst) | nncp ms, best (worst) | nncp / ours (best) | ours peak RSS KiB | nncp peak RSS KiB |
+|---|---|---:|---:|---:|---:|---:|
+EOF2
+    printf '%s\n' "${nncp_rows[@]}"
+    cat <<'EOF2'
+
+Peak RSS of the NNCP processes (KiB; they run one after another, the table shows the largest):
+
+| Data set | Operation | oqs-courier | NNCP processes |
+|---|---|---:|---|
+EOF2
+    printf '%s\n' "${nncp_rss_lines[@]}"
+fi
+if ((${#step_rows[@]})); then
+    cat <<EOF2
+
+Courier steps (e) with $step_reqs real request files (from \`oqs-courier simulate dynamics\`), a paired
+clinic and terminal and an enrolled stick, every repetition from a fresh copy of that set-up
+(ms, best (worst)). Clinic: \`oqs-courier sync --stick S --yes\` with the requests in Req and no
+results on the stick. Terminal: \`oqs-courier sync --stick S\` with the stick the clinic step just
+wrote, while \`oqs-courier simulate renkei --delay-min-ms 0 --delay-max-ms 0\` answers on the
+terminal's OQS folder. The peer is only an **approximation** of manual copying into a secure
+container: the same $step_reqs files through \`tar | age\` + \`minisign\`, seal then open (with the
+\`sync\` of the table above), no waiting for answers, no journal, no classification.
+Peak RSS: $step_rss.
+
+| Step | oqs-courier ms | peer: seal + open of the same files, ms | peer / ours |
+|---|---:|---:|---:|
+EOF2
+    printf '%s\n' "${step_rows[@]}"
+fi
+if [[ -n "$idle_line" ]]; then
+    cat <<'EOF2'
+
+Resident agent while idle (CPU = utime + stime from /proc/PID/stat over the interval; RSS =
+VmRSS at its start and end, VmHWM = peak):
+
+| Process | measured | CPU | RSS | peak RSS |
+|---|---|---:|---:|---:|
+EOF2
+    printf '%s\n' "$idle_line"
+fi
 if ((${#target_lines[@]})); then
-    printf '\nMemory target (1 GiB payload under 64 MiB RSS):\n\n'
+    printf '\nTargets from issue 8 (1 GiB payload under 64 MiB RSS; verify of 10,000 files under 1 s;\nclinic step with 50 requests under 1 s):\n\n'
     printf '%s\n' "${target_lines[@]}"
 fi
