@@ -1,11 +1,20 @@
 //! Drive detection: which mounted volumes could be a courier stick, and when they come and go.
 //!
-//! Owns the [`Volume`] description, the [`VolumeSource`] seam (the real [`SysinfoSource`] and the
+//! Owns the [`Volume`] description, the [`VolumeSource`] seam (the real [`system_source`] and the
 //! in-memory [`FakeSource`] for tests), the candidate [`Filter`] (removable, never the system
 //! volume, never a network drive), the pure [`diff`] of two volume sets into [`Event`]s and the
 //! polling [`Watcher`]. It must not read or write anything on a volume beyond asking whether the
-//! courier folder exists ([`has_courier_folder`]); whether a stick is enrolled, and what to do
-//! with it, is decided by [`crate::stick`] and the sync engine.
+//! courier folder exists ([`has_courier_folder`]) and how much room is left
+//! ([`available_space`]); whether a stick is enrolled, and what to do with it, is decided by
+//! [`crate::stick`] and the sync engine.
+//!
+//! Nothing here may touch a volume it was not asked about: a FUSE mount whose daemon stopped, or
+//! a dead network share, blocks every `stat`/`statvfs` on it forever, and must not block the
+//! watcher or a write to an unrelated stick. So on Linux the volume list is parsed from
+//! `/proc/self/mountinfo` ([`parse_mountinfo`], [`MountinfoSource`]) with "removable" taken from
+//! the `/dev/disk/by-id/usb-*` links, never from the mount points themselves (sysinfo calls
+//! `metadata` on every mount, even when asked for nothing), and [`available_space`] asks only the
+//! volume holding its path. Other Unixes (macOS) list through sysinfo ([`SysinfoSource`]).
 //!
 //! On Windows the volume list comes from Win32 directly ([`WindowsSource`]: drive letters, drive
 //! type, and the bus type, so USB disks that report as fixed still count), and a hidden window
@@ -280,7 +289,10 @@ fn under_removable_root(mount: &str) -> bool {
 
 // --- the real source -------------------------------------------------------------------------
 
-/// The operating system's volume list (through sysinfo), filtered to candidates.
+/// The operating system's volume list, filtered to candidates: through sysinfo on Unixes other
+/// than Linux (macOS); on Linux it reads `/proc/self/mountinfo` exactly like [`MountinfoSource`]
+/// (sysinfo would `stat` every mount point there, and one hung mount would block the list).
+/// [`system_source`] picks the right source for each OS.
 #[derive(Clone, Debug)]
 pub struct SysinfoSource {
     filter: Filter,
@@ -306,17 +318,26 @@ impl Default for SysinfoSource {
 
 impl VolumeSource for SysinfoSource {
     fn volumes(&self) -> Result<Vec<Volume>, Error> {
-        // Only the list: no sizes (statvfs / GetDiskFreeSpaceEx) and no I/O counters per poll.
-        let disks =
-            sysinfo::Disks::new_with_refreshed_list_specifics(sysinfo::DiskRefreshKind::nothing())
-                .map_err(|e| Error::List {
-                    source: Box::new(e),
-                })?;
-        let all = disks.iter().map(volume_from_disk).collect();
-        Ok(self.filter.candidates(all))
+        #[cfg(target_os = "linux")]
+        {
+            MountinfoSource::with_filter(self.filter.clone()).volumes()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            // Only the list: no sizes (statvfs / GetDiskFreeSpaceEx) and no I/O counters per poll.
+            let disks = sysinfo::Disks::new_with_refreshed_list_specifics(
+                sysinfo::DiskRefreshKind::nothing(),
+            )
+            .map_err(|e| Error::List {
+                source: Box::new(e),
+            })?;
+            let all = disks.iter().map(volume_from_disk).collect();
+            Ok(self.filter.candidates(all))
+        }
     }
 }
 
+#[cfg(not(target_os = "linux"))]
 fn volume_from_disk(disk: &sysinfo::Disk) -> Volume {
     let mount = disk.mount_point().to_owned();
     // On Windows `name` is the volume label; on Linux it is the device (`/dev/sdb1`).
@@ -334,10 +355,199 @@ fn volume_from_disk(disk: &sysinfo::Disk) -> Volume {
     }
 }
 
+#[cfg(not(target_os = "linux"))]
 fn non_empty(s: &std::ffi::OsStr) -> Option<String> {
     let s = s.to_string_lossy();
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_owned())
+}
+
+// --- Linux: the mount table as text (pure, tested on every OS) --------------------------------
+
+/// The volumes listed in a Linux `/proc/self/mountinfo` text, in its order (the order of
+/// mounting, so of two mounts at the same place the later one, the one on top, comes last).
+/// Pure: reads nothing but `text`.
+///
+/// Each line is `ID PARENT MAJOR:MINOR ROOT MOUNT OPTIONS [OPTIONAL…] - FSTYPE SOURCE SUPER`;
+/// the kernel writes a space, tab, newline or backslash in a field as `\040`, `\011`, `\012`,
+/// `\134`, and these are decoded. `mount` is the mount point, `file_system` the type (`vfat`,
+/// `fuse.sshfs`, …), `id` the device number `MAJOR:MINOR` combined like glibc's `makedev` (so it
+/// equals `st_dev` of files on most file systems; it only has to be stable), `label` is `None`,
+/// and `removable` is what `is_removable` says about the decoded mount source (`/dev/sdb1`,
+/// `server:/export`, …). Lines that do not have this shape are skipped. A mount point that is not
+/// UTF-8 is decoded lossily (such a volume then points nowhere and is never used as a stick).
+pub fn parse_mountinfo(text: &str, is_removable: impl Fn(&str) -> bool) -> Vec<Volume> {
+    text.lines()
+        .filter_map(|line| parse_mountinfo_line(line, &is_removable))
+        .collect()
+}
+
+fn parse_mountinfo_line(line: &str, is_removable: &impl Fn(&str) -> bool) -> Option<Volume> {
+    let mut fields = line.split_ascii_whitespace();
+    let _mount_id = fields.next()?;
+    let _parent_id = fields.next()?;
+    let device = fields.next()?;
+    let _root = fields.next()?;
+    let mount = fields.next()?;
+    let _options = fields.next()?;
+    // Optional fields (`shared:1`, `master:2`, …) up to the lone `-`.
+    fields.by_ref().find(|f| *f == "-")?;
+    let file_system = unescape_mountinfo(fields.next()?);
+    let source = fields.next().map(unescape_mountinfo).unwrap_or_default();
+    let mount = unescape_mountinfo(mount);
+    if !mount.starts_with('/') {
+        return None;
+    }
+    Some(Volume {
+        removable: is_removable(&source),
+        label: None,
+        file_system: (!file_system.is_empty()).then_some(file_system),
+        id: parse_device_number(device),
+        mount: PathBuf::from(mount),
+    })
+}
+
+/// Decodes the kernel's `\NNN` (three octal digits) escapes; anything else stays as it is.
+fn unescape_mountinfo(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)))
+            .and_then(|d| {
+                let value = d.iter().fold(0u32, |v, b| v * 8 + u32::from(b - b'0'));
+                u8::try_from(value).ok()
+            });
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `MAJOR:MINOR` as one number, combined like glibc's `makedev` (the `st_dev` encoding).
+fn parse_device_number(field: &str) -> Option<u64> {
+    let (major, minor) = field.split_once(':')?;
+    Some(makedev(major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// glibc's `makedev`: the low 8 bits of the minor, then 12 bits of the major, then the rest of
+/// the minor, then the rest of the major.
+fn makedev(major: u32, minor: u32) -> u64 {
+    let (major, minor) = (u64::from(major), u64::from(minor));
+    ((major & 0xffff_f000) << 32)
+        | ((major & 0x0000_0fff) << 8)
+        | ((minor & 0xffff_ff00) << 12)
+        | (minor & 0x0000_00ff)
+}
+
+// --- Linux: the real source ------------------------------------------------------------------
+
+/// Linux's volume list from `/proc/self/mountinfo` ([`parse_mountinfo`]), filtered to candidates.
+///
+/// A volume is removable when its mount source is a device that a `/dev/disk/by-id/usb-*` link
+/// points to (the rule sysinfo uses). Only `/proc/self/mountinfo` and links inside `/dev` are
+/// read: no mount point is ever asked anything, so a FUSE mount whose daemon stopped or a dead
+/// network share cannot block the list.
+#[cfg(target_os = "linux")]
+#[derive(Clone, Debug)]
+pub struct MountinfoSource {
+    filter: Filter,
+}
+
+#[cfg(target_os = "linux")]
+impl MountinfoSource {
+    /// A source with this computer's [`Filter`].
+    pub fn new() -> Self {
+        Self::with_filter(Filter::for_this_system())
+    }
+
+    /// A source with a given filter.
+    pub fn with_filter(filter: Filter) -> Self {
+        Self { filter }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Default for MountinfoSource {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl VolumeSource for MountinfoSource {
+    fn volumes(&self) -> Result<Vec<Volume>, Error> {
+        let bytes = std::fs::read("/proc/self/mountinfo").map_err(|e| Error::List {
+            source: Box::new(e),
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let usb = usb_devices(Path::new("/dev/disk/by-id"));
+        let all = parse_mountinfo(&text, |source| {
+            source.starts_with("/dev/") && usb.contains(&resolve_dev(Path::new(source)))
+        });
+        Ok(self.filter.candidates(all))
+    }
+}
+
+/// The devices that the `usb-*` links in `by_id` point to (none when the folder is missing).
+#[cfg(target_os = "linux")]
+fn usb_devices(by_id: &Path) -> std::collections::BTreeSet<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(by_id) else {
+        return Default::default();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("usb-"))
+        .map(|e| resolve_dev(&e.path()))
+        .collect()
+}
+
+/// Follows the symbolic links of a path inside `/dev` (`/dev/disk/by-id/usb-…` →
+/// `../../sdb1` → `/dev/sdb1`) with `read_link` and lexical joins, never leaving `/dev` (so it
+/// never asks a mounted volume anything) and giving up after a few hops.
+#[cfg(target_os = "linux")]
+fn resolve_dev(path: &Path) -> PathBuf {
+    let mut path = normalize(path);
+    for _ in 0..16 {
+        if !path.starts_with("/dev") {
+            break;
+        }
+        let Ok(target) = std::fs::read_link(&path) else {
+            break; // not a link: the device itself
+        };
+        let base = path
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_owned);
+        path = normalize(&base.join(target));
+    }
+    path
+}
+
+/// `path` with `.` and `..` resolved as text.
+#[cfg(target_os = "linux")]
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 // --- Windows: what the drive answers mean (pure, tested on every OS) --------------------------
@@ -506,11 +716,14 @@ impl VolumeSource for WindowsSource {
     }
 }
 
-/// This computer's volume source: [`WindowsSource`] on Windows, [`SysinfoSource`] elsewhere.
+/// This computer's volume source: [`WindowsSource`] on Windows, [`MountinfoSource`] on Linux,
+/// [`SysinfoSource`] elsewhere.
 pub fn system_source() -> Box<dyn VolumeSource + Send> {
     #[cfg(windows)]
     return Box::new(WindowsSource::new());
-    #[cfg(not(windows))]
+    #[cfg(target_os = "linux")]
+    return Box::new(MountinfoSource::new());
+    #[cfg(not(any(windows, target_os = "linux")))]
     Box::new(SysinfoSource::new())
 }
 
@@ -824,22 +1037,54 @@ pub fn has_courier_folder(mount: &Path) -> bool {
 
 /// Free bytes on the volume holding `path`, when the operating system tells (`None` when it
 /// does not, e.g. under Wine). Used to refuse a package that cannot fit before writing anything.
+///
+/// Only the volume holding `path` is asked (Unix: one `statvfs` on `path`, or on its nearest
+/// existing ancestor when it does not exist yet): a hung FUSE mount or dead network share
+/// elsewhere must never block a write to the stick. A volume that reports a total size of 0 has
+/// an unknown free space, `None` (FAT32 under fusefat reports 0 total and 0 free even when
+/// empty): the writer then just writes and a real "no space" error decides.
 pub fn available_space(path: &Path) -> Option<u64> {
     let path = std::path::absolute(path).ok()?;
     #[cfg(windows)]
     return crate::win32::free_space(&path);
-    #[cfg(not(windows))]
+    #[cfg(unix)]
     {
-        let disks = sysinfo::Disks::new_with_refreshed_list_specifics(
-            sysinfo::DiskRefreshKind::nothing().with_storage(),
-        )
-        .ok()?;
-        disks
-            .iter()
-            .filter(|d| path.starts_with(d.mount_point()))
-            .max_by_key(|d| d.mount_point().as_os_str().len())
-            .map(sysinfo::Disk::available_space)
+        statvfs_free_space(&path)
     }
+    #[cfg(not(any(windows, unix)))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// [`available_space`] on Unix: `statvfs` on `path` or, while it does not exist, its parent.
+#[cfg(unix)]
+fn statvfs_free_space(path: &Path) -> Option<u64> {
+    for candidate in path.ancestors() {
+        let mut answer = rustix::fs::statvfs(candidate);
+        for _ in 0..3 {
+            if !matches!(answer, Err(rustix::io::Errno::INTR)) {
+                break;
+            }
+            answer = rustix::fs::statvfs(candidate);
+        }
+        match answer {
+            Ok(s) => return free_from(s.f_blocks, s.f_bavail, s.f_frsize, s.f_bsize),
+            Err(rustix::io::Errno::NOENT) => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// Free bytes from `statvfs` numbers: `avail_blocks` (blocks free for unprivileged users) times
+/// the fragment size `frsize` (or the block size `bsize` when `frsize` is 0). `None` when the
+/// volume reports a total of 0 blocks (its free space is unknown, not 0) or no block size.
+#[cfg(any(unix, test))]
+fn free_from(total_blocks: u64, avail_blocks: u64, frsize: u64, bsize: u64) -> Option<u64> {
+    let unit = if frsize != 0 { frsize } else { bsize };
+    (total_blocks != 0 && unit != 0).then(|| avail_blocks.saturating_mul(unit))
 }
 
 #[cfg(test)]
@@ -1342,6 +1587,256 @@ mod tests {
         // Never assert on real disks: under Wine the list is empty, on CI it is anything.
         let volumes = SysinfoSource::new().volumes();
         assert!(volumes.is_ok(), "{volumes:?}");
+    }
+
+    // --- Linux mount table ---------------------------------------------------------------------
+
+    /// A mountinfo excerpt: root on NVMe, proc, tmpfs, a FUSE mount (fusefat, daemon may be
+    /// dead), sshfs, NFS, and two USB sticks (one label with a space, one with optional fields).
+    const MOUNTINFO: &str = "\
+22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw,errors=remount-ro
+25 24 0:23 / /run/user/1000 rw,nosuid,nodev shared:5 - tmpfs tmpfs rw,size=812345k,mode=700
+60 27 0:55 / /mnt/image rw,nosuid,nodev,relatime shared:40 - fuse fusefat rw,user_id=0,group_id=0
+61 27 0:56 / /mnt/remote rw,nosuid,nodev,relatime shared:41 - fuse.sshfs user@host: rw,user_id=0
+62 27 0:57 / /mnt/nas rw,relatime shared:42 - nfs server:/export rw,vers=3,hard
+70 27 8:17 / /media/user/STICK rw,nosuid,nodev,relatime shared:50 master:3 - vfat /dev/sdb1 rw,fmask=0022
+71 27 8:33 / /media/user/MY\\040STICK rw,nosuid,nodev,relatime - vfat /dev/sdc1 rw,fmask=0022
+";
+
+    fn usb(source: &str) -> bool {
+        matches!(source, "/dev/sdb1" | "/dev/sdc1")
+    }
+
+    #[test]
+    fn mountinfo_lines_become_volumes() {
+        let all = parse_mountinfo(MOUNTINFO, usb);
+        assert_eq!(
+            mounts(&all),
+            [
+                "/proc",
+                "/",
+                "/run/user/1000",
+                "/mnt/image",
+                "/mnt/remote",
+                "/mnt/nas",
+                "/media/user/STICK",
+                "/media/user/MY STICK",
+            ]
+        );
+        let fs: Vec<Option<&str>> = all.iter().map(|v| v.file_system.as_deref()).collect();
+        assert_eq!(
+            fs,
+            [
+                Some("proc"),
+                Some("ext4"),
+                Some("tmpfs"),
+                Some("fuse"),
+                Some("fuse.sshfs"),
+                Some("nfs"),
+                Some("vfat"),
+                Some("vfat"),
+            ]
+        );
+        let removable: Vec<bool> = all.iter().map(|v| v.removable).collect();
+        assert_eq!(
+            removable,
+            [false, false, false, false, false, false, true, true]
+        );
+        assert!(all.iter().all(|v| v.label.is_none()));
+        assert_eq!(all[6].id, Some(8 << 8 | 17), "8:17, /dev/sdb1");
+        assert_eq!(all[1].id, Some(259 << 8 | 2), "259:2");
+        assert_eq!(all[0].id, Some(21), "0:21");
+    }
+
+    #[test]
+    fn mountinfo_candidates_are_the_usb_sticks() {
+        let filter = Filter::new(Os::Linux, vec![PathBuf::from("/")]);
+        let all = parse_mountinfo(MOUNTINFO, usb);
+        assert_eq!(
+            mounts(&filter.candidates(all)),
+            ["/media/user/MY STICK", "/media/user/STICK"]
+        );
+        // Even if every source looked removable, the system volume, the network mounts (sshfs,
+        // NFS) and the ones outside the removable-media folders would not be candidates.
+        let all = parse_mountinfo(MOUNTINFO, |_| true);
+        assert_eq!(
+            mounts(&filter.candidates(all)),
+            ["/media/user/MY STICK", "/media/user/STICK", "/mnt/image"]
+        );
+    }
+
+    #[test]
+    fn mountinfo_source_is_given_decoded() {
+        let line = "80 27 8:49 / /media/u/A\\134B rw - exfat /dev/disk/by-label/MY\\040USB rw\n";
+        let sources = std::cell::RefCell::new(Vec::new());
+        let all = parse_mountinfo(line, |s| {
+            sources.borrow_mut().push(s.to_owned());
+            false
+        });
+        assert_eq!(mounts(&all), ["/media/u/A\\B"]);
+        assert_eq!(sources.into_inner(), ["/dev/disk/by-label/MY USB"]);
+    }
+
+    #[test]
+    fn mountinfo_escapes_decode_and_junk_stays() {
+        assert_eq!(
+            unescape_mountinfo("a\\040b\\011c\\012d\\134e"),
+            "a b\tc\nd\\e"
+        );
+        assert_eq!(unescape_mountinfo("\\04"), "\\04", "too short");
+        assert_eq!(unescape_mountinfo("\\089x"), "\\089x", "not octal");
+        assert_eq!(unescape_mountinfo("\\777"), "\\777", "above 255");
+        assert_eq!(unescape_mountinfo("trailing\\"), "trailing\\");
+        assert_eq!(unescape_mountinfo("日本\\040語"), "日本 語");
+    }
+
+    #[test]
+    fn mountinfo_malformed_lines_are_skipped() {
+        let text = "\
+\n\
+garbage\n\
+1 2 8:1 / /no/separator rw ext4 /dev/sda1 rw\n\
+1 2 8:1 / /no/type rw -\n\
+1 2 8:1 / relative rw - ext4 /dev/sda1 rw\n\
+1 2 x:y / /bad/device rw - ext4 /dev/sda1 rw\n\
+1 2 8:1 / /no/source rw - ext4\n";
+        let all = parse_mountinfo(text, |_| true);
+        assert_eq!(mounts(&all), ["/bad/device", "/no/source"]);
+        assert_eq!(all[0].id, None);
+        assert!(all[1].removable, "an empty source is still passed on");
+    }
+
+    #[test]
+    fn device_numbers_combine_like_glibc_makedev() {
+        assert_eq!(makedev(8, 17), 0x811);
+        assert_eq!(makedev(0, 0), 0);
+        // Large numbers (checked against Python's `os.makedev`, which calls glibc's).
+        assert_eq!(makedev(0x12345, 0x6789a), 0x0001_2000_6783_459a);
+        assert_eq!(parse_device_number("259:2"), Some(makedev(259, 2)));
+        assert_eq!(parse_device_number("259"), None);
+        assert_eq!(parse_device_number("-1:2"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn mountinfo_ids_match_st_dev_on_this_machine() {
+        use std::os::unix::fs::MetadataExt;
+        let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        let all = parse_mountinfo(&text, |_| false);
+        // procfs: its own device number, never shared with a bind mount or a btrfs subvolume.
+        let proc = all.iter().rev().find(|v| v.mount == Path::new("/proc"));
+        let Some(proc) = proc else {
+            return; // no /proc mount in this sandbox: nothing to compare
+        };
+        let dev = std::fs::metadata("/proc").unwrap().dev();
+        assert_eq!(proc.id, Some(dev));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn mountinfo_source_answers_and_sysinfo_source_lists_the_same_on_linux() {
+        let volumes = MountinfoSource::new().volumes();
+        assert!(volumes.is_ok(), "{volumes:?}");
+        // The sysinfo-named source lists the same way on Linux (never through sysinfo).
+        assert_eq!(volumes.ok(), SysinfoSource::new().volumes().ok());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn dev_paths_normalize_as_text() {
+        assert_eq!(
+            normalize(Path::new("/dev/disk/by-id/../../sdb1")),
+            Path::new("/dev/sdb1")
+        );
+        assert_eq!(normalize(Path::new("/dev/./sda")), Path::new("/dev/sda"));
+        assert_eq!(normalize(Path::new("/../dev")), Path::new("/dev"));
+        // Outside /dev nothing is followed (and a missing device is itself).
+        assert_eq!(
+            resolve_dev(Path::new("/mnt/../dev/no-such-device")),
+            Path::new("/dev/no-such-device")
+        );
+        assert_eq!(
+            resolve_dev(Path::new("/media/user/STICK")),
+            Path::new("/media/user/STICK")
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn usb_devices_of_a_missing_folder_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(usb_devices(&dir.path().join("by-id")).is_empty());
+    }
+
+    // --- free space ----------------------------------------------------------------------------
+
+    #[test]
+    fn free_space_from_statvfs_numbers() {
+        assert_eq!(free_from(1000, 250, 4096, 4096), Some(250 * 4096));
+        assert_eq!(
+            free_from(1000, 250, 512, 4096),
+            Some(250 * 512),
+            "f_frsize wins"
+        );
+        assert_eq!(
+            free_from(1000, 250, 0, 4096),
+            Some(250 * 4096),
+            "f_bsize fallback"
+        );
+        assert_eq!(free_from(1000, 0, 4096, 4096), Some(0), "really full");
+        assert_eq!(free_from(u64::MAX, u64::MAX, 4096, 0), Some(u64::MAX));
+    }
+
+    #[test]
+    fn free_space_of_a_volume_with_total_zero_is_unknown() {
+        // fusefat on a FAT32 image: 0 blocks in total, 0 free, although the stick is empty.
+        assert_eq!(free_from(0, 0, 4096, 4096), None);
+        assert_eq!(free_from(0, 100, 4096, 4096), None);
+        assert_eq!(free_from(1000, 250, 0, 0), None, "no block size");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn available_space_of_a_tempdir_is_its_statvfs() {
+        let dir = tempfile::tempdir().unwrap();
+        let expected = |path: &Path| {
+            let s = rustix::fs::statvfs(path).unwrap();
+            free_from(s.f_blocks, s.f_bavail, s.f_frsize, s.f_bsize)
+        };
+        // Other processes write meanwhile: accept an answer between two looks, with some slack.
+        let before = expected(dir.path());
+        let got = available_space(dir.path());
+        let after = expected(dir.path());
+        let (Some(before), Some(got), Some(after)) = (before, got, after) else {
+            panic!("{before:?} {got:?} {after:?}");
+        };
+        let slack = 256 << 20;
+        assert!(
+            got + slack >= before.min(after) && got <= before.max(after) + slack,
+            "{before} {got} {after}"
+        );
+        // A folder that does not exist yet: its nearest existing ancestor's volume.
+        let later = available_space(&dir.path().join("a/b/c"));
+        assert!(later.is_some_and(|l| l.abs_diff(got) <= slack), "{later:?}");
+        // A relative path is taken from the current folder.
+        assert!(available_space(Path::new(".")).is_some());
+    }
+
+    /// The old code picked the listed mount with the longest matching prefix out of every mount
+    /// (sysinfo leaves procfs out, so `/proc` got the free space of `/`); now only the volume
+    /// holding the path is asked, and procfs says 0 blocks in total: unknown.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn available_space_asks_the_volume_holding_the_path_itself() {
+        let Ok(proc) = rustix::fs::statvfs("/proc") else {
+            return; // no procfs here
+        };
+        if proc.f_blocks != 0 {
+            return; // not procfs
+        }
+        assert_eq!(available_space(Path::new("/proc")), None);
+        assert_eq!(available_space(Path::new("/proc/self")), None);
     }
 
     #[test]

@@ -171,6 +171,8 @@ pub struct Outcome {
 
 /// An inserted stick being processed.
 pub struct Session<'a> {
+    /// Held from [`begin`] to the end of [`Session::finish`]: one step at a time per installation.
+    _lock: crate::state::StepLock,
     inst: &'a mut Installation,
     stick: Stick,
     marker: Marker,
@@ -191,6 +193,8 @@ pub fn begin<'a>(
     stick_root: &Path,
     opts: Options,
 ) -> Result<Session<'a>, Error> {
+    // First of all: a second process waits here, then gives up having changed nothing.
+    let lock = inst.home.lock()?;
     let stick = Stick::at(stick_root)?;
     let (pair, own, peer) = pair_of(inst)?;
     let marker = match stick.verify_marker(&pair, &[own, peer]) {
@@ -224,6 +228,7 @@ pub fn begin<'a>(
         folder(&oqs_root, sub)?;
     }
     let mut session = Session {
+        _lock: lock,
         peer_fp: peer.fingerprint().to_string(),
         inst,
         stick,
@@ -234,6 +239,7 @@ pub fn begin<'a>(
         acks_needed: false,
         outcome: Outcome::default(),
     };
+    session.tidy()?;
     session.recover()?;
     session.receive()?;
     Ok(session)
@@ -333,6 +339,61 @@ impl Session<'_> {
             reason,
             ..self.audit_base(direction, outcome)
         }
+    }
+
+    /// Repairs what would otherwise stop every later step, and drops what is no longer needed:
+    /// an item whose stored copy disappeared (removed by a person or a virus scanner) can never
+    /// travel or be published, so it is marked `lost` with an audit row instead of failing
+    /// every step; stored copies of finished items and temporary copies a crash left behind are
+    /// removed (the lock guarantees that no other step is writing them).
+    fn tidy(&mut self) -> Result<(), Error> {
+        let store = self.store();
+        let mut live = std::collections::HashSet::new();
+        let waiting = [
+            (Dir::Out, &["queued", "deferred"][..]),
+            (Dir::In, &["pending", "held"][..]),
+        ];
+        for (dir, states) in waiting {
+            for item in self.inst.journal.items(dir, states).map_err(journal_err)? {
+                if self.stored(item.id).is_file() {
+                    live.insert(item.id);
+                    continue;
+                }
+                let audit = self.item_audit(
+                    &item,
+                    "local",
+                    "repaired",
+                    Some("its stored copy is missing: marked lost".into()),
+                );
+                self.inst
+                    .journal
+                    .transaction(|tx| {
+                        tx.set_state(item.id, "lost")?;
+                        tx.audit(&audit)
+                    })
+                    .map_err(journal_err)?;
+            }
+        }
+        // A publish in progress still needs its copy (see `recover`).
+        for item in self
+            .inst
+            .journal
+            .items(Dir::In, &["publishing"])
+            .map_err(journal_err)?
+        {
+            live.insert(item.id);
+        }
+        let Ok(entries) = fs::read_dir(&store) else {
+            return Ok(());
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let keep = name.parse::<i64>().is_ok_and(|id| live.contains(&id));
+            if !keep && (name.starts_with(".new-") || name.parse::<i64>().is_ok()) {
+                let _ = durable::remove_file(&e.path());
+            }
+        }
+        Ok(())
     }
 
     /// Finishes publishes a crash interrupted (see the module doc).
@@ -683,13 +744,16 @@ impl Session<'_> {
             return Ok(false); // unknown files, and kinds switched off in the settings, stay
         }
         let path = dir.join(name);
-        let (sha, size) = sha256_file(&path)?;
+        let (sha, size) = match sha256_file(&path) {
+            Err(e) if vanished(&e) => return Ok(false), // taken by its reader meanwhile
+            other => other?,
+        };
         let role = self.inst.config.role;
         let already = match role {
             Role::Clinic => self
                 .inst
                 .journal
-                .has_item(Dir::Out, name, &sha, &["queued", "acked"])
+                .has_item(Dir::Out, name, &sha, &["queued", "deferred", "acked"])
                 .map_err(journal_err)?,
             Role::Terminal => self
                 .inst
@@ -732,16 +796,19 @@ impl Session<'_> {
             self.inst
                 .journal
                 .transaction(|tx| {
-                    let id = tx.add_item(&NewItem {
-                        dir: Dir::Out,
-                        name,
-                        folder: folder_label,
-                        kind: &label,
-                        size,
-                        sha256: &sha,
-                        state: "queued",
-                        seq: None,
-                    })?;
+                    // Never queued twice: a second file of this name waits its turn (deferred).
+                    let id = tx
+                        .queue_out(&NewItem {
+                            dir: Dir::Out,
+                            name,
+                            folder: folder_label,
+                            kind: &label,
+                            size,
+                            sha256: &sha,
+                            state: "queued",
+                            seq: None,
+                        })?
+                        .id();
                     durable::rename(&tmp, &store.join(id.to_string())).map_err(|source| {
                         crate::journal::Error::File {
                             path: tmp.clone(),
@@ -759,9 +826,13 @@ impl Session<'_> {
                 .map_err(journal_err)?;
         }
         // The original leaves the OQS folder only after the copy is queued.
-        match role {
-            Role::Clinic => durable::remove_file(&path).map_err(|e| io(&path, e))?,
-            Role::Terminal => self.archive(&path, sub, name)?,
+        let gone = match role {
+            Role::Clinic => durable::remove_file(&path).map_err(|e| io(&path, e)),
+            Role::Terminal => self.archive(&path, sub, name),
+        };
+        match gone {
+            Err(e) if vanished(&e) => {}
+            other => other?,
         }
         Ok(!already)
     }
@@ -827,6 +898,11 @@ impl Session<'_> {
     /// Seals everything not yet acknowledged into a new package, cleans the stick and flushes.
     /// After this returns, the stick may be removed.
     pub fn finish(mut self) -> Result<Outcome, Error> {
+        // A file that waited for an acknowledged one of the same name takes its turn now.
+        self.inst
+            .journal
+            .transaction(|tx| tx.promote_deferred())
+            .map_err(journal_err)?;
         let queued = self
             .inst
             .journal
@@ -896,7 +972,9 @@ impl Session<'_> {
                 self.outcome.cleaned += remove_package(m);
             }
         }
-        for orphan in &before.orphans {
+        // Leftovers of writes cut short (ours or the peer's, on an earlier trip): the lock
+        // guarantees that no writer of this PC is using them; the peer is not attached.
+        for orphan in before.orphans.iter().chain(&before.temps) {
             if durable::remove_file(orphan).is_ok() {
                 self.outcome.cleaned += 1;
             }
@@ -915,6 +993,12 @@ impl Session<'_> {
             .map_err(journal_err)?;
         Ok(self.outcome)
     }
+}
+
+/// Whether `e` says that a file in an OQS folder is no longer there.
+fn vanished(e: &Error) -> bool {
+    matches!(e, Error::Engine(EngineError::Io { source, .. })
+        if source.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// Whether `response` (a name in Res) answers `request`.
@@ -1028,6 +1112,7 @@ fn pair_of(
 /// Enrolls the stick at `root` for this installation's pair (clinic or terminal). Returns the
 /// marker; a stick already enrolled for this pair keeps its id.
 pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marker, Error> {
+    let _lock = inst.home.lock()?;
     let stick = Stick::at(root)?;
     let (pair, own, peer) = pair_of(inst)?;
     let marker = match stick.verify_marker(&pair, &[own, peer]) {
@@ -1073,6 +1158,7 @@ pub enum Revoked {
 /// A stick this PC never saw is recorded as revoked too; `None` when `id` is not a stick id
 /// (32 hex digits) and nothing was changed.
 pub fn revoke(inst: &Installation, id: &str) -> Result<Option<Revoked>, Error> {
+    let _lock = inst.home.lock()?;
     let id = id.trim().to_ascii_lowercase();
     let known = inst.journal.sticks().map_err(journal_err)?;
     let what = match known.iter().find(|s| s.id == id) {

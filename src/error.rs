@@ -127,6 +127,7 @@ impl Error {
                     (E_STATE_NEWER, H_UPDATE)
                 }
                 state::Error::Journal(_) => (E_STATE_IO, H_STATE),
+                state::Error::Busy { .. } => (E_BUSY, H_BUSY),
             },
             Error::Stick(e) => match e {
                 stick::Error::Missing { .. } => (E_STICK_MISSING, H_STICK_MISSING),

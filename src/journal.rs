@@ -8,11 +8,11 @@
 //! transaction survives power loss. Schema: `docs/JOURNAL.md`. This module does no file I/O
 //! besides the database and knows nothing about sticks or packages beyond their ids.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 
 /// Schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The journal could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -74,13 +74,25 @@ CREATE TABLE IF NOT EXISTS audit(
 CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 ";
 
+/// Schema 2: a file name can be queued to travel only once at a time (a package cannot carry two
+/// files of one name, so a second one would stop every later step). Created after
+/// [`repair_v1`] has resolved what an earlier version could leave behind.
+const SCHEMA_2: &str = r"
+CREATE UNIQUE INDEX IF NOT EXISTS item_out_queued_name ON item(name COLLATE NOCASE)
+    WHERE dir='out' AND state='queued';
+";
+
 /// Which way an item travels, seen from this installation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dir {
-    /// Waiting to travel to the peer, or travelling (state `queued`), or acknowledged (`acked`).
+    /// Waiting to travel to the peer, or travelling (state `queued`), or acknowledged (`acked`);
+    /// `deferred` while another file of the same name is queued (it is queued once that one is
+    /// acknowledged); `duplicate` for a second copy of a queued file (never travels); `lost` when
+    /// its stored copy disappeared (audited).
     Out,
     /// Received from the peer: `pending` (not yet published), `publishing`, `published`,
-    /// `held` (staff chose later), `rejected`.
+    /// `held` (staff chose later), `rejected`; `duplicate` for a second copy of a received file;
+    /// `lost` when its stored copy disappeared (audited).
     In,
 }
 
@@ -135,6 +147,24 @@ pub struct NewItem<'a> {
     pub state: &'a str,
     /// Package sequence number, if any.
     pub seq: Option<u64>,
+}
+
+/// What [`Tx::queue_out`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queued {
+    /// Queued to travel in the next package (the new item's id).
+    Queued(i64),
+    /// Another file of the same name is queued; this one waits its turn (the new item's id).
+    Deferred(i64),
+}
+
+impl Queued {
+    /// The new item's id.
+    pub fn id(self) -> i64 {
+        match self {
+            Queued::Queued(id) | Queued::Deferred(id) => id,
+        }
+    }
 }
 
 /// An enrolled (or seen) stick.
@@ -222,7 +252,7 @@ impl Journal {
             path: path.to_owned(),
             source,
         };
-        let conn = Connection::open(path).map_err(db)?;
+        let mut conn = Connection::open(path).map_err(db)?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
         )
@@ -243,8 +273,24 @@ impl Journal {
                     version: v,
                 });
             }
-            Some(_) => {}
+            Some(SCHEMA_VERSION) => {}
+            Some(_) => {
+                // Version 1: repair what it may have left (see `repair_v1`), then add the
+                // constraint that keeps it from happening again, in one transaction.
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(db)?;
+                repair_v1(&tx).map_err(db)?;
+                tx.execute_batch(SCHEMA_2).map_err(db)?;
+                tx.execute(
+                    "UPDATE meta SET value=?1 WHERE key='schema_version'",
+                    params![SCHEMA_VERSION.to_string()],
+                )
+                .map_err(db)?;
+                tx.commit().map_err(db)?;
+            }
             None => {
+                conn.execute_batch(SCHEMA_2).map_err(db)?;
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1), ('next_seq', '1')",
                     params![SCHEMA_VERSION.to_string()],
@@ -293,10 +339,13 @@ impl Journal {
     /// Takes the next outgoing sequence number; committed before the package is written, so a
     /// crash can only burn a number, never reuse one.
     pub fn take_seq(&mut self) -> Result<u64, Error> {
-        let tx = self.conn.transaction().map_err(|source| Error::Db {
-            path: self.path.clone(),
-            source,
-        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| Error::Db {
+                path: self.path.clone(),
+                source,
+            })?;
         let next: u64 = tx
             .query_row("SELECT value FROM meta WHERE key='next_seq'", [], |r| {
                 r.get::<_, String>(0)
@@ -362,10 +411,15 @@ impl Journal {
         f: impl FnOnce(&Tx<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|source| Error::Db {
-            path: path.clone(),
-            source,
-        })?;
+        // IMMEDIATE: the write lock is taken before the first read, so what `f` checks is still
+        // true when it writes, whoever else has the database open.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| Error::Db {
+                path: path.clone(),
+                source,
+            })?;
         let out = f(&Tx {
             tx: &tx,
             path: &path,
@@ -374,22 +428,20 @@ impl Journal {
         Ok(out)
     }
 
-    /// Items in direction `dir` whose state is one of `states`, oldest first.
+    /// Items in direction `dir` whose state is one of `states`, oldest first (through the
+    /// `item_state` index: the cost follows the matching rows, not the history).
     pub fn items(&self, dir: Dir, states: &[&str]) -> Result<Vec<Item>, Error> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT id, name, folder, kind, size, sha256, state, seq, added FROM item WHERE dir=?1 ORDER BY id",
-            )
-            .map_err(self.db())?;
+        let marks = vec!["?"; states.len()].join(", ");
+        let sql = format!(
+            "SELECT id, name, folder, kind, size, sha256, state, seq, added FROM item \
+             WHERE dir=? AND state IN ({marks}) ORDER BY id"
+        );
+        let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
+        let args = std::iter::once(dir.as_str()).chain(states.iter().copied());
         let rows = st
-            .query_map(params![dir.as_str()], item_from_row)
+            .query_map(rusqlite::params_from_iter(args), item_from_row)
             .map_err(self.db())?;
-        let all = rows.collect::<Result<Vec<_>, _>>().map_err(self.db())?;
-        Ok(all
-            .into_iter()
-            .filter(|i| states.contains(&i.state.as_str()))
-            .collect())
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
     }
 
     /// Whether an item with this name and content was ever recorded in direction `dir` with
@@ -533,6 +585,67 @@ impl Journal {
     }
 }
 
+/// Repairs what a version-1 journal could hold that stops every later step (two steps ran at
+/// once on one PC), with an audit row (`repaired`) for each change:
+/// - two outgoing items of one name queued at once: the same content again becomes `duplicate`
+///   (it never travels); different content becomes `deferred` and travels once the first one is
+///   acknowledged;
+/// - an incoming file stored twice and not yet published: the later copy becomes `duplicate`.
+fn repair_v1(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let out: Vec<(i64, String, String, bool)> = tx
+        .prepare(
+            "SELECT d.id, d.name, d.sha256, EXISTS(SELECT 1 FROM item k WHERE k.dir='out' AND k.state='queued' \
+               AND k.id < d.id AND k.name = d.name COLLATE NOCASE AND k.sha256 = d.sha256) \
+             FROM item d WHERE d.dir='out' AND d.state='queued' AND EXISTS(SELECT 1 FROM item k \
+               WHERE k.dir='out' AND k.state='queued' AND k.id < d.id AND k.name = d.name COLLATE NOCASE) \
+             ORDER BY d.id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let inn: Vec<(i64, String, String)> = tx
+        .prepare(
+            "SELECT d.id, d.name, d.sha256 FROM item d WHERE d.dir='in' AND d.state IN ('pending', 'held') \
+             AND EXISTS(SELECT 1 FROM item k WHERE k.dir='in' AND k.id < d.id AND k.name = d.name COLLATE NOCASE \
+               AND k.sha256 = d.sha256 AND k.state IN ('pending', 'held', 'publishing', 'published')) ORDER BY d.id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let fixes = out
+        .into_iter()
+        .map(|(id, name, sha, same)| {
+            if same {
+                (id, name, sha, DUPLICATE, "queued twice by two steps at once: kept once")
+            } else {
+                (id, name, sha, DEFERRED,
+                 "queued beside another file of the same name: travels after that one is acknowledged")
+            }
+        })
+        .chain(inn.into_iter().map(|(id, name, sha)| {
+            (id, name, sha, DUPLICATE, "received twice by two steps at once: kept once")
+        }));
+    for (id, name, sha, state, why) in fixes {
+        tx.execute(
+            "UPDATE item SET state=?2, changed=?3 WHERE id=?1",
+            params![id, state, now()],
+        )?;
+        insert_audit(
+            tx,
+            &AuditRow {
+                direction: "local".to_owned(),
+                file: Some(name),
+                sha256: Some(sha),
+                outcome: "repaired".to_owned(),
+                reason: Some(format!("journal item {id}: {why}")),
+                ..AuditRow::default()
+            },
+        )?;
+    }
+    Ok(())
+}
+
+const DUPLICATE: &str = "duplicate";
+const DEFERRED: &str = "deferred";
+
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     Ok(Item {
         id: r.get(0)?,
@@ -640,6 +753,42 @@ impl Tx<'_> {
             )
             .map_err(self.db())?;
         Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Queues an outgoing item: `queued` when no other file of its name is queued, else
+    /// `deferred` (it is queued by [`Tx::promote_deferred`] once the other one is acknowledged).
+    /// The unique index on queued names decides, so two steps can never queue one name twice.
+    pub fn queue_out(&self, item: &NewItem<'_>) -> Result<Queued, Error> {
+        let t = now();
+        let insert = |state: &str| {
+            self.tx
+                .execute(
+                    "INSERT OR IGNORE INTO item(dir, name, folder, kind, size, sha256, state, seq, added, changed) \
+                     VALUES('out', ?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?7)",
+                    params![item.name, item.folder, item.kind, item.size, item.sha256, state, t],
+                )
+                .map_err(self.db())
+        };
+        if insert("queued")? == 1 {
+            return Ok(Queued::Queued(self.tx.last_insert_rowid()));
+        }
+        // Ignored only by the unique index on queued names; a deferred row has no such index.
+        insert(DEFERRED)?;
+        Ok(Queued::Deferred(self.tx.last_insert_rowid()))
+    }
+
+    /// Queues the oldest `deferred` item of every name that has no queued item any more.
+    pub fn promote_deferred(&self) -> Result<usize, Error> {
+        self.tx
+            .execute(
+                "UPDATE item SET state='queued', changed=?1 WHERE id IN (\
+                   SELECT min(d.id) FROM item d WHERE d.dir='out' AND d.state='deferred' \
+                   AND NOT EXISTS(SELECT 1 FROM item q WHERE q.dir='out' AND q.state='queued' \
+                     AND q.name = d.name COLLATE NOCASE) \
+                   GROUP BY d.name COLLATE NOCASE)",
+                params![now()],
+            )
+            .map_err(self.db())
     }
 
     /// Changes an item's state.

@@ -11,7 +11,9 @@ use crate::journal::{self, Journal};
 use crate::oqs::folders::Sub;
 use crate::oqs::{Kind, Process};
 use serde::{Deserialize, Serialize};
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Environment variable that overrides the state directory.
 pub const HOME_ENV: &str = "OQS_COURIER_HOME";
@@ -20,6 +22,10 @@ const IDENTITY_FILE: &str = "identity.key";
 const PEER_FILE: &str = "peer.json";
 const JOURNAL_FILE: &str = "journal.sqlite3";
 const MAX_STATE_FILE: u64 = 16 * 1024 * 1024;
+const LOCK_FILE: &str = "oqs-courier.lock";
+/// How long a second process waits for the installation's lock before saying that oqs-courier
+/// is already working on this PC.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// Something is wrong with the state directory.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +76,26 @@ pub enum Error {
     /// The journal cannot be used.
     #[error(transparent)]
     Journal(#[from] journal::Error),
+    /// Another oqs-courier process (the resident app, a second copy, the CLI, a scheduled task)
+    /// holds this installation's lock: it is in the middle of a step.
+    #[error(
+        "another oqs-courier process is working on {home} (its lock was not released within {waited:?})"
+    )]
+    Busy {
+        /// The state directory.
+        home: PathBuf,
+        /// How long this process waited.
+        waited: Duration,
+    },
+}
+
+/// An exclusive hold on one installation: while it lives, no other process (and no other
+/// handle in this process) can run a step, pair, enrol, revoke or set up on the same state
+/// directory. The operating system releases it when the file handle closes — also when the
+/// process crashes or is killed, so a stale lock can never block the next step.
+#[derive(Debug)]
+pub struct StepLock {
+    _file: File,
 }
 
 /// Which PC this installation runs on.
@@ -355,6 +381,41 @@ impl Home {
         self.0.join(name)
     }
 
+    /// Takes this installation's [`StepLock`], waiting up to [`LOCK_WAIT`] for a step in
+    /// another process to end; [`Error::Busy`] after that, with nothing changed.
+    pub fn lock(&self) -> Result<StepLock, Error> {
+        self.lock_within(LOCK_WAIT)
+    }
+
+    /// [`Home::lock`] with a chosen wait.
+    pub fn lock_within(&self, wait: Duration) -> Result<StepLock, Error> {
+        let path = self.file(LOCK_FILE);
+        // The lock file is never removed: removing it could let two processes lock two
+        // different files of the same name.
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| self.io(&path, e))?;
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(StepLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Busy {
+                        home: self.0.clone(),
+                        waited: start.elapsed(),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(self.io(&path, e)),
+            }
+        }
+    }
+
     /// Whether `init` has run here.
     pub fn is_initialized(&self) -> bool {
         self.file(CONFIG_FILE).is_file()
@@ -374,6 +435,13 @@ impl Home {
         }
         let oqs_dir = std::path::absolute(oqs_dir).map_err(|e| self.io(oqs_dir, e))?;
         durable::create_private_dir(&self.0).map_err(|e| self.io(&self.0, e))?;
+        // Two set-ups started at once: the second waits, then finds the first one's result.
+        let _lock = self.lock()?;
+        if self.is_initialized() || self.file(IDENTITY_FILE).exists() {
+            return Err(Error::AlreadyInitialized {
+                home: self.0.clone(),
+            });
+        }
         let identity = Identity::generate()?;
         let (pkcs8, x) = identity.secrets();
         let key_file = IdentityFile {

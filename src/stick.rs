@@ -152,6 +152,23 @@ pub struct Scan {
     pub manifests: Vec<PathBuf>,
     /// Every `*.oqd` without a manifest beside it: a package that does not exist (yet).
     pub orphans: Vec<PathBuf>,
+    /// Temporary files a writer left when the stick was pulled or the PC stopped mid-write:
+    /// only the names the courier itself writes (`.<package id>.oqm.tmp`).
+    pub temps: Vec<PathBuf>,
+}
+
+/// Whether `name` is a temporary manifest the courier writes (`.<32 lowercase hex>.oqm.tmp`,
+/// see [`crate::durable::temp_path`]); nothing else on a stick is ever removed as a leftover.
+pub fn is_own_temp(name: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .and_then(|n| n.strip_suffix(&format!(".{}", crate::package::MANIFEST_EXT)))
+        .is_some_and(|id| {
+            id.len() == 32
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
 }
 
 impl Stick {
@@ -294,6 +311,7 @@ impl Stick {
         };
         let mut manifests = Vec::new();
         let mut data = Vec::new();
+        let mut temps = Vec::new();
         for (n, entry) in entries.enumerate() {
             if n >= MAX_ENTRIES {
                 return Err(Error::TooManyEntries { path: dir });
@@ -304,6 +322,10 @@ impl Stick {
                 continue;
             }
             let path = entry.path();
+            if entry.file_name().to_str().is_some_and(is_own_temp) {
+                temps.push(path);
+                continue;
+            }
             match path.extension().and_then(|e| e.to_str()) {
                 Some(crate::package::MANIFEST_EXT) => manifests.push(path),
                 Some(crate::package::DATA_EXT) => data.push(path),
@@ -316,7 +338,12 @@ impl Stick {
             .filter(|d| !manifests.contains(&d.with_extension(crate::package::MANIFEST_EXT)))
             .collect();
         orphans.sort();
-        Ok(Scan { manifests, orphans })
+        temps.sort();
+        Ok(Scan {
+            manifests,
+            orphans,
+            temps,
+        })
     }
 }
 

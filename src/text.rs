@@ -30,6 +30,9 @@ pub const E_OQS_IO: &str = "OQSフォルダまたはこのPCの保存領域を�
 pub const E_NOT_PAIRED: &str = "相手のPCとまだペアリングされていません。";
 /// State file problem.
 pub const E_STATE_IO: &str = "このPCの設定ファイルを読み書きできません。";
+/// Another oqs-courier process is in the middle of a step on this PC.
+pub const E_BUSY: &str =
+    "このPCでは oqs-courier がすでに作業中です。この操作では何も変更していません。";
 /// State file damaged.
 pub const E_STATE_DAMAGED: &str = "このPCの設定ファイルが壊れています。";
 /// State written by a newer version.
@@ -116,6 +119,8 @@ pub const H_PAIR: &str =
 /// Hint: state problem.
 pub const H_STATE: &str =
     "PCの空き容量と権限を確認してください。直らない場合は設定担当者に連絡してください。";
+/// Hint: another step is running.
+pub const H_BUSY: &str = "画面に「取り外せます」と出るまでUSBメモリを抜かずに待ってください。作業が終わってから、必要ならもう一度実行してください。";
 /// Hint: reinsert stick.
 pub const H_STICK_MISSING: &str = "USBメモリを差し込み直してから、もう一度実行してください。";
 /// Hint: stick I/O.

@@ -104,6 +104,7 @@ pub struct Paired {
 
 /// Writes this installation's pairing card to the stick.
 pub fn pair_export(inst: &Installation, stick: &Stick) -> Result<PathBuf, Error> {
+    let _lock = inst.home.lock()?;
     let card = Card::new(&inst.identity, inst.config.role, &inst.config.label);
     let path = stick.card_path(inst.config.role);
     stick.ensure(&stick.pairing_dir())?;
@@ -117,6 +118,7 @@ pub fn pair_export(inst: &Installation, stick: &Stick) -> Result<PathBuf, Error>
 
 /// Reads the peer's pairing card from the stick and stores it as our peer.
 pub fn pair_import(inst: &mut Installation, stick: &Stick) -> Result<Paired, Error> {
+    let _lock = inst.home.lock()?;
     let want = inst.config.role.opposite();
     let path = stick.card_path(want);
     let bytes = match read_bounded(&path, pairing::MAX_CARD_LEN) {
@@ -174,6 +176,7 @@ pub fn seal(
     stick: &Stick,
     files: &[PathBuf],
 ) -> Result<package::Written, Error> {
+    let _lock = inst.home.lock()?;
     let peer = inst.peer_keys()?;
     let mut sources = Vec::with_capacity(files.len());
     for path in files {
@@ -261,6 +264,7 @@ pub fn inspect(inst: &Installation, stick: &Stick) -> Result<Inspection, Error> 
 /// Verifies every package addressed to us and applies the new ones into `to`, atomically:
 /// either every new package lands (files renamed into place, sequence recorded) or nothing does.
 pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenReport, Error> {
+    let _lock = inst.home.lock()?;
     if !to.is_dir() {
         return Err(TransferError::DestinationMissing {
             path: to.to_owned(),

@@ -33,6 +33,7 @@
 //! terminal → clinic ([`Kind::direction`]).
 
 pub mod classify;
+pub mod complete;
 pub mod correlate;
 pub mod folders;
 pub mod summary;
@@ -41,6 +42,7 @@ pub use classify::{
     Direction, Kind, PrefixRule, PrefixTable, Process, TableError, classify, default_table,
     expected_responses,
 };
+pub use complete::Completeness;
 pub use correlate::{Answer, Correlation, Unmatched, correlate};
 pub use summary::{
     MAX_DEPTH, MAX_INPUT, MAX_PATIENTS, Patient, Sex, State, Summary, TextEncoding, Unreadable,
