@@ -27,7 +27,7 @@
 
 use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
 use crate::oqs::folders::{self, Sub};
-use crate::oqs::{self, Kind, Summary};
+use crate::oqs::{self, Completeness, Kind, Summary};
 use crate::package::{self, SourceFile};
 use crate::pairing;
 use crate::state::{Installation, Role};
@@ -115,6 +115,9 @@ impl std::fmt::Debug for Hook {
 pub struct Options {
     /// A file in an OQS folder is complete once unchanged for this long.
     pub quiet: Duration,
+    /// A file whose content is incomplete (`oqs::complete`) waits in its OQS folder until it is
+    /// this old (by modification time), then travels flagged as incomplete.
+    pub incomplete_wait: Duration,
     /// Terminal: how long to wait for responses to the requests just published.
     pub response_wait: Duration,
     /// Terminal: how long collected originals stay in the archive.
@@ -129,6 +132,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             quiet: Duration::from_millis(1000),
+            incomplete_wait: Duration::from_secs(300),
             response_wait: Duration::from_secs(30),
             retention_days: 30,
             poll: Duration::from_millis(200),
@@ -167,6 +171,9 @@ pub struct Outcome {
     pub awaiting: usize,
     /// Package files removed from the stick.
     pub cleaned: usize,
+    /// Files left in the OQS folders at the last look because their content is still incomplete
+    /// (they travel on a later step, flagged if still incomplete after the wait).
+    pub incomplete_waiting: usize,
 }
 
 /// An inserted stick being processed.
@@ -525,6 +532,7 @@ impl Session<'_> {
                                 sha256: &f.sha256,
                                 state: "pending",
                                 seq: Some(seq),
+                                incomplete: f.incomplete,
                             })?;
                             // The stored copy gets its final name inside the transaction; if the
                             // commit fails, it is an orphan without a row and is swept later.
@@ -562,7 +570,10 @@ impl Session<'_> {
         for item in items.into_iter().filter(|i| i.folder != Sub::Req.label()) {
             let path = self.stored(item.id);
             let bytes = read_prefix(&path, oqs::MAX_INPUT as u64 + 1)?;
-            let summary = oqs::summarize(&item.name, &bytes);
+            let mut summary = oqs::summarize(&item.name, &bytes);
+            if item.incomplete {
+                summary.mark_incomplete();
+            }
             rows.push(ImportRow { item, summary });
         }
         Ok(rows)
@@ -715,6 +726,7 @@ impl Session<'_> {
             Role::Terminal => &[Sub::Res, Sub::Face],
         };
         let mut n = 0;
+        self.outcome.incomplete_waiting = 0;
         for &sub in subs {
             let dir = folder(&self.oqs_root, sub)?;
             for name in complete_files(&dir, self.opts.quiet)? {
@@ -774,6 +786,15 @@ impl Session<'_> {
                 let _ = fs::remove_file(&tmp);
                 return Ok(false); // still changing: next time
             }
+            // Quiet is not finished: a writer that paused mid-file leaves a file cut short. Such
+            // a file waits (looked at again every step) until it is `incomplete_wait` old, then
+            // travels flagged so the receiver shows it as an error instead of a result.
+            let incomplete = oqs::complete::check_file(kind, &tmp) == Completeness::Incomplete;
+            if incomplete && !self.waited_long_enough(&path) {
+                let _ = fs::remove_file(&tmp);
+                self.outcome.incomplete_waiting += 1;
+                return Ok(false);
+            }
             let answers: Vec<String> = if role == Role::Terminal {
                 self.inst
                     .journal
@@ -787,6 +808,12 @@ impl Session<'_> {
                 Vec::new()
             };
             let mut audit = self.audit_base("local", "collected");
+            if incomplete {
+                audit.reason = Some(format!(
+                    "content incomplete after waiting {} s: travels flagged incomplete",
+                    self.opts.incomplete_wait.as_secs()
+                ));
+            }
             audit.file = Some(name.to_owned());
             audit.size = Some(size);
             audit.sha256 = Some(sha.clone());
@@ -807,6 +834,7 @@ impl Session<'_> {
                             sha256: &sha,
                             state: "queued",
                             seq: None,
+                            incomplete,
                         })?
                         .id();
                     durable::rename(&tmp, &store.join(id.to_string())).map_err(|source| {
@@ -835,6 +863,16 @@ impl Session<'_> {
             other => other?,
         }
         Ok(!already)
+    }
+
+    /// Whether a file whose content is incomplete has waited `incomplete_wait` since it last
+    /// changed (a file without a readable modification time has not).
+    fn waited_long_enough(&self, path: &Path) -> bool {
+        fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| SystemTime::now().duration_since(m).ok())
+            .is_some_and(|age| age >= self.opts.incomplete_wait)
     }
 
     fn archive(&self, path: &Path, sub: Sub, name: &str) -> Result<(), Error> {
@@ -917,6 +955,7 @@ impl Session<'_> {
                     path: self.stored(i.id),
                     name: i.name.clone(),
                     kind: i.kind.clone(),
+                    incomplete: i.incomplete,
                 })
                 .collect();
             let peer = self.inst.peer_keys()?;

@@ -75,11 +75,13 @@ CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 ";
 
 /// Schema 2: a file name can be queued to travel only once at a time (a package cannot carry two
-/// files of one name, so a second one would stop every later step). Created after
+/// files of one name, so a second one would stop every later step), and an item can be flagged
+/// incomplete (collected at the end of the wait while its content was still cut short). Created after
 /// [`repair_v1`] has resolved what an earlier version could leave behind.
 const SCHEMA_2: &str = r"
 CREATE UNIQUE INDEX IF NOT EXISTS item_out_queued_name ON item(name COLLATE NOCASE)
     WHERE dir='out' AND state='queued';
+ALTER TABLE item ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;
 ";
 
 /// Which way an item travels, seen from this installation.
@@ -126,6 +128,9 @@ pub struct Item {
     pub seq: Option<u64>,
     /// When it entered the journal.
     pub added: String,
+    /// Collected although its content was incomplete (see `oqs::complete`), after waiting the
+    /// longest time the settings allow; shown as an error row in the import prompt.
+    pub incomplete: bool,
 }
 
 /// A new item for [`Tx::add_item`].
@@ -147,6 +152,8 @@ pub struct NewItem<'a> {
     pub state: &'a str,
     /// Package sequence number, if any.
     pub seq: Option<u64>,
+    /// Its content is known to be incomplete (see [`Item::incomplete`]).
+    pub incomplete: bool,
 }
 
 /// What [`Tx::queue_out`] did.
@@ -433,7 +440,7 @@ impl Journal {
     pub fn items(&self, dir: Dir, states: &[&str]) -> Result<Vec<Item>, Error> {
         let marks = vec!["?"; states.len()].join(", ");
         let sql = format!(
-            "SELECT id, name, folder, kind, size, sha256, state, seq, added FROM item \
+            "SELECT id, name, folder, kind, size, sha256, state, seq, added, incomplete FROM item \
              WHERE dir=? AND state IN ({marks}) ORDER BY id"
         );
         let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
@@ -657,6 +664,7 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
         state: r.get(6)?,
         seq: r.get(7)?,
         added: r.get(8)?,
+        incomplete: r.get(9)?,
     })
 }
 
@@ -737,8 +745,8 @@ impl Tx<'_> {
         let t = now();
         self.tx
             .execute(
-                "INSERT INTO item(dir, name, folder, kind, size, sha256, state, seq, added, changed) \
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                "INSERT INTO item(dir, name, folder, kind, size, sha256, state, seq, added, changed, incomplete) \
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
                 params![
                     item.dir.as_str(),
                     item.name,
@@ -748,7 +756,8 @@ impl Tx<'_> {
                     item.sha256,
                     item.state,
                     item.seq,
-                    t
+                    t,
+                    item.incomplete
                 ],
             )
             .map_err(self.db())?;
@@ -763,9 +772,9 @@ impl Tx<'_> {
         let insert = |state: &str| {
             self.tx
                 .execute(
-                    "INSERT OR IGNORE INTO item(dir, name, folder, kind, size, sha256, state, seq, added, changed) \
-                     VALUES('out', ?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?7)",
-                    params![item.name, item.folder, item.kind, item.size, item.sha256, state, t],
+                    "INSERT OR IGNORE INTO item(dir, name, folder, kind, size, sha256, state, seq, added, changed, incomplete) \
+                     VALUES('out', ?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?7, ?8)",
+                    params![item.name, item.folder, item.kind, item.size, item.sha256, state, t, item.incomplete],
                 )
                 .map_err(self.db())
         };
@@ -939,6 +948,7 @@ mod tests {
             sha256: "00",
             state: "queued",
             seq: None,
+            incomplete: false,
         }
     }
 

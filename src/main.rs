@@ -498,6 +498,7 @@ fn step_options(config: &oqs_courier::state::Config, wait: Option<f64>) -> engin
     engine::Options {
         response_wait: wait.map_or_else(|| config.response_wait(), secs),
         retention_days: config.retention(),
+        incomplete_wait: config.incomplete_wait(),
         ..engine::Options::default()
     }
 }
@@ -755,6 +756,9 @@ fn sync_cmd(
     }
     if role == Role::Terminal && out.awaiting > 0 {
         println!("{}", text::still_awaiting(out.awaiting));
+    }
+    if out.incomplete_waiting > 0 {
+        println!("{}", text::incomplete_waiting(out.incomplete_waiting));
     }
     println!("{}", text::REMOVABLE);
     Ok(ExitCode::SUCCESS)

@@ -154,6 +154,10 @@ pub struct Config {
     /// Terminal: days collected originals stay in the archive (設定: 保存日数).
     #[serde(default = "default_retention_days")]
     pub retention_days: i64,
+    /// Seconds a file whose content is still incomplete (a result cut short by its writer) may
+    /// wait in an OQS folder before it travels flagged as incomplete (設定: 書きかけを待つ時間).
+    #[serde(default = "default_incomplete_wait_secs")]
+    pub incomplete_wait_secs: u64,
     /// Which groups of OQS files travel ([`KIND_GROUPS`]; unknown names are ignored).
     #[serde(default = "default_kinds")]
     pub kinds: Vec<String>,
@@ -172,6 +176,8 @@ pub const KIND_GROUPS: [&str; 6] = ["single", "face", "bulk", "refno", "drug", "
 pub const MAX_RESPONSE_WAIT_SECS: u64 = 600;
 /// Longest archive retention the settings accept, in days.
 pub const MAX_RETENTION_DAYS: i64 = 3650;
+/// Longest wait for an incomplete file the settings accept, in seconds (one hour).
+pub const MAX_INCOMPLETE_WAIT_SECS: u64 = 3600;
 
 fn default_response_wait_secs() -> u64 {
     30
@@ -179,6 +185,10 @@ fn default_response_wait_secs() -> u64 {
 
 fn default_retention_days() -> i64 {
     30
+}
+
+fn default_incomplete_wait_secs() -> u64 {
+    300
 }
 
 fn default_kinds() -> Vec<String> {
@@ -264,6 +274,12 @@ impl Config {
         std::time::Duration::from_secs(self.response_wait_secs.min(MAX_RESPONSE_WAIT_SECS))
     }
 
+    /// How long an incomplete file may wait before it travels flagged (out-of-range values are
+    /// clamped).
+    pub fn incomplete_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.incomplete_wait_secs.clamp(1, MAX_INCOMPLETE_WAIT_SECS))
+    }
+
     /// The archive retention in days (out-of-range values are clamped).
     pub fn retention(&self) -> i64 {
         self.retention_days.clamp(1, MAX_RETENTION_DAYS)
@@ -282,6 +298,9 @@ impl Config {
         }
         if !(1..=MAX_RETENTION_DAYS).contains(&self.retention_days) {
             return Err(text::S_BAD_RETENTION);
+        }
+        if !(1..=MAX_INCOMPLETE_WAIT_SECS).contains(&self.incomplete_wait_secs) {
+            return Err(text::S_BAD_INCOMPLETE_WAIT);
         }
         if !self.kinds.iter().any(|k| KIND_GROUPS.contains(&k.as_str())) {
             return Err(text::S_NO_KINDS);
@@ -459,6 +478,7 @@ impl Home {
             created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             response_wait_secs: default_response_wait_secs(),
             retention_days: default_retention_days(),
+            incomplete_wait_secs: default_incomplete_wait_secs(),
             kinds: default_kinds(),
             auto_import: false,
             defender_scan: false,

@@ -243,6 +243,8 @@ pub const STATUS_NEW: &str = "未取り込み";
 
 /// A link file whose content cannot be shown (encrypted, PDF, ZIP, broken, wrong encoding).
 pub const UNREADABLE: &str = "内容を表示できません";
+/// A file that travelled flagged incomplete: its writer never finished it (import prompt note).
+pub const INCOMPLETE_FILE: &str = "書き込みが終わらないまま届いたファイルです（途中で切れています）。資格確認端末で確かめてください";
 /// Kind: single qualification check.
 pub const OQS_KIND_SINGLE: &str = "資格確認";
 /// Kind: face-reader / card-reader result.
@@ -393,6 +395,11 @@ pub fn sent(files: usize, seq: u64) -> String {
 /// Requests still waiting for an answer at the terminal.
 pub fn still_awaiting(n: usize) -> String {
     format!("まだ応答のない照会: {n} 件（次回のUSBメモリで届けます）")
+}
+
+/// Files whose writer has not finished them yet; they wait in the OQS folder.
+pub fn incomplete_waiting(n: usize) -> String {
+    format!("書き込みが終わっていないファイル: {n} 件（終わってから次回のUSBメモリで運びます）")
 }
 
 /// Stick enrolled.
@@ -640,7 +647,9 @@ pub const S_LABEL: &str = "このPCの名前";
 /// Response wait.
 pub const S_WAIT: &str = "応答を待つ時間（秒・資格確認端末）";
 /// Retention.
-pub const S_RETENTION: &str = "取り出した元ファイルを保存する日数（資格確認端末）";
+pub const S_RETENTION: &str = "元ファイルの保存日数（資格確認端末）";
+/// Settings: longest wait for a file whose content is not complete yet.
+pub const S_INCOMPLETE_WAIT: &str = "書きかけを待つ最長時間（秒）";
 /// Allowed kinds.
 pub const S_KINDS: &str = "運ぶファイルの種類";
 /// Names of the kind groups, in the order of `state::KIND_GROUPS`.
@@ -671,6 +680,9 @@ pub const S_BAD_OQS_SUBFOLDERS: &str =
 pub const S_BAD_WAIT: &str = "応答を待つ時間は 1〜600 秒の数字で入力してください。";
 /// Invalid retention.
 pub const S_BAD_RETENTION: &str = "保存日数は 1〜3650 日の数字で入力してください。";
+/// Settings: incomplete-file wait out of range.
+pub const S_BAD_INCOMPLETE_WAIT: &str =
+    "書きかけのファイルを待つ時間は 1〜3600 秒の数字で入力してください。";
 /// No kinds.
 pub const S_NO_KINDS: &str = "運ぶファイルの種類を1つ以上選んでください。";
 /// Invalid label.

@@ -192,6 +192,7 @@ pub fn seal(
             path: path.clone(),
             name: name.to_owned(),
             kind: "file".to_owned(),
+            incomplete: false,
         });
     }
     filename::check_set(sources.iter().map(|s| s.name.as_str())).map_err(|source| {

@@ -17,6 +17,7 @@ mod it {
     pub mod gui;
     pub mod hostile;
     pub mod powerloss;
+    pub mod regression;
     pub mod roundtrip;
     pub mod simulate;
     pub mod tamper;

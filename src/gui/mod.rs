@@ -256,6 +256,7 @@ impl App {
             let opts = engine::Options {
                 response_wait: c.response_wait(),
                 retention_days: c.retention(),
+                incomplete_wait: c.incomplete_wait(),
                 ..self.opts.clone()
             };
             (opts, c.auto_import && c.role == crate::state::Role::Clinic)
@@ -427,7 +428,8 @@ impl App {
     fn on_worker(&mut self, event: worker::Event) {
         match event {
             worker::Event::Prompt(rows) => {
-                let selected = vec![true; rows.len()];
+                // A file that arrived cut short is not imported unless staff tick it.
+                let selected = rows.iter().map(|r| !r.incomplete).collect();
                 self.screen = Screen::Prompt { rows, selected };
             }
             worker::Event::Waiting(answered, total) => {
@@ -703,6 +705,13 @@ fn done_view(o: &engine::Outcome, auto_imported: bool) -> Element<'_, Message> {
     if o.awaiting > 0 {
         c = c.push(
             label(text::still_awaiting(o.awaiting))
+                .size(18)
+                .color(ORANGE),
+        );
+    }
+    if o.incomplete_waiting > 0 {
+        c = c.push(
+            label(text::incomplete_waiting(o.incomplete_waiting))
                 .size(18)
                 .color(ORANGE),
         );

@@ -1,5 +1,5 @@
-//! The settings screen (設定): folders, response wait, retention, file kinds, auto-import and
-//! the Defender scan.
+//! The settings screen (設定): folders, response wait, retention, the wait for incomplete files,
+//! file kinds, auto-import and the Defender scan.
 //!
 //! Owns the form and what it shows. Checking and saving are the state module's
 //! ([`Config::validate`], [`Installation::save_config`], written atomically); the form only
@@ -23,6 +23,8 @@ pub struct Form {
     pub wait: String,
     /// Retention, days.
     pub retention: String,
+    /// Longest wait for an incomplete file, seconds.
+    pub incomplete_wait: String,
     /// One switch per [`KIND_GROUPS`] entry.
     pub kinds: Vec<bool>,
     /// Auto-import.
@@ -46,6 +48,8 @@ pub enum Message {
     Wait(String),
     /// The retention changed.
     Retention(String),
+    /// The incomplete-file wait changed.
+    IncompleteWait(String),
     /// A file kind was switched.
     Kind(usize, bool),
     /// Auto-import was switched.
@@ -65,6 +69,7 @@ impl Form {
             label: c.label.clone(),
             wait: c.response_wait_secs.to_string(),
             retention: c.retention_days.to_string(),
+            incomplete_wait: c.incomplete_wait_secs.to_string(),
             kinds: KIND_GROUPS
                 .iter()
                 .map(|g| c.kinds.iter().any(|k| k == g))
@@ -83,6 +88,7 @@ impl Form {
             label: self.label.trim().to_owned(),
             response_wait_secs: self.wait.trim().parse().unwrap_or(0),
             retention_days: self.retention.trim().parse().unwrap_or(0),
+            incomplete_wait_secs: self.incomplete_wait.trim().parse().unwrap_or(0),
             kinds: KIND_GROUPS
                 .iter()
                 .zip(&self.kinds)
@@ -103,6 +109,7 @@ impl Form {
             Message::Label(v) => self.label = v,
             Message::Wait(v) => self.wait = v,
             Message::Retention(v) => self.retention = v,
+            Message::IncompleteWait(v) => self.incomplete_wait = v,
             Message::Kind(i, on) => {
                 if let Some(k) = self.kinds.get_mut(i) {
                     *k = on;
@@ -159,6 +166,12 @@ impl Form {
             field(text::S_WAIT, &self.wait, Message::Wait).width(Length::FillPortion(1)),
             field(text::S_RETENTION, &self.retention, Message::Retention)
                 .width(Length::FillPortion(1)),
+            field(
+                text::S_INCOMPLETE_WAIT,
+                &self.incomplete_wait,
+                Message::IncompleteWait
+            )
+            .width(Length::FillPortion(1)),
         ]
         .spacing(16);
         let form = column![

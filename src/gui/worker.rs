@@ -36,6 +36,8 @@ pub struct Row {
     pub problem: bool,
     /// Error text or 内容を表示できません.
     pub note: String,
+    /// Arrived flagged incomplete (its writer never finished it): not ticked at first.
+    pub incomplete: bool,
     /// File name.
     pub file: String,
 }
@@ -77,6 +79,7 @@ impl Row {
             stale: s.is_stale(today),
             problem,
             note,
+            incomplete: r.item.incomplete,
             file: r.item.name.clone(),
         }
     }

@@ -3,10 +3,12 @@
 //!
 //! Owns the file-name rules of the オンライン資格確認 link-file interface
 //! ([`classify`](mod@classify)), the matching of answers to requests in flight
-//! ([`correlate`](mod@correlate)) and the hardened, read-only summary of result XML
+//! ([`correlate`](mod@correlate)), whether a file's content is complete
+//! ([`complete`](mod@complete)) and the hardened, read-only summary of result XML
 //! ([`summary`](mod@summary)). It must not change, re-encode or refuse payload bytes (the courier
 //! carries every file byte for byte; a file that cannot be summarised is still carried and shown
-//! as 「内容を表示できません」), must not touch the file system, and must not decide policy such as
+//! as 「内容を表示できません」), must not write to the file system (only
+//! [`complete::check_file`] reads one file), and must not decide policy such as
 //! whether unknown files may travel — callers do that with their settings.
 //!
 //! # Kind labels (frozen)

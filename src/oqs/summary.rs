@@ -289,6 +289,15 @@ impl Summary {
         }
     }
 
+    /// Marks a file that travelled flagged incomplete (its writer never finished it): an error
+    /// row, whatever its readable part says.
+    pub fn mark_incomplete(&mut self) {
+        self.state = State::Error;
+        self.unreadable = None;
+        self.error_code = None;
+        self.error_message = Some(text::INCOMPLETE_FILE.to_owned());
+    }
+
     fn into_unreadable(mut self, why: Unreadable) -> Self {
         self.state = State::Unreadable;
         self.unreadable = Some(why);

@@ -322,6 +322,10 @@ pub struct FileEntry {
     pub mtime: Option<String>,
     /// What the file is (see the OQS classification); `file` when not classified.
     pub kind: String,
+    /// The sender collected it although its content was incomplete (an OQS result whose writer
+    /// never finished it); the receiver shows it as an error. Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
 }
 
 /// Number of chunks and the data-file length for a plaintext of `plain_len` bytes.

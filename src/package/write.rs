@@ -20,6 +20,8 @@ pub struct SourceFile {
     pub name: String,
     /// Its kind label (`file` when not classified).
     pub kind: String,
+    /// Its content is known to be incomplete (travels as [`FileEntry::incomplete`]).
+    pub incomplete: bool,
 }
 
 /// What was written.
@@ -90,6 +92,7 @@ pub fn write_package(
             sha256: String::new(),
             mtime,
             kind: f.kind.clone(),
+            incomplete: f.incomplete,
         });
     }
     let data_len = data_len_for(total);

@@ -4,7 +4,7 @@ use super::util::{contains_bytes, tree, write_files};
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn exe() -> String {
+pub fn exe() -> String {
     let p = env!("CARGO_BIN_EXE_oqs-courier").to_owned();
     // Built on Linux for Windows and run under Wine: the embedded path is a Unix path.
     if cfg!(windows) && p.starts_with('/') {

@@ -42,6 +42,7 @@ pub fn craft(
                 sha256: hex::encode(crypto::sha256(b)),
                 mtime: None,
                 kind: "file".into(),
+                incomplete: false,
             })
             .collect(),
     };

@@ -97,6 +97,27 @@ impl FatStick {
         }
     }
 
+    /// Stops the file system process (SIGSTOP): every access to the mount hangs until
+    /// [`FatStick::thaw`], as with a FUSE or network volume whose server stopped answering.
+    pub fn freeze(&self) {
+        assert!(self.signal("-STOP"), "could not stop fusefat");
+    }
+
+    /// Lets a frozen file system process go on (SIGCONT).
+    pub fn thaw(&self) {
+        assert!(self.signal("-CONT"), "could not continue fusefat");
+    }
+
+    fn signal(&self, sig: &str) -> bool {
+        self.fuse.as_ref().is_none_or(|c| {
+            Command::new("kill")
+                .arg(sig)
+                .arg(c.id().to_string())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+    }
+
     /// Kills the file system process: the stick is pulled, whatever was in flight.
     pub fn pull(&mut self) {
         if let Some(mut c) = self.fuse.take() {
@@ -113,6 +134,7 @@ impl FatStick {
 
 impl Drop for FatStick {
     fn drop(&mut self) {
+        self.signal("-CONT"); // a frozen daemon could not unmount
         self.unmount();
     }
 }

@@ -579,6 +579,7 @@ fn screens_match_the_committed_snapshots() {
             } else {
                 String::new()
             },
+            incomplete: false,
             file: "OQSsiquc01res_1.xml".into(),
         };
     let rows = vec![
@@ -664,6 +665,7 @@ fn screens_match_the_committed_snapshots() {
         label: text::W_LABEL_CLINIC.into(),
         wait: "30".into(),
         retention: "30".into(),
+        incomplete_wait: "300".into(),
         kinds: vec![true, true, true, true, true, false],
         auto_import: false,
         defender: true,

@@ -131,6 +131,7 @@ fn craft_with(
                 sha256: hex::encode(crypto::sha256(b)),
                 mtime: None,
                 kind: "file".into(),
+                incomplete: false,
             })
             .collect(),
     };

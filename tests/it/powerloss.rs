@@ -84,6 +84,8 @@ pub const REQUESTS: u64 = 4;
 pub struct World {
     pub dir: tempfile::TempDir,
     pub stick: PathBuf,
+    /// Requests the simulated Dynamics writes ([`REQUESTS`] unless [`World::with_requests`]).
+    pub requests: u64,
 }
 
 fn step_opts() -> Options {
@@ -103,6 +105,11 @@ pub fn trip(inst: &mut Installation, stick: &Path) -> Result<Outcome, Error> {
 impl World {
     /// A paired clinic and terminal with an enrolled stick folder.
     pub fn new() -> Self {
+        Self::with_requests(REQUESTS)
+    }
+
+    /// [`World::new`] where the simulated Dynamics writes `requests` requests.
+    pub fn with_requests(requests: u64) -> Self {
         let Pair {
             dir,
             mut clinic,
@@ -112,7 +119,11 @@ impl World {
         engine::enroll(&mut clinic, stick.root(), "受付用1").unwrap();
         let stick = stick.root().to_owned();
         drop((clinic, terminal));
-        Self { dir, stick }
+        Self {
+            dir,
+            stick,
+            requests,
+        }
     }
 
     fn who(clinic: bool) -> &'static str {
@@ -140,7 +151,7 @@ impl World {
 
     fn dynamics_opts(&self) -> dynamics::Options {
         let mut d = dynamics::Options::new(self.oqs(true));
-        d.requests = REQUESTS;
+        d.requests = self.requests;
         d.over = Duration::ZERO;
         d.timeout = Duration::from_millis(5);
         d.quiet = Duration::ZERO;
@@ -207,7 +218,7 @@ impl World {
     /// the stick clean, the journals settled.
     pub fn check(&self) -> Result<(), String> {
         let report = dynamics::check(&self.oqs(true)).map_err(|e| e.to_string())?;
-        if !report.ok() || report.answered != REQUESTS {
+        if !report.ok() || report.answered != self.requests {
             return Err(format!("after the last trips: {report}"));
         }
         if report.faces != self.faces_emitted() {
