@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full runs of issue 12's regression tests (tests/it/regression.rs), with their figures:
-# - `regression_two_steps_at_once_full`: 200 requests; every step of a trip started six times at
-#   once on one PC (4 `oqs-courier sync` processes, 1 in-process step as the desktop app's
+# - `regression_two_steps_at_once_full`: 500 requests; every step of a trip started eight times
+#   at once on one PC (6 `oqs-courier sync` processes, 1 in-process step as the desktop app's
 #   worker runs it, 1 `oqs-courier watch`), 3 rounds, then clean trips and the oracle (every
 #   request answered exactly once, faces once, nothing published twice, journals settled).
 #   Prints "RESULT concurrency: ...".

@@ -22,4 +22,5 @@ mod it {
     pub mod simulate;
     pub mod tamper;
     pub mod util;
+    pub mod world;
 }

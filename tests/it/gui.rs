@@ -204,6 +204,66 @@ fn insert_prompt_import_done_through_the_window() {
     );
 }
 
+/// A result whose writer never finished travels flagged after the wait; at the clinic it is a red
+/// row saying so, not ticked, so 取り込む imports only the other results.
+#[test]
+fn a_result_cut_short_is_an_unticked_error_row() {
+    let p = paired();
+    let (dir, mut clinic, mut terminal, stick) = (p.dir, p.clinic, p.terminal, p.stick);
+    let root = stick.root().to_owned();
+    engine::enroll(&mut clinic, &root, "受付用1").unwrap();
+    drop(clinic);
+    let fixture = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/oqs")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let full = fixture("single_res_utf8.xml");
+    let res = "OQSsiquc01res_202611270001.xml";
+    let face = "OQSsiquc01res_face_20261127090000.xml";
+    let t = dir.path().join("terminal/OQS");
+    std::fs::write(t.join("Res").join(res), &full[..full.len() / 2]).unwrap();
+    std::fs::write(t.join("Face").join(face), fixture("face_sjis.xml")).unwrap();
+    let flag_at_once = Options {
+        incomplete_wait: Duration::ZERO,
+        ..opts()
+    };
+    let mut s = engine::begin(&mut terminal, &root, flag_at_once).unwrap();
+    s.collect().unwrap();
+    assert_eq!(s.finish().unwrap().sent, 2);
+
+    let mut app = App::new(
+        Home::at(dir.path().join("clinic/state")),
+        Source::Folder(root.clone()),
+        opts(),
+    );
+    let mut events = app.start(root.clone()).unwrap();
+    let prompt = next(&mut events);
+    let _ = app.update(Message::Worker(prompt));
+    let Screen::Prompt { rows, selected } = &app.screen else {
+        panic!("{:?}", app.screen);
+    };
+    let cut = rows.iter().position(|r| r.file == res).unwrap();
+    assert!(rows[cut].incomplete && rows[cut].problem);
+    assert_eq!(rows[cut].note, text::INCOMPLETE_FILE);
+    assert!(!selected[cut], "a file cut short is ticked");
+    assert_eq!(selected.iter().filter(|s| **s).count(), 1);
+    assert!(shows(&app, &format!("　　{}", text::INCOMPLETE_FILE)));
+    click(&mut app, "取り込む");
+    let done = next(&mut events);
+    let _ = app.update(Message::Worker(done));
+    assert!(
+        matches!(app.screen, Screen::Done(ref o) if o.published == 1 && o.held == 1),
+        "{:?}",
+        app.screen
+    );
+    assert!(!dir.path().join("clinic/OQS/Res").join(res).exists());
+    assert!(dir.path().join("clinic/OQS/Face").join(face).exists());
+}
+
 #[test]
 fn later_holds_results_and_refusals_get_their_own_screen() {
     let p = paired();

@@ -15,8 +15,8 @@
 //!    step removes the courier's own temporary files (and nothing else).
 
 use super::cli::exe;
-use super::powerloss::{Act, World};
 use super::util::tree;
+use super::world::{Act, World, step_opts as fast};
 use oqs_courier::engine::{self, Options};
 use oqs_courier::state::{self, Home};
 use oqs_courier::{Error, text};
@@ -28,15 +28,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
-
-fn fast() -> Options {
-    Options {
-        quiet: Duration::ZERO,
-        response_wait: Duration::ZERO,
-        poll: Duration::from_millis(1),
-        ..Options::default()
-    }
-}
 
 fn courier(home: &Path) -> Command {
     let mut c = Command::new(exe());
@@ -233,15 +224,15 @@ fn regression_two_steps_at_once_never_wedge_the_journal() {
     assert_eq!(t.done + t.busy, 4 * 4);
 }
 
-/// The full run (`scripts/reliability.sh`): 200 requests, 4 CLI steps + 1 in-process step +
+/// The full run (`scripts/reliability.sh`): 500 requests, 6 CLI steps + 1 in-process step +
 /// `watch` per batch, 3 rounds.
 #[test]
 #[ignore = "minutes; run by scripts/reliability.sh"]
 fn regression_two_steps_at_once_full() {
     let start = Instant::now();
-    let t = concurrency_run(200, 4, 1, 3);
+    let t = concurrency_run(500, 6, 1, 3);
     println!(
-        "RESULT concurrency: 200 requests, {} batches of 6 steps at once: {} done, {} busy, \
+        "RESULT concurrency: 500 requests, {} batches of 8 steps at once: {} done, {} busy, \
          0 other failures, oracle ok, {:.1} s",
         t.batches,
         t.done,
@@ -287,7 +278,7 @@ fn regression_two_steps_at_once_second_says_busy_and_changes_nothing() {
 
     drop(held);
     let out = w.step(true).unwrap();
-    assert_eq!(out.collected, super::powerloss::REQUESTS as usize);
+    assert_eq!(out.collected, super::world::REQUESTS as usize);
 }
 
 /// A journal that two unlocked steps of version 1 left with one file queued twice (every later
