@@ -162,7 +162,15 @@ pub struct Scan {
 pub fn is_own_temp(name: &str) -> bool {
     name.strip_prefix('.')
         .and_then(|n| n.strip_suffix(".tmp"))
-        .and_then(|n| n.strip_suffix(&format!(".{}", crate::package::MANIFEST_EXT)))
+        .is_some_and(|n| is_package_file(n, crate::package::MANIFEST_EXT))
+}
+
+/// Whether `name` is `<32 lowercase hex>.<ext>`: the only names a package's files have
+/// (FORMAT.md §3). Anything else — `notes.oqm`, the `._<id>.oqm` macOS writes beside every file
+/// on a FAT stick — is not a package file: never read, never removed.
+pub fn is_package_file(name: &str, ext: &str) -> bool {
+    name.strip_suffix(ext)
+        .and_then(|n| n.strip_suffix('.'))
         .is_some_and(|id| {
             id.len() == 32
                 && id
@@ -322,14 +330,15 @@ impl Stick {
                 continue;
             }
             let path = entry.path();
-            if entry.file_name().to_str().is_some_and(is_own_temp) {
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue; // not a name the courier writes
+            };
+            if is_own_temp(&name) {
                 temps.push(path);
-                continue;
-            }
-            match path.extension().and_then(|e| e.to_str()) {
-                Some(crate::package::MANIFEST_EXT) => manifests.push(path),
-                Some(crate::package::DATA_EXT) => data.push(path),
-                _ => {}
+            } else if is_package_file(&name, crate::package::MANIFEST_EXT) {
+                manifests.push(path);
+            } else if is_package_file(&name, crate::package::DATA_EXT) {
+                data.push(path);
             }
         }
         manifests.sort();

@@ -20,6 +20,7 @@ mod it {
     pub mod regression;
     pub mod roundtrip;
     pub mod simulate;
+    pub mod spec;
     pub mod tamper;
     pub mod util;
     pub mod world;

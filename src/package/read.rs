@@ -144,7 +144,18 @@ pub fn read_manifest(
     signed(peer)?;
     let body = &bytes[..bytes.len() - SIGNATURE_LEN];
 
-    let keys = identity.package_keys(&header.ephemeral_pk, &header.package_id)?;
+    // A low-order ephemeral key (all-zero shared secret) is a crafted package, not a fault of
+    // this PC: refused like any altered byte, at the key's offset in the header (FORMAT.md §4).
+    const EPHEMERAL_KEY_OFFSET: u64 = 60;
+    let keys = identity
+        .package_keys(&header.ephemeral_pk, &header.package_id)
+        .map_err(|e| match e {
+            crypto::Error::BadPublicKey => Error::Tampered {
+                path: path.to_owned(),
+                offset: EPHEMERAL_KEY_OFFSET,
+            },
+            other => Error::from(other),
+        })?;
     let mut sealed = body[HEADER_LEN..].to_vec();
     let n = crypto::open_chunk(&keys.meta, 0, true, &body[..HEADER_LEN], &mut sealed).map_err(
         |_| Error::Tampered {

@@ -1,0 +1,84 @@
+//! Where the product departed from `docs/FORMAT.md` (issue 17, A–H): one test named after each
+//! gap that is closed.
+
+use super::craft::craft;
+use super::util::{paired, tree};
+use super::world::{Act, World};
+use oqs_courier::{ErrorKind, package, stick, text, transfer};
+
+/// A. A package whose ephemeral key is a low-order point (all-zero shared secret) is a crafted
+/// package: refused as altered (exit 1, 「データが壊れている」), not "restart the PC" (exit 2).
+#[test]
+fn spec_a_low_order_ephemeral_key_is_refused_as_altered() {
+    let mut p = paired();
+    let dir = p.stick.packages_dir();
+    craft(
+        &p.clinic.identity,
+        &p.terminal.identity.public(),
+        &dir,
+        1,
+        &[("OQSsiquc01req_1.xml", b"<XmlMsg/>")],
+    );
+    let manifest = stick::Stick::at(p.stick.root())
+        .unwrap()
+        .scan()
+        .unwrap()
+        .manifests[0]
+        .clone();
+    let mut bytes = std::fs::read(&manifest).unwrap();
+    // The ephemeral key (header bytes 60..92, FORMAT.md section 4) becomes the all-zero point,
+    // signed again by the real sender: only the key agreement can refuse it.
+    bytes[60..92].fill(0);
+    let body = bytes.len() - 64;
+    let sig = p
+        .clinic
+        .identity
+        .sign(&package::signed_message(&bytes[..body]));
+    bytes[body..].copy_from_slice(&sig);
+    std::fs::write(&manifest, &bytes).unwrap();
+
+    let base = p.path("base");
+    let dest = base.join("dest");
+    std::fs::create_dir_all(&dest).unwrap();
+    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
+    assert_eq!(err.message(), text::E_TAMPERED, "{err}");
+    assert_eq!(tree(&base), vec![("dest/".to_owned(), vec![])]);
+}
+
+/// C. Only `<32 lowercase hex>.oqm` is a manifest (section 3: readers ignore every other file):
+/// a `notes.oqm`, the `._<id>.oqm` macOS Finder writes beside every file on a FAT stick and a
+/// `notes.oqd` neither refuse the stick nor are removed as leftovers.
+#[test]
+fn spec_c_stray_oqm_files_are_ignored() {
+    let w = World::new();
+    w.act(Act::Dynamics).unwrap();
+    w.act(Act::Clinic).unwrap();
+    let dir = stick::Stick::at(&w.stick).unwrap().packages_dir();
+    let ours = stick::Stick::at(&w.stick)
+        .unwrap()
+        .scan()
+        .unwrap()
+        .manifests;
+    assert_eq!(ours.len(), 1);
+    let id = ours[0].file_stem().unwrap().to_string_lossy().into_owned();
+    let strays = [
+        (format!("._{id}.oqm"), vec![0u8; 4096]),
+        ("notes.oqm".to_owned(), b"memo".to_vec()),
+        ("notes.oqd".to_owned(), b"memo".to_vec()),
+        (format!("{id}-copy.oqm"), b"not ours".to_vec()),
+    ];
+    for (name, bytes) in &strays {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let out = w.step(false).unwrap();
+    assert_eq!(out.packages_received, 1);
+    w.settle_and_check().unwrap();
+    for (name, bytes) in &strays {
+        assert_eq!(
+            &std::fs::read(dir.join(name)).unwrap(),
+            bytes,
+            "{name} changed"
+        );
+    }
+}
