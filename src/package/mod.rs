@@ -33,6 +33,9 @@ pub const MAX_FILES: usize = 100_000;
 pub const MAX_DATA_LEN: u64 = u32::MAX as u64;
 /// Largest `kind` label.
 pub const MAX_KIND_LEN: usize = 32;
+/// Largest sequence number a package (or an acknowledgement) may carry: 2⁵³ − 1, exact in every
+/// JSON implementation (IEEE doubles) and in the journal's signed 64-bit integers.
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
 /// Extension of the data file.
 pub const DATA_EXT: &str = "oqd";
 /// Extension of the manifest.
@@ -344,8 +347,15 @@ pub fn validate_meta(meta: &Meta, path: &std::path::Path) -> Result<u64, Error> 
     if meta.files.len() > MAX_FILES {
         return Err(malformed("too many files"));
     }
-    if meta.seq == 0 {
-        return Err(malformed("sequence number 0"));
+    if meta.seq == 0 || meta.seq > MAX_SEQ {
+        return Err(malformed("sequence number out of range (1 to 2^53 - 1)"));
+    }
+    let rfc3339 = |t: &str| chrono::DateTime::parse_from_rfc3339(t).is_ok();
+    if !rfc3339(&meta.created) {
+        return Err(malformed("created is not an RFC 3339 time"));
+    }
+    if !matches!(meta.sender_role.as_str(), "clinic" | "terminal") {
+        return Err(malformed("sender_role is neither clinic nor terminal"));
     }
     filename::check_set(meta.files.iter().map(|f| f.name.as_str())).map_err(|source| {
         Error::UnsafeName {
@@ -372,14 +382,22 @@ pub fn validate_meta(meta: &Meta, path: &std::path::Path) -> Result<u64, Error> 
         {
             return Err(malformed("bad kind field"));
         }
+        if f.mtime.as_deref().is_some_and(|t| !rfc3339(t)) {
+            return Err(malformed("a file's mtime is not an RFC 3339 time"));
+        }
         total = total
             .checked_add(f.size)
             .ok_or_else(|| malformed("sizes overflow"))?;
     }
+    let mut last = 0;
     for r in &meta.acks {
-        if r[0] == 0 || r[0] > r[1] {
-            return Err(malformed("bad acknowledgement range"));
+        // sorted, disjoint, 1 <= from <= to <= MAX_SEQ
+        if r[0] <= last || r[0] > r[1] || r[1] > MAX_SEQ {
+            return Err(malformed(
+                "acknowledgement ranges not sorted, overlapping or out of range",
+            ));
         }
+        last = r[1];
     }
     if data_len_for(total) > MAX_DATA_LEN {
         return Err(malformed("declared sizes exceed the format's limit"));

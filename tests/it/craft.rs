@@ -15,6 +15,18 @@ pub fn craft(
     seq: u64,
     files: &[(&str, &[u8])],
 ) {
+    craft_with(sender, recipient, dir, seq, files, |_| {});
+}
+
+/// [`craft`], with `edit` changing the metadata before it is sealed.
+pub fn craft_with(
+    sender: &Identity,
+    recipient: &PublicKeys,
+    dir: &Path,
+    seq: u64,
+    files: &[(&str, &[u8])],
+    edit: impl FnOnce(&mut Meta),
+) {
     let id: [u8; 16] = crypto::random().unwrap();
     let (eph, keys) = crypto::sender_package_keys(recipient, &id).unwrap();
     let plain: Vec<u8> = files.iter().flat_map(|(_, b)| b.iter().copied()).collect();
@@ -29,7 +41,7 @@ pub fn craft(
         crypto::seal_chunk(&keys.data, i as u64, i + 1 == chunks.len(), &id, &mut buf).unwrap();
         data.extend_from_slice(&buf);
     }
-    let meta = Meta {
+    let mut meta = Meta {
         seq,
         created: "2026-11-27T09:00:00+09:00".into(),
         sender_role: "clinic".into(),
@@ -46,6 +58,7 @@ pub fn craft(
             })
             .collect(),
     };
+    edit(&mut meta);
     let mut sealed = serde_json::to_vec(&meta).unwrap();
     let header = Header {
         version: VERSION,

@@ -1,9 +1,10 @@
 //! Where the product departed from `docs/FORMAT.md` (issue 17, A–H): one test named after each
 //! gap that is closed.
 
-use super::craft::craft;
+use super::craft::{craft, craft_with};
 use super::util::{paired, tree};
 use super::world::{Act, World};
+use oqs_courier::package::Meta;
 use oqs_courier::{ErrorKind, package, stick, text, transfer};
 
 /// A. A package whose ephemeral key is a low-order point (all-zero shared secret) is a crafted
@@ -81,4 +82,48 @@ fn spec_c_stray_oqm_files_are_ignored() {
             "{name} changed"
         );
     }
+}
+
+/// Crafts a package from the clinic with `edit` applied to its metadata; `open` at the terminal
+/// must refuse it as altered (exit 1) and write nothing.
+fn refused_at_open(what: &str, edit: impl FnOnce(&mut Meta)) {
+    let mut p = paired();
+    craft_with(
+        &p.clinic.identity,
+        &p.terminal.identity.public(),
+        &p.stick.packages_dir(),
+        1,
+        &[("OQSsiquc01req_1.xml", b"<XmlMsg/>")],
+        edit,
+    );
+    let base = p.path("base");
+    let dest = base.join("dest");
+    std::fs::create_dir_all(&dest).unwrap();
+    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused, "{what}: {err}");
+    assert_eq!(err.message(), text::E_TAMPERED, "{what}: {err}");
+    assert_eq!(tree(&base), vec![("dest/".to_owned(), vec![])], "{what}");
+}
+
+/// B. Every rule of section 5's table is checked (section 6 step 7): a `created` that is not
+/// RFC 3339, a `sender_role` other than clinic or terminal, unsorted, overlapping or empty
+/// `acks` ranges, an `mtime` that is not RFC 3339 — each refused as altered.
+#[test]
+fn spec_b_metadata_rules_are_checked() {
+    refused_at_open("created", |m| m.created = "yesterday".into());
+    refused_at_open("sender_role", |m| m.sender_role = "admin".into());
+    refused_at_open("unsorted acks", |m| m.acks = vec![[5, 6], [1, 2]]);
+    refused_at_open("overlapping acks", |m| m.acks = vec![[1, 4], [3, 6]]);
+    refused_at_open("empty range", |m| m.acks = vec![[4, 3]]);
+    refused_at_open("ack 0", |m| m.acks = vec![[0, 1]]);
+    refused_at_open("mtime", |m| m.files[0].mtime = Some("2026-13-45".into()));
+}
+
+/// D. `seq` is bounded (1 to 2^53 - 1, section 5): 2^63 used to reach the journal and stop
+/// `inspect` and `open` with an environment error (exit 2) about the PC's disk.
+#[test]
+fn spec_d_sequence_numbers_beyond_the_bound_are_refused() {
+    refused_at_open("seq 2^63", |m| m.seq = 1 << 63);
+    refused_at_open("seq 2^53", |m| m.seq = 1 << 53);
+    refused_at_open("ack 2^63", |m| m.acks = vec![[1, 1 << 63]]);
 }

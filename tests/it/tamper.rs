@@ -118,9 +118,15 @@ fn renamed_package_files_are_refused() {
     rename(&data, &dir.join(format!("{other}.oqd")));
     assert!(assert_refused(&mut p, "both renamed").contains("renamed"));
 
+    // Names that are not `<32 lowercase hex>.oqm/.oqd` are no package files (FORMAT.md section
+    // 3): ignored, and so nothing to open.
     rename(&dir.join(format!("{other}.oqm")), &dir.join("paket.oqm"));
     rename(&dir.join(format!("{other}.oqd")), &dir.join("paket.oqd"));
-    assert_refused(&mut p, "renamed to a non-id");
+    let dest = p.path("dest-nothing");
+    std::fs::create_dir(&dest).unwrap();
+    let opened = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap();
+    assert!(opened.applied.is_empty());
+    assert!(tree(&dest).is_empty());
 
     rename(&dir.join("paket.oqm"), &manifest);
     rename(&dir.join("paket.oqd"), &dir.join(format!("{other}.oqd")));
