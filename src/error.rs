@@ -90,7 +90,8 @@ impl Error {
             )
             | Error::Transfer(
                 transfer::TransferError::Incomplete { .. }
-                | transfer::TransferError::Conflict { .. },
+                | transfer::TransferError::Conflict { .. }
+                | transfer::TransferError::SeqReused { .. },
             )
             | Error::Engine(crate::engine::EngineError::Threat { .. }) => ErrorKind::Refused,
             _ => ErrorKind::Environment,
@@ -171,6 +172,7 @@ impl Error {
                 transfer::TransferError::DestinationMissing { .. } => (E_DEST_MISSING, H_DEST),
                 transfer::TransferError::Publish { .. } => (E_PUBLISH, H_DEST),
                 transfer::TransferError::NoName { .. } => (E_BAD_NAME, H_BAD_NAME),
+                transfer::TransferError::SeqReused { .. } => (E_SEQ_REUSED, H_SEQ_REUSED),
             },
             Error::Name(_) => (E_BAD_NAME, H_BAD_NAME),
             Error::Crypto(_) => (E_CRYPTO, H_RESTART),

@@ -392,6 +392,18 @@ impl Journal {
             .map_err(self.db())
     }
 
+    /// The id of the package `seq` from `sender` that was applied here, if one was.
+    pub fn applied_package(&self, sender: &str, seq: u64) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row(
+                "SELECT package_id FROM applied WHERE sender=?1 AND seq=?2",
+                params![sender, seq],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.db())
+    }
+
     /// Sequence numbers applied from `sender`, as ranges (what we acknowledge).
     pub fn applied_ranges(&self, sender: &str) -> Result<Vec<[u64; 2]>, Error> {
         self.seqs("SELECT seq FROM applied WHERE sender=?1", sender)

@@ -63,6 +63,8 @@ pub const E_STICK_TOO_MANY: &str =
 /// Package altered / damaged.
 pub const E_TAMPERED: &str =
     "USBメモリ上のデータが壊れているか、書き換えられています。何も取り込んでいません。";
+/// A package reuses a sequence number: the other PC's state went backwards.
+pub const E_SEQ_REUSED: &str = "相手のPCの記録が前の状態に戻っています（同じ通し番号で別のデータが届きました）。何も取り込んでいません。";
 /// Package from an unpaired PC.
 pub const E_UNKNOWN_SENDER: &str =
     "ペアリングしていないPCが作ったデータです。何も取り込んでいません。";
@@ -121,6 +123,8 @@ pub const H_STATE: &str =
     "PCの空き容量と権限を確認してください。直らない場合は設定担当者に連絡してください。";
 /// Hint: another step is running.
 pub const H_BUSY: &str = "画面に「取り外せます」と出るまでUSBメモリを抜かずに待ってください。作業が終わってから、必要ならもう一度実行してください。";
+/// Hint: a package reused a sequence number.
+pub const H_SEQ_REUSED: &str = "このUSBメモリは使わずに保管し、設定担当者に連絡してください（相手のPCを以前のバックアップから戻したり、別のPCに移したりしていないか確かめます）。";
 /// Hint: reinsert stick.
 pub const H_STICK_MISSING: &str = "USBメモリを差し込み直してから、もう一度実行してください。";
 /// Hint: stick I/O.

@@ -52,6 +52,21 @@ pub enum TransferError {
         /// The file.
         path: PathBuf,
     },
+    /// A package reuses the sequence number of another package of the same sender (applied
+    /// earlier, or beside it on the stick): the sender's state went backwards (restored from a
+    /// backup, copied from another PC). Applying it or dropping it silently could lose data.
+    #[error(
+        "{path} reuses sequence number {seq} of package {other} from the same sender: \
+         the other PC's state went backwards"
+    )]
+    SeqReused {
+        /// The manifest.
+        path: PathBuf,
+        /// The sequence number.
+        seq: u64,
+        /// The other package's id.
+        other: String,
+    },
 }
 
 /// One verified package addressed to this installation.
@@ -392,6 +407,28 @@ fn verify_manifests_with(
         }
     }
     opened.sort_by_key(|m| m.meta.seq);
+    // One sequence number, one package (FORMAT.md section 6): a different package under a
+    // number already applied, or two on the stick, means the sender went backwards.
+    for (i, m) in opened.iter().enumerate() {
+        let id = m.header.id_hex();
+        let beside = opened[..i]
+            .iter()
+            .find(|o| o.meta.seq == m.meta.seq && o.header.id_hex() != id)
+            .map(|o| o.header.id_hex());
+        let applied = inst
+            .journal
+            .applied_package(&m.sender().to_string(), m.meta.seq)
+            .map_err(crate::state::Error::from)?
+            .filter(|other| *other != id);
+        if let Some(other) = beside.or(applied) {
+            return Err(TransferError::SeqReused {
+                path: m.manifest_path.clone(),
+                seq: m.meta.seq,
+                other,
+            }
+            .into());
+        }
+    }
     Ok((opened, own))
 }
 

@@ -89,9 +89,29 @@ impl FatStick {
         }
     }
 
-    /// Unmounts cleanly (the stick is removed after 「取り外せます」).
+    /// Unmounts cleanly (the stick is removed after 「取り外せます」). The kernel can call a
+    /// mount busy for a moment after its last file closed: retried for 10 s, then unmounted
+    /// lazily and the daemon killed — never waiting for a daemon that was not told to stop.
     pub fn unmount(&mut self) {
-        let _ = Command::new("fusermount").arg("-u").arg(&self.mnt).status();
+        let start = Instant::now();
+        let umount = |lazy: bool| {
+            let mut c = Command::new("fusermount");
+            c.arg("-u").stderr(Stdio::null());
+            if lazy {
+                c.arg("-z");
+            }
+            c.arg(&self.mnt).status().is_ok_and(|s| s.success())
+        };
+        while !umount(false) && is_mounted(&self.mnt) {
+            if start.elapsed() > Duration::from_secs(10) {
+                umount(true);
+                if let Some(c) = self.fuse.as_mut() {
+                    let _ = c.kill();
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         if let Some(mut c) = self.fuse.take() {
             let _ = c.wait();
         }

@@ -127,3 +127,83 @@ fn spec_d_sequence_numbers_beyond_the_bound_are_refused() {
     refused_at_open("seq 2^53", |m| m.seq = 1 << 53);
     refused_at_open("ack 2^63", |m| m.acks = vec![[1, 1 << 63]]);
 }
+
+/// H. A different package under a sequence number already applied (the other PC restored from
+/// a backup) used to be dropped silently with exit 0: now it is refused (exit 1), with the
+/// message that the other PC went backwards, and audited by the step.
+#[test]
+fn spec_h_a_different_package_under_an_applied_seq_is_refused() {
+    let mut p = paired();
+    let root = p.stick.root().to_owned();
+    oqs_courier::engine::enroll(&mut p.clinic, &root, "受付用1").unwrap();
+    let dir = p.stick.packages_dir();
+    let send = |p: &super::util::Pair, body: &[u8]| {
+        craft(
+            &p.clinic.identity,
+            &p.terminal.identity.public(),
+            &dir,
+            1,
+            &[("OQSsiquc01req_1.xml", body)],
+        );
+    };
+    send(&p, b"<XmlMsg>first</XmlMsg>");
+    let opts = super::world::step_opts();
+    let s = oqs_courier::engine::begin(&mut p.terminal, &root, opts.clone()).unwrap();
+    assert_eq!(s.outcome.packages_received, 1);
+    drop(s);
+    for m in stick::Stick::at(&root).unwrap().scan().unwrap().manifests {
+        std::fs::remove_file(m.with_extension("oqd")).unwrap();
+        std::fs::remove_file(m).unwrap();
+    }
+    send(&p, b"<XmlMsg>restored from a backup</XmlMsg>");
+    let err = match oqs_courier::engine::begin(&mut p.terminal, &root, opts) {
+        Err(e) => e,
+        Ok(_) => panic!("a second package under sequence number 1 was accepted"),
+    };
+    assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
+    assert_eq!(err.message(), text::E_SEQ_REUSED, "{err}");
+    let refused = p.terminal.journal.audit_rows(None).unwrap();
+    assert!(
+        refused.iter().any(|r| r.outcome == "refused"
+            && r.reason
+                .as_deref()
+                .is_some_and(|w| w.contains("went backwards"))),
+        "not audited: {refused:?}"
+    );
+    let dest = p.path("dest");
+    std::fs::create_dir(&dest).unwrap();
+    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
+    assert_eq!(err.message(), text::E_SEQ_REUSED, "{err}");
+    assert!(tree(&dest).is_empty());
+}
+
+/// H. Two different packages of one sender with the same sequence number on one stick used to
+/// be both applied: now the stick is refused and nothing is written.
+#[test]
+fn spec_h_two_packages_with_one_seq_on_a_stick_are_refused() {
+    let mut p = paired();
+    let dir = p.stick.packages_dir();
+    for body in [&b"<XmlMsg>one</XmlMsg>"[..], b"<XmlMsg>two</XmlMsg>"] {
+        craft(
+            &p.clinic.identity,
+            &p.terminal.identity.public(),
+            &dir,
+            7,
+            &[("OQSsiquc01req_1.xml", body)],
+        );
+    }
+    let base = p.path("base");
+    let dest = base.join("dest");
+    std::fs::create_dir_all(&dest).unwrap();
+    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
+    assert_eq!(err.message(), text::E_SEQ_REUSED, "{err}");
+    assert_eq!(tree(&base), vec![("dest/".to_owned(), vec![])]);
+    assert!(
+        p.terminal
+            .journal
+            .applied_ranges(&p.clinic.fingerprint().to_string())
+            .unwrap()
+            .is_empty()
+    );
+}
