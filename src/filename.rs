@@ -10,6 +10,11 @@ use std::collections::HashSet;
 
 /// Longest accepted name, in UTF-16 code units (what NTFS and FAT long names count).
 pub const MAX_NAME_UTF16: usize = 255;
+/// Longest name in UTF-8 bytes (Linux file systems count bytes: 85 kanji fit, 100 do not).
+pub const MAX_NAME_UTF8: usize = 255;
+/// Names the courier itself uses in the folders it writes to (`.oqs-courier-staging-<id>`,
+/// `.oqs-courier-<id>.tmp`): no file that travels may start with it (any letter case).
+pub const RESERVED_PREFIX: &str = ".oqs-courier-";
 
 /// Why a file name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,9 +22,14 @@ pub enum Error {
     /// The name is empty.
     #[error("the file name is empty")]
     Empty,
-    /// The name is longer than [`MAX_NAME_UTF16`].
+    /// The name is longer than [`MAX_NAME_UTF16`] units or [`MAX_NAME_UTF8`] bytes.
     #[error("the file name {0:?} is too long")]
     TooLong(String),
+    /// The name starts with [`RESERVED_PREFIX`], which the courier's own working files use.
+    #[error(
+        "the file name {0:?} starts with {RESERVED_PREFIX:?}, reserved for oqs-courier's own files"
+    )]
+    ReservedPrefix(String),
     /// The name is `.` or `..`, or contains a path separator or drive/stream colon.
     #[error("the file name {0:?} contains a path (separator, `..`, drive letter or stream)")]
     Path(String),
@@ -44,8 +54,14 @@ pub fn check(name: &str) -> Result<&str, Error> {
     if name.is_empty() {
         return Err(Error::Empty);
     }
-    if name.encode_utf16().count() > MAX_NAME_UTF16 {
+    if name.encode_utf16().count() > MAX_NAME_UTF16 || name.len() > MAX_NAME_UTF8 {
         return Err(Error::TooLong(name.to_owned()));
+    }
+    if name
+        .get(..RESERVED_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX))
+    {
+        return Err(Error::ReservedPrefix(name.to_owned()));
     }
     if name == "." || name == ".." || name.contains(['/', '\\', ':']) {
         return Err(Error::Path(name.to_owned()));
@@ -155,7 +171,22 @@ mod tests {
         }
         assert_eq!(check(""), Err(Error::Empty));
         assert!(matches!(check(&"a".repeat(256)), Err(Error::TooLong(_))));
-        assert!(check(&"あ".repeat(255)).is_ok());
+        // 255 UTF-16 units and 255 UTF-8 bytes: 85 kanji fit, 86 do not.
+        assert!(check(&"あ".repeat(85)).is_ok());
+        assert!(matches!(check(&"あ".repeat(86)), Err(Error::TooLong(_))));
+        assert!(matches!(check(&"試".repeat(100)), Err(Error::TooLong(_))));
+        for reserved in [
+            ".oqs-courier-staging-0123",
+            ".OQS-Courier-1.tmp",
+            ".oqs-courier-",
+        ] {
+            assert!(
+                matches!(check(reserved), Err(Error::ReservedPrefix(_))),
+                "{reserved}"
+            );
+        }
+        assert!(check(".oqs-courier").is_ok());
+        assert!(check("oqs-courier-notes.txt").is_ok());
         assert!(check("COM10").is_ok());
         assert!(check("CONSOLE.xml").is_ok());
     }

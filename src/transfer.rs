@@ -329,24 +329,34 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
         }
     };
 
-    for (m, dir) in staged {
-        for (i, f) in m.meta.files.iter().enumerate() {
-            let target = to.join(&f.name);
-            if skip.contains(&target) {
-                continue;
-            }
-            durable::rename(&dir.join(i.to_string()), &target).map_err(|source| {
-                TransferError::Publish {
-                    path: target.clone(),
-                    source,
+    let mut staged = staged.into_iter();
+    while let Some((m, dir)) = staged.next() {
+        let published = (|| {
+            for (i, f) in m.meta.files.iter().enumerate() {
+                let target = to.join(&f.name);
+                if skip.contains(&target) {
+                    continue;
                 }
-            })?;
-        }
-        durable::sync_dir(to).map_err(|source| TransferError::Publish {
-            path: to.to_owned(),
-            source,
-        })?;
+                durable::rename(&dir.join(i.to_string()), &target).map_err(|source| {
+                    TransferError::Publish {
+                        path: target.clone(),
+                        source,
+                    }
+                })?;
+            }
+            durable::sync_dir(to).map_err(|source| TransferError::Publish {
+                path: to.to_owned(),
+                source,
+            })
+        })();
         let _ = fs::remove_dir_all(&dir);
+        if let Err(e) = published {
+            // No staging folder is left behind, this one's or a later package's.
+            for (_, later) in staged {
+                let _ = fs::remove_dir_all(&later);
+            }
+            return Err(e.into());
+        }
         let (sender, id, seq) = (m.sender().to_string(), m.header.id_hex(), m.meta.seq);
         inst.journal
             .transaction(|tx| {

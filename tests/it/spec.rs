@@ -207,3 +207,54 @@ fn spec_h_two_packages_with_one_seq_on_a_stick_are_refused() {
             .is_empty()
     );
 }
+
+/// Crafts a package with one file named `name`; `open` must refuse it (exit 1, an unsafe name),
+/// write nothing and leave no staging folder.
+fn name_refused_at_open(name: &str) {
+    let mut p = paired();
+    craft(
+        &p.clinic.identity,
+        &p.terminal.identity.public(),
+        &p.stick.packages_dir(),
+        1,
+        &[("ok.xml", b"fine"), (name, b"payload")],
+    );
+    let base = p.path("base");
+    let dest = base.join("dest");
+    std::fs::create_dir_all(&dest).unwrap();
+    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused, "{name}: {err}");
+    assert_eq!(err.message(), text::E_UNSAFE_NAME, "{name}: {err}");
+    assert_eq!(tree(&base), vec![("dest/".to_owned(), vec![])], "{name}");
+}
+
+/// E. A name is at most 255 UTF-16 units **and** 255 UTF-8 bytes (FORMAT.md section 6): 100
+/// kanji (300 bytes) used to pass `inspect`, then fail `open` on Linux (exit 2) and leave an
+/// empty staging folder behind. Now it is refused before anything is written; 85 kanji travel.
+#[test]
+fn spec_e_long_names_are_refused_before_anything_is_written() {
+    name_refused_at_open(&format!("{}.xml", "試".repeat(100)));
+    let mut p = paired();
+    let name = format!("{}.x", "試".repeat(84)); // 254 bytes
+    craft(
+        &p.clinic.identity,
+        &p.terminal.identity.public(),
+        &p.stick.packages_dir(),
+        1,
+        &[(&name, b"payload")],
+    );
+    let dest = p.path("dest");
+    std::fs::create_dir(&dest).unwrap();
+    transfer::open(&mut p.terminal, &p.stick, &dest).unwrap();
+    assert_eq!(std::fs::read(dest.join(&name)).unwrap(), b"payload");
+    assert_eq!(tree(&dest).len(), 1, "a staging folder was left behind");
+}
+
+/// F. The names of the courier's own working files (`.oqs-courier-staging-<id>`,
+/// `.oqs-courier-<id>.tmp`) are reserved: a package carrying one used to be refused as "already
+/// exists with different content"; now it is an unsafe name, in any letter case.
+#[test]
+fn spec_f_the_staging_prefix_is_reserved() {
+    name_refused_at_open(".oqs-courier-staging-0123456789abcdef0123456789abcdef");
+    name_refused_at_open(".OQS-Courier-1.tmp");
+}
