@@ -77,6 +77,7 @@ impl Error {
                 | P::BadSignature { .. }
                 | P::Tampered { .. }
                 | P::DataMissing { .. }
+                | P::DataNotRegular { .. }
                 | P::DataLength { .. }
                 | P::Checksum { .. },
             )
@@ -157,6 +158,7 @@ impl Error {
                 | P::Renamed { .. }
                 | P::BadSignature { .. }
                 | P::Tampered { .. }
+                | P::DataNotRegular { .. }
                 | P::DataLength { .. }
                 | P::Checksum { .. } => (E_TAMPERED, H_TAMPERED),
                 P::Crypto(_) => (E_CRYPTO, H_RESTART),
@@ -172,6 +174,7 @@ impl Error {
                 transfer::TransferError::DestinationMissing { .. } => (E_DEST_MISSING, H_DEST),
                 transfer::TransferError::Publish { .. } => (E_PUBLISH, H_DEST),
                 transfer::TransferError::NoName { .. } => (E_BAD_NAME, H_BAD_NAME),
+                transfer::TransferError::NotAFile { .. } => (E_NOT_A_FILE, H_NOT_A_FILE),
                 transfer::TransferError::SeqReused { .. } => (E_SEQ_REUSED, H_SEQ_REUSED),
             },
             Error::Name(_) => (E_BAD_NAME, H_BAD_NAME),

@@ -128,6 +128,7 @@ impl Card {
     /// The card as the peer record kept in the state directory.
     pub fn as_peer(&self) -> Peer {
         Peer {
+            version: 1,
             role: self.role,
             label: self.label.clone(),
             sign_pk: self.sign_pk.clone(),

@@ -179,6 +179,10 @@ pub const MAX_RETENTION_DAYS: i64 = 3650;
 /// Longest wait for an incomplete file the settings accept, in seconds (one hour).
 pub const MAX_INCOMPLETE_WAIT_SECS: u64 = 3600;
 
+fn one() -> u32 {
+    1
+}
+
 fn default_response_wait_secs() -> u64 {
     30
 }
@@ -318,6 +322,9 @@ impl Config {
 /// `peer.json`: the paired PC as imported from its pairing card.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Peer {
+    /// Always 1 in this version (FORMAT.md section 8; files written before it was added load).
+    #[serde(default = "one")]
+    pub version: u32,
     /// The peer's role.
     pub role: Role,
     /// The peer's label.

@@ -65,6 +65,9 @@ pub const E_TAMPERED: &str =
     "USBメモリ上のデータが壊れているか、書き換えられています。何も取り込んでいません。";
 /// A package reuses a sequence number: the other PC's state went backwards.
 pub const E_SEQ_REUSED: &str = "相手のPCの記録が前の状態に戻っています（同じ通し番号で別のデータが届きました）。何も取り込んでいません。";
+/// `seal` was given a folder or something else that is not a file.
+pub const E_NOT_A_FILE: &str =
+    "送るものとして指定されたのはファイルではありません（フォルダなど）。何も書き込んでいません。";
 /// Package from an unpaired PC.
 pub const E_UNKNOWN_SENDER: &str =
     "ペアリングしていないPCが作ったデータです。何も取り込んでいません。";
@@ -125,6 +128,8 @@ pub const H_STATE: &str =
 pub const H_BUSY: &str = "画面に「取り外せます」と出るまでUSBメモリを抜かずに待ってください。作業が終わってから、必要ならもう一度実行してください。";
 /// Hint: a package reused a sequence number.
 pub const H_SEQ_REUSED: &str = "このUSBメモリは使わずに保管し、設定担当者に連絡してください（相手のPCを以前のバックアップから戻したり、別のPCに移したりしていないか確かめます）。";
+/// Hint: `seal` takes files.
+pub const H_NOT_A_FILE: &str = "フォルダではなく、送るファイルを1つずつ指定してください。";
 /// Hint: reinsert stick.
 pub const H_STICK_MISSING: &str = "USBメモリを差し込み直してから、もう一度実行してください。";
 /// Hint: stick I/O.

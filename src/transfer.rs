@@ -52,6 +52,12 @@ pub enum TransferError {
         /// The file.
         path: PathBuf,
     },
+    /// Something given to `seal` is not a regular file (a folder, a link, a device).
+    #[error("{path} is not a regular file: give the files themselves, not a folder")]
+    NotAFile {
+        /// What was given.
+        path: PathBuf,
+    },
     /// A package reuses the sequence number of another package of the same sender (applied
     /// earlier, or beside it on the stick): the sender's state went backwards (restored from a
     /// backup, copied from another PC). Applying it or dropping it silently could lose data.
@@ -199,6 +205,10 @@ pub fn seal(
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| TransferError::NoName { path: path.clone() })?;
+        // A missing file is the writer's own error (cannot read); a folder is a usage error.
+        if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(TransferError::NotAFile { path: path.clone() }.into());
+        }
         filename::check(name).map_err(|source| package::Error::BadName {
             path: path.clone(),
             source,

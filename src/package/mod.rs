@@ -155,6 +155,13 @@ pub enum Error {
         /// The expected data file.
         path: PathBuf,
     },
+    /// Something other than a regular file (a link, a folder, a device) is at the data file's
+    /// name: never followed or read.
+    #[error("the data file {path} is not a regular file (a link, folder or device)")]
+    DataNotRegular {
+        /// The data file's name.
+        path: PathBuf,
+    },
     /// The data file does not have the length the manifest states.
     #[error("{path} has {actual} bytes, the manifest says {expected}")]
     DataLength {

@@ -196,10 +196,7 @@ impl OpenedManifest {
                 return Err(Error::DataMissing { path: path.clone() });
             }
             Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-                return Err(Error::Malformed {
-                    path: path.clone(),
-                    why: "not a regular file",
-                });
+                return Err(Error::DataNotRegular { path: path.clone() });
             }
             Err(e) => return Err(Error::io(path, e)),
         };

@@ -258,3 +258,64 @@ fn spec_f_the_staging_prefix_is_reserved() {
     name_refused_at_open(".oqs-courier-staging-0123456789abcdef0123456789abcdef");
     name_refused_at_open(".OQS-Courier-1.tmp");
 }
+
+/// G. `peer.json` carries `"version": 1` (section 8); a link in place of the data file is
+/// reported as the data file's problem, not the manifest's; `seal` given a folder says so
+/// instead of "changed while being read"; `seal` without files is a usage error (clap: exit 2).
+#[test]
+fn spec_g_small_departures() {
+    let mut p = paired();
+    let peer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.path("terminal/state/peer.json")).unwrap())
+            .unwrap();
+    assert_eq!(peer["version"], 1, "{peer}");
+
+    let folder = p.path("a-folder");
+    std::fs::create_dir(&folder).unwrap();
+    let err = transfer::seal(&mut p.clinic, &p.stick, &[folder]).unwrap_err();
+    assert_eq!(err.message(), text::E_NOT_A_FILE, "{err}");
+    assert!(
+        stick::Stick::at(p.stick.root())
+            .unwrap()
+            .scan()
+            .unwrap()
+            .manifests
+            .is_empty()
+    );
+
+    let out = std::process::Command::new(super::cli::exe())
+        .arg("--home")
+        .arg(p.path("clinic/state"))
+        .args(["seal", "--stick"])
+        .arg(p.stick.root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    #[cfg(unix)]
+    {
+        craft(
+            &p.clinic.identity,
+            &p.terminal.identity.public(),
+            &p.stick.packages_dir(),
+            1,
+            &[("a.xml", b"payload")],
+        );
+        let m = stick::Stick::at(p.stick.root())
+            .unwrap()
+            .scan()
+            .unwrap()
+            .manifests[0]
+            .clone();
+        let data = m.with_extension("oqd");
+        let real = p.path("elsewhere.oqd");
+        std::fs::rename(&data, &real).unwrap();
+        std::os::unix::fs::symlink(&real, &data).unwrap();
+        let dest = p.path("dest");
+        std::fs::create_dir(&dest).unwrap();
+        let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
+        assert!(err.to_string().contains("data file"), "{err}");
+        assert!(tree(&dest).is_empty());
+    }
+}
