@@ -301,6 +301,24 @@ mod tests {
         assert!(a.public().verify(b"n", &sig).is_err());
     }
 
+    /// FORMAT.md section 8: the stored Ed25519 key is the 83-byte PKCS#8 v2 (RFC 5958) DER
+    /// document with a fixed 16-byte prefix, the 32-byte seed, `81 21 00` and the public key.
+    #[test]
+    fn stored_signing_key_layout() {
+        let id = Identity::generate().unwrap();
+        let (pkcs8, _) = id.secrets();
+        assert_eq!(pkcs8.len(), 83);
+        assert_eq!(
+            hex::encode(&pkcs8[..16]),
+            "3051020101300506032b657004220420"
+        );
+        assert_eq!(hex::encode(&pkcs8[48..51]), "812100");
+        assert_eq!(pkcs8[51..], id.public().sign);
+        let seed = &pkcs8[16..48];
+        let again = Ed25519KeyPair::from_seed_and_public_key(seed, &pkcs8[51..]).unwrap();
+        assert_eq!(again.public_key().as_ref(), &id.public().sign);
+    }
+
     #[test]
     fn low_order_ephemeral_key_is_refused() {
         let recipient = Identity::generate().unwrap();

@@ -429,6 +429,81 @@ pub const MAX_MANIFEST_LEN: usize = HEADER_LEN + MAX_META_LEN + SIGNATURE_LEN;
 mod tests {
     use super::*;
 
+    /// What FORMAT.md section 5 says of the metadata JSON, pinned: required and optional
+    /// fields, `null`, floats, duplicate keys, a byte-order mark, unknown fields, the RFC 3339
+    /// profile.
+    #[test]
+    fn metadata_json_rules() {
+        let parse = |json: &str| -> Result<Meta, ()> {
+            let meta: Meta = serde_json::from_str(json).map_err(|_| ())?;
+            validate_meta(&meta, std::path::Path::new("x.oqm")).map_err(|_| ())?;
+            Ok(meta)
+        };
+        let file = r#"{"name":"a.xml","size":1,"sha256":"0000000000000000000000000000000000000000000000000000000000000000","kind":"file"}"#;
+        let with = |fields: &str| {
+            format!(
+                r#"{{"seq":1,"created":"2026-11-27T09:30:00+09:00","sender_role":"clinic",{fields}"files":[{file}]}}"#
+            )
+        };
+        assert!(parse(&with("")).is_ok(), "acks may be absent");
+        assert!(parse(&with(r#""acks":[],"#)).is_ok());
+        assert!(
+            parse(&with(r#""acks":null,"#)).is_err(),
+            "null is not absent"
+        );
+        assert!(
+            parse(&with(r#""future_field":{"x":1},"#)).is_ok(),
+            "unknown fields ignored"
+        );
+        for required in ["seq", "created", "sender_role", "files"] {
+            let mut v: serde_json::Value = serde_json::from_str(&with("")).unwrap();
+            v.as_object_mut().unwrap().remove(required);
+            assert!(parse(&v.to_string()).is_err(), "{required} is required");
+        }
+        for required in ["name", "size", "sha256", "kind"] {
+            let mut v: serde_json::Value = serde_json::from_str(&with("")).unwrap();
+            v["files"][0].as_object_mut().unwrap().remove(required);
+            assert!(
+                parse(&v.to_string()).is_err(),
+                "files[].{required} is required"
+            );
+        }
+        let mut v: serde_json::Value = serde_json::from_str(&with("")).unwrap();
+        v["files"][0]["mtime"] = serde_json::Value::Null;
+        assert!(parse(&v.to_string()).is_ok(), "mtime: null is absent");
+        v["files"][0]["incomplete"] = serde_json::Value::Null;
+        assert!(
+            parse(&v.to_string()).is_err(),
+            "incomplete: null is refused"
+        );
+        assert!(
+            parse(&with("").replace(r#""seq":1"#, r#""seq":1.0"#)).is_err(),
+            "no floats"
+        );
+        assert!(parse(&with("").replace(r#""seq":1"#, r#""seq":-1"#)).is_err());
+        assert!(
+            parse(&with("").replace(r#""seq":1,"#, r#""seq":1,"seq":2,"#)).is_err(),
+            "duplicate keys are refused"
+        );
+        assert!(
+            parse(&format!("\u{feff}{}", with(""))).is_err(),
+            "no byte-order mark"
+        );
+        for (created, ok) in [
+            ("2026-11-27T09:30:00+09:00", true),
+            ("2026-11-27T00:30:00Z", true),
+            ("2026-11-27T00:30:00.123456789Z", true),
+            ("2026-11-27t00:30:00z", true),
+            ("2026-11-27 00:30:00Z", true),
+            ("2026-11-27T09:30:00", false),
+            ("2026-11-27", false),
+            ("yesterday", false),
+        ] {
+            let json = with("").replace("2026-11-27T09:30:00+09:00", created);
+            assert_eq!(parse(&json).is_ok(), ok, "created {created}");
+        }
+    }
+
     #[test]
     fn data_length_rule() {
         assert_eq!(data_len_for(0), 16);
