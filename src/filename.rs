@@ -39,6 +39,10 @@ pub enum Error {
     /// The name is a reserved Windows device name such as `CON` or `NUL.txt`.
     #[error("the file name {0:?} is a reserved Windows device name")]
     Reserved(String),
+    /// The name has the shape of a Windows 8.3 short name (`PROGRA~1.TXT`), which can be the
+    /// alias of another file.
+    #[error("the file name {0:?} looks like a Windows short name (8.3 alias)")]
+    ShortName(String),
     /// The name ends with a dot or a space, which Windows silently strips.
     #[error("the file name {0:?} ends with a dot or a space")]
     TrailingDotOrSpace(String),
@@ -78,6 +82,9 @@ pub fn check(name: &str) -> Result<&str, Error> {
     if is_reserved(name) {
         return Err(Error::Reserved(name.to_owned()));
     }
+    if looks_like_short_name(name) {
+        return Err(Error::ShortName(name.to_owned()));
+    }
     Ok(name)
 }
 
@@ -101,9 +108,34 @@ fn is_reserved(name: &str) -> bool {
     false
 }
 
-/// The key under which Windows considers two names the same file.
+/// The key under which Windows considers two names the same file: every character upper-cased
+/// by its simple (one-to-one) Unicode mapping, as Windows' own up-case table does — so σ and ς,
+/// ı and i, ſ and s, µ and μ are one name, while ß (whose upper case is two letters) stays ß.
 pub fn fold(name: &str) -> String {
-    name.to_lowercase()
+    name.chars()
+        .map(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// Whether `name` has the shape of a Windows 8.3 short name (`PROGRA~1`, `OQSSIQ~1.XML`): such
+/// a name can be the short alias of another file in the same folder and open that file.
+fn looks_like_short_name(name: &str) -> bool {
+    let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
+    let Some((head, digits)) = stem.rsplit_once('~') else {
+        return false;
+    };
+    stem.len() <= 8
+        && ext.len() <= 3
+        && !ext.contains('.')
+        && !head.is_empty()
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Checks every name and that no two differ only in letter case.
@@ -189,6 +221,40 @@ mod tests {
         assert!(check("oqs-courier-notes.txt").is_ok());
         assert!(check("COM10").is_ok());
         assert!(check("CONSOLE.xml").is_ok());
+    }
+
+    #[test]
+    fn windows_folding_and_short_names() {
+        for (a, b) in [
+            ("σ.xml", "ς.xml"),
+            ("ı.xml", "I.xml"),
+            ("ſ.xml", "S.xml"),
+            ("µ.xml", "μ.xml"),
+            ("a.xml", "A.XML"),
+        ] {
+            assert_eq!(
+                check_set([a, b]),
+                Err(Error::Duplicate(b.to_owned())),
+                "{a} {b}"
+            );
+        }
+        assert!(
+            check_set(["ß.xml", "SS.xml"]).is_ok(),
+            "ß does not fold to SS"
+        );
+        for short in ["PROGRA~1", "OQSSIQ~1.XML", "a~12.x", "abcdef~9.txt"] {
+            assert!(matches!(check(short), Err(Error::ShortName(_))), "{short}");
+        }
+        for long in [
+            "OQSsiquc01req_~1.xml",
+            "a~b.xml",
+            "~1.xml",
+            "abc~1.xml.bak",
+            "ab~1.html",
+        ] {
+            assert!(check(long).is_ok(), "{long}");
+        }
+        assert!(matches!(check("CON .txt"), Err(Error::Reserved(_))));
     }
 
     #[test]

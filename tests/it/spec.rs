@@ -319,3 +319,25 @@ fn spec_g_small_departures() {
         assert!(tree(&dest).is_empty());
     }
 }
+
+/// Section 6 "equal ignoring case" is Windows' comparison: two names that are one file on
+/// NTFS or FAT (σ and ς) are refused in one package; an 8.3-shaped name is refused.
+#[test]
+fn spec_names_equal_as_windows_compares_them_are_refused() {
+    for pair in [["σ.xml", "ς.xml"], ["ſ.xml", "s.xml"]] {
+        let mut p = paired();
+        craft(
+            &p.clinic.identity,
+            &p.terminal.identity.public(),
+            &p.stick.packages_dir(),
+            1,
+            &[(pair[0], b"one"), (pair[1], b"two")],
+        );
+        let dest = p.path("dest");
+        std::fs::create_dir(&dest).unwrap();
+        let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
+        assert_eq!(err.message(), text::E_UNSAFE_NAME, "{pair:?}: {err}");
+        assert!(tree(&dest).is_empty());
+    }
+    name_refused_at_open("OQSSIQ~1.XML");
+}
