@@ -186,14 +186,7 @@ fn replayed_sequence_number_is_a_no_op() {
         5,
         &[("a.xml", b"one")],
     );
-    let saved: Vec<(std::path::PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
-            let bytes = std::fs::read(&path).unwrap();
-            (path, bytes)
-        })
-        .collect();
+    let saved = super::util::files_in(&dir);
     let dest = p.path("dest");
     std::fs::create_dir(&dest).unwrap();
     assert_eq!(
@@ -206,9 +199,7 @@ fn replayed_sequence_number_is_a_no_op() {
     // The same package again (an old copy of the stick) is already applied: a no-op. A
     // different package under number 5 is refused: tests/it/spec.rs, H.
     std::fs::remove_file(dest.join("a.xml")).unwrap();
-    for (path, bytes) in &saved {
-        std::fs::write(path, bytes).unwrap();
-    }
+    super::util::put_back(&saved);
     let r = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap();
     assert!(r.applied.is_empty());
     assert_eq!(r.already_applied.len(), 1);

@@ -253,14 +253,7 @@ fn old_sequence_number_is_a_silent_no_op() {
         3,
         &[(REQ, b"<XmlMsg>1</XmlMsg>")],
     );
-    let saved: Vec<(std::path::PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
-            let bytes = std::fs::read(&path).unwrap();
-            (path, bytes)
-        })
-        .collect();
+    let saved = super::util::files_in(&dir);
     let root = p.stick.root().to_owned();
     let mut s = engine::begin(&mut p.terminal, &root, opts()).unwrap();
     assert_eq!(s.publish_requests().unwrap(), 1);
@@ -269,9 +262,7 @@ fn old_sequence_number_is_a_silent_no_op() {
     std::fs::remove_file(req.join(REQ)).unwrap(); // the 連携アプリ took it
     // A replay: the package with the already applied number 3 again, from an old copy of the
     // stick. (Another package under number 3 is refused: tests/it/spec.rs, H.)
-    for (path, bytes) in &saved {
-        std::fs::write(path, bytes).unwrap();
-    }
+    super::util::put_back(&saved);
     let mut s = engine::begin(&mut p.terminal, &root, opts()).unwrap();
     assert_eq!(s.outcome.files_received, 0);
     assert_eq!(s.publish_requests().unwrap(), 0);

@@ -123,3 +123,22 @@ pub fn step(
     s.collect()?;
     s.finish()
 }
+
+/// The files directly in `dir`, with their bytes (to put back later with [`put_back`]).
+pub fn files_in(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect()
+}
+
+/// Writes files saved by [`files_in`] back where they were.
+pub fn put_back(files: &[(PathBuf, Vec<u8>)]) {
+    for (path, bytes) in files {
+        std::fs::write(path, bytes).unwrap();
+    }
+}
