@@ -150,6 +150,15 @@ pub struct ImportRow {
     pub summary: Summary,
 }
 
+impl ImportRow {
+    /// Whether the row is imported when nobody decides row by row (auto-import, `sync --yes`,
+    /// the CLI's yes): every row but a file that arrived flagged incomplete, which stays held
+    /// and shows again in the next prompt until staff tick it there.
+    pub fn imported_unasked(&self) -> bool {
+        !self.item.incomplete
+    }
+}
+
 /// What a whole step did (for the CLI, the GUI and the demo).
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {

@@ -711,6 +711,9 @@ fn sync_cmd(
                         s.state.text(),
                         r.item.name
                     );
+                    if r.item.incomplete {
+                        println!("  {}", text::INCOMPLETE_FILE);
+                    }
                 }
                 let accept = if yes {
                     true
@@ -725,7 +728,10 @@ fn sync_cmd(
                     false
                 };
                 let ids: Vec<i64> = if accept {
-                    rows.iter().map(|r| r.item.id).collect()
+                    rows.iter()
+                        .filter(|r| r.imported_unasked())
+                        .map(|r| r.item.id)
+                        .collect()
                 } else {
                     Vec::new()
                 };

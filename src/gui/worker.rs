@@ -203,7 +203,10 @@ fn step(
             let rows = s.import_rows()?;
             if !rows.is_empty() {
                 let accepted = if auto_import {
-                    rows.iter().map(|r| r.item.id).collect()
+                    rows.iter()
+                        .filter(|r| r.imported_unasked())
+                        .map(|r| r.item.id)
+                        .collect()
                 } else {
                     let today = chrono::Local::now().date_naive();
                     let _ = tx.unbounded_send(Event::Prompt(

@@ -506,12 +506,39 @@ fn regression_paused_writer_never_finishing_travels_flagged_incomplete() {
     assert_eq!(rows.len(), files.len());
     for r in &rows {
         assert!(r.item.incomplete, "{} not flagged", r.item.name);
+        assert!(!r.imported_unasked());
         assert_eq!(r.summary.state, oqs_courier::oqs::State::Error);
         assert_eq!(
             r.summary.error_message.as_deref(),
             Some(text::INCOMPLETE_FILE)
         );
     }
+    drop(s);
+    drop(clinic);
+    // `sync --yes` (as auto-import) does not publish them: they stay held for staff to tick.
+    let out = courier(&w.home(true))
+        .args(["sync", "--yes", "--quiet-ms", "0", "--stick"])
+        .arg(&w.stick)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(text::INCOMPLETE_FILE), "{stdout}");
+    for sub in ["Res", "Face"] {
+        let published = std::fs::read_dir(w.oqs(true).join(sub)).unwrap().count();
+        assert_eq!(published, 0, "a file cut short was published into {sub}");
+    }
+    let mut clinic = w.load(true);
+    let s = engine::begin(&mut clinic, &w.stick, fast()).unwrap();
+    assert_eq!(
+        s.import_rows().unwrap().len(),
+        files.len(),
+        "no longer held"
+    );
 }
 
 // --- 3. a hung, unrelated mount ------------------------------------------------------------
