@@ -1,7 +1,7 @@
 //! Hand-crafted packages, written from `docs/FORMAT.md` with the crypto primitives only and no
 //! name checks: what a hostile or buggy sender could put on a stick.
 
-use super::util::{paired, tree};
+use super::util::{Pair, paired, tree};
 use oqs_courier::crypto::{self, Identity, PublicKeys};
 use oqs_courier::package::{self, FileEntry, HEADER_LEN, Header, Meta, VERSION};
 use oqs_courier::{ErrorKind, transfer};
@@ -81,6 +81,41 @@ pub fn craft_with(
     std::fs::write(dir.join(format!("{}.oqm", hex::encode(id))), manifest).unwrap();
 }
 
+/// Opens the stick at the terminal into a fresh folder and expects a refusal (exit 1) with
+/// nothing written: no file, no staging folder. Returns the error for its message.
+pub fn open_refused(p: &mut Pair, what: &str) -> oqs_courier::Error {
+    let base = p.path("base");
+    let dest = base.join("dest");
+    std::fs::create_dir_all(&dest).unwrap();
+    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused, "{what}: {err}");
+    assert_eq!(
+        tree(&base),
+        vec![("dest/".to_owned(), vec![])],
+        "{what} wrote something"
+    );
+    err
+}
+
+/// A package from the clinic (sequence number 1) with `files` and `edit` applied to its
+/// metadata, then [`open_refused`].
+pub fn crafted_refused(
+    files: &[(&str, &[u8])],
+    edit: impl FnOnce(&mut Meta),
+    what: &str,
+) -> oqs_courier::Error {
+    let mut p = paired();
+    craft_with(
+        &p.clinic.identity,
+        &p.terminal.identity.public(),
+        &p.stick.packages_dir(),
+        1,
+        files,
+        edit,
+    );
+    open_refused(&mut p, what)
+}
+
 #[test]
 fn an_independent_writer_following_the_spec_is_accepted() {
     let mut p = paired();
@@ -119,23 +154,10 @@ fn path_escape_names_are_refused_at_open() {
         "",
         "a\u{0}b",
     ] {
-        let mut p = paired();
-        craft(
-            &p.clinic.identity,
-            &p.terminal.identity.public(),
-            &p.stick.packages_dir(),
-            1,
+        crafted_refused(
             &[("ok.xml", b"fine"), (bad, b"payload")],
-        );
-        let base = p.path("base");
-        let dest = base.join("dest");
-        std::fs::create_dir_all(&dest).unwrap();
-        let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Refused, "{bad:?}: {err}");
-        assert_eq!(
-            tree(&base),
-            vec![("dest/".to_owned(), vec![])],
-            "{bad:?} wrote something"
+            |_| {},
+            &format!("{bad:?}"),
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Where the product departed from `docs/FORMAT.md` (issue 17, A–H): one test named after each
 //! gap that is closed.
 
-use super::craft::{craft, craft_with};
+use super::craft::{craft, crafted_refused, open_refused};
 use super::util::{paired, tree};
 use super::world::{Act, World};
 use oqs_courier::package::Meta;
@@ -38,13 +38,8 @@ fn spec_a_low_order_ephemeral_key_is_refused_as_altered() {
     bytes[body..].copy_from_slice(&sig);
     std::fs::write(&manifest, &bytes).unwrap();
 
-    let base = p.path("base");
-    let dest = base.join("dest");
-    std::fs::create_dir_all(&dest).unwrap();
-    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
+    let err = open_refused(&mut p, "low-order key");
     assert_eq!(err.message(), text::E_TAMPERED, "{err}");
-    assert_eq!(tree(&base), vec![("dest/".to_owned(), vec![])]);
 }
 
 /// C. Only `<32 lowercase hex>.oqm` is a manifest (section 3: readers ignore every other file):
@@ -87,22 +82,8 @@ fn spec_c_stray_oqm_files_are_ignored() {
 /// Crafts a package from the clinic with `edit` applied to its metadata; `open` at the terminal
 /// must refuse it as altered (exit 1) and write nothing.
 fn refused_at_open(what: &str, edit: impl FnOnce(&mut Meta)) {
-    let mut p = paired();
-    craft_with(
-        &p.clinic.identity,
-        &p.terminal.identity.public(),
-        &p.stick.packages_dir(),
-        1,
-        &[("OQSsiquc01req_1.xml", b"<XmlMsg/>")],
-        edit,
-    );
-    let base = p.path("base");
-    let dest = base.join("dest");
-    std::fs::create_dir_all(&dest).unwrap();
-    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Refused, "{what}: {err}");
+    let err = crafted_refused(&[("OQSsiquc01req_1.xml", b"<XmlMsg/>")], edit, what);
     assert_eq!(err.message(), text::E_TAMPERED, "{what}: {err}");
-    assert_eq!(tree(&base), vec![("dest/".to_owned(), vec![])], "{what}");
 }
 
 /// B. Every rule of section 5's table is checked (section 6 step 7): a `created` that is not
@@ -192,13 +173,8 @@ fn spec_h_two_packages_with_one_seq_on_a_stick_are_refused() {
             &[("OQSsiquc01req_1.xml", body)],
         );
     }
-    let base = p.path("base");
-    let dest = base.join("dest");
-    std::fs::create_dir_all(&dest).unwrap();
-    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
+    let err = open_refused(&mut p, "two packages numbered 7");
     assert_eq!(err.message(), text::E_SEQ_REUSED, "{err}");
-    assert_eq!(tree(&base), vec![("dest/".to_owned(), vec![])]);
     assert!(
         p.terminal
             .journal
@@ -211,21 +187,8 @@ fn spec_h_two_packages_with_one_seq_on_a_stick_are_refused() {
 /// Crafts a package with one file named `name`; `open` must refuse it (exit 1, an unsafe name),
 /// write nothing and leave no staging folder.
 fn name_refused_at_open(name: &str) {
-    let mut p = paired();
-    craft(
-        &p.clinic.identity,
-        &p.terminal.identity.public(),
-        &p.stick.packages_dir(),
-        1,
-        &[("ok.xml", b"fine"), (name, b"payload")],
-    );
-    let base = p.path("base");
-    let dest = base.join("dest");
-    std::fs::create_dir_all(&dest).unwrap();
-    let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Refused, "{name}: {err}");
+    let err = crafted_refused(&[("ok.xml", b"fine"), (name, b"payload")], |_| {}, name);
     assert_eq!(err.message(), text::E_UNSAFE_NAME, "{name}: {err}");
-    assert_eq!(tree(&base), vec![("dest/".to_owned(), vec![])], "{name}");
 }
 
 /// E. A name is at most 255 UTF-16 units **and** 255 UTF-8 bytes (FORMAT.md section 6): 100
@@ -325,19 +288,9 @@ fn spec_g_small_departures() {
 #[test]
 fn spec_names_equal_as_windows_compares_them_are_refused() {
     for pair in [["σ.xml", "ς.xml"], ["ſ.xml", "s.xml"]] {
-        let mut p = paired();
-        craft(
-            &p.clinic.identity,
-            &p.terminal.identity.public(),
-            &p.stick.packages_dir(),
-            1,
-            &[(pair[0], b"one"), (pair[1], b"two")],
-        );
-        let dest = p.path("dest");
-        std::fs::create_dir(&dest).unwrap();
-        let err = transfer::open(&mut p.terminal, &p.stick, &dest).unwrap_err();
-        assert_eq!(err.message(), text::E_UNSAFE_NAME, "{pair:?}: {err}");
-        assert!(tree(&dest).is_empty());
+        let what = format!("{pair:?}");
+        let err = crafted_refused(&[(pair[0], b"one"), (pair[1], b"two")], |_| {}, &what);
+        assert_eq!(err.message(), text::E_UNSAFE_NAME, "{what}: {err}");
     }
     name_refused_at_open("OQSSIQ~1.XML");
 }
