@@ -126,17 +126,30 @@ pub(crate) fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(f)
 }
 
+/// Below this much free space a stick counts as full: not even a package of acknowledgements
+/// (a few KiB, in clusters of up to 32 KiB) would fit.
+pub const FULL_BELOW: u64 = 64 * 1024;
+
 /// Whether a failed write most likely failed because the volume is full: some FAT drivers
-/// report a full volume as "operation not permitted" instead of "no space".
+/// report a full volume as "operation not permitted" instead of "no space". Where the volume
+/// says how much is free, that decides; where it cannot (fusefat reports 0 blocks in total),
+/// a file that could be created but not written means full — a write-protected medium refuses
+/// the creation already.
 pub(crate) fn looks_full(path: &Path, e: &std::io::Error) -> bool {
-    matches!(
+    if !matches!(
         e.kind(),
         std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Other
-    ) && path
+    ) {
+        return false;
+    }
+    match path
         .ancestors()
         .find(|a| a.exists())
         .and_then(crate::detect::available_space)
-        .is_some_and(|free| free < 64 * 1024)
+    {
+        Some(free) => free < FULL_BELOW,
+        None => path.is_file(),
+    }
 }
 
 /// A mounted stick (or a folder standing in for one).
@@ -287,9 +300,13 @@ impl Stick {
         let result = crate::durable::create(&probe)
             .and_then(|mut f| f.write_all(b"1").and_then(|()| f.sync_all()))
             .and_then(|()| crate::durable::remove_file(&probe));
+        if result.is_ok() && crate::detect::available_space(&dir).is_some_and(|f| f < FULL_BELOW) {
+            return Err(Error::Full { path: dir });
+        }
         result.map_err(|e| {
+            let error = Error::io(&probe, e);
             let _ = std::fs::remove_file(&probe);
-            match Error::io(&probe, e) {
+            match error {
                 // Windows reports a write-protected medium as access denied or "write protect".
                 Error::Io { path, source }
                     if source.kind() == std::io::ErrorKind::PermissionDenied

@@ -1,6 +1,8 @@
-//! The sync engine on a real FAT file system (an image mounted with fusefat), as on a clinic's
-//! USB stick. Needs `mkfs.vfat`, `fusefat` and `fusermount`; without them the tests print why
-//! they skip — unless `OQS_COURIER_REQUIRE_ALL` is set (as in `.ci/run`), which makes a missing
+//! The sync engine on a real stick file system, as on a clinic's USB stick: FAT16 and FAT32
+//! images mounted with fusefat, exFAT images with exfat-fuse over a loop device. Needs
+//! `mkfs.vfat`, `fusefat` and `fusermount` (dosfstools, fusefat), and for exFAT `mkfs.exfat`,
+//! `mount.exfat-fuse` and `losetup` (exfatprogs, exfat-fuse, root); without them the tests print
+//! why they skip — unless `OQS_COURIER_REQUIRE_ALL` is set (as in `.ci/run`), which makes a missing
 //! tool a failure.
 #![cfg(unix)]
 
@@ -23,24 +25,61 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// A FAT image mounted with fusefat; unmounted on drop ("pulling the stick").
+/// The file systems a clinic's stick comes formatted with: FAT16 (small sticks), FAT32 (2 GB to
+/// 32 GB) and exFAT (64 GB and more).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fs {
+    /// Whatever `mkfs.vfat` picks for the size (FAT12 or FAT16 for the small images here).
+    Auto,
+    Fat16,
+    Fat32,
+    ExFat,
+}
+
+impl Fs {
+    fn tools(self) -> &'static [&'static str] {
+        match self {
+            Fs::Auto | Fs::Fat16 | Fs::Fat32 => &["mkfs.vfat", "fusefat", "fusermount"],
+            Fs::ExFat => &["mkfs.exfat", "mount.exfat-fuse", "losetup", "fusermount"],
+        }
+    }
+
+    fn packages(self) -> &'static str {
+        match self {
+            Fs::ExFat => "apt-get install exfatprogs exfat-fuse",
+            _ => "apt-get install dosfstools fusefat",
+        }
+    }
+}
+
+/// A FAT or exFAT image mounted with FUSE (fusefat, or exfat-fuse over a loop device);
+/// unmounted on drop ("pulling the stick").
 pub struct FatStick {
     pub img: PathBuf,
     pub mnt: PathBuf,
+    pub fs: Fs,
+    /// The loop device exfat-fuse mounts (it wants a block device, not an image file).
+    loop_dev: Option<String>,
     fuse: Option<Child>,
 }
 
 impl FatStick {
-    /// A fresh FAT image of `mb` MiB, mounted read-write; `None` (with a printed reason) when
-    /// the tools are missing.
+    /// A fresh FAT image of `mb` MiB (FAT type chosen by `mkfs.vfat`), mounted read-write;
+    /// `None` (with a printed reason) when the tools are missing.
     pub fn new(dir: &Path, mb: u64) -> Option<Self> {
-        for tool in ["mkfs.vfat", "fusefat", "fusermount"] {
+        Self::formatted(dir, mb, Fs::Auto)
+    }
+
+    /// A fresh image of `mb` MiB formatted as `fs`, mounted read-write; `None` (with a printed
+    /// reason) when the tools are missing, unless `OQS_COURIER_REQUIRE_ALL` is set.
+    pub fn formatted(dir: &Path, mb: u64, fs: Fs) -> Option<Self> {
+        for tool in fs.tools() {
             if !have(tool) {
                 assert!(
                     std::env::var_os("OQS_COURIER_REQUIRE_ALL").is_none(),
                     "{tool} is missing but OQS_COURIER_REQUIRE_ALL is set"
                 );
-                eprintln!("SKIP: {tool} not installed (apt-get install dosfstools fusefat)");
+                eprintln!("SKIP: {tool} not installed ({})", fs.packages());
                 return None;
             }
         }
@@ -49,17 +88,50 @@ impl FatStick {
             .unwrap()
             .set_len(mb * 1024 * 1024)
             .unwrap();
-        let st = Command::new("mkfs.vfat")
-            .arg("-n")
-            .arg("OQSSTICK")
+        let mut mkfs = match fs {
+            Fs::ExFat => {
+                let mut c = Command::new("mkfs.exfat");
+                c.arg("-L").arg("OQSSTICK");
+                c
+            }
+            _ => {
+                let mut c = Command::new("mkfs.vfat");
+                c.arg("-n").arg("OQSSTICK");
+                match fs {
+                    // One sector per cluster, so that a few MiB still make a valid FAT16.
+                    Fs::Fat16 if mb < 16 => c.args(["-F", "16", "-s", "1"]),
+                    Fs::Fat16 => c.arg("-F").arg("16"),
+                    Fs::Fat32 => c.arg("-F").arg("32"),
+                    _ => &mut c,
+                };
+                c
+            }
+        };
+        let st = mkfs
             .arg(&img)
             .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .status()
             .unwrap();
-        assert!(st.success());
+        assert!(st.success(), "formatting a {mb} MiB image as {fs:?} failed");
+        let loop_dev = (fs == Fs::ExFat).then(|| {
+            let out = Command::new("losetup")
+                .args(["--find", "--show"])
+                .arg(&img)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "losetup failed (exfat-fuse needs a loop device): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        });
         let mut s = Self {
             img,
             mnt: dir.join("mnt"),
+            fs,
+            loop_dev,
             fuse: None,
         };
         std::fs::create_dir_all(&s.mnt).unwrap();
@@ -68,11 +140,28 @@ impl FatStick {
     }
 
     pub fn mount(&mut self, read_only: bool) {
-        let child = Command::new("fusefat")
-            .arg("-f")
-            .arg("-o")
-            .arg(if read_only { "ro" } else { "rw+" })
-            .arg(&self.img)
+        let mut c = match &self.loop_dev {
+            Some(dev) => {
+                // -d keeps the daemon in the foreground (its debug output is discarded), so
+                // that it can be stopped and killed like fusefat.
+                let mut c = Command::new("mount.exfat-fuse");
+                c.arg("-d");
+                if read_only {
+                    c.arg("-o").arg("ro");
+                }
+                c.arg(dev);
+                c
+            }
+            None => {
+                let mut c = Command::new("fusefat");
+                c.arg("-f")
+                    .arg("-o")
+                    .arg(if read_only { "ro" } else { "rw+" })
+                    .arg(&self.img);
+                c
+            }
+        };
+        let child = c
             .arg(&self.mnt)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -83,7 +172,8 @@ impl FatStick {
         while !is_mounted(&self.mnt) {
             assert!(
                 start.elapsed() < Duration::from_secs(10),
-                "fusefat did not mount"
+                "{:?} did not mount",
+                self.fs
             );
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -156,6 +246,9 @@ impl Drop for FatStick {
     fn drop(&mut self) {
         self.signal("-CONT"); // a frozen daemon could not unmount
         self.unmount();
+        if let Some(dev) = &self.loop_dev {
+            let _ = Command::new("losetup").arg("-d").arg(dev).status();
+        }
     }
 }
 
@@ -199,9 +292,9 @@ fn oqs(p: &Pair, who: &str) -> PathBuf {
 
 /// Runs both simulators and carries a FAT stick back and forth; `pull_every` > 0 pulls the stick
 /// in the middle of every n-th step. Returns the number of trips.
-fn run_campaign(requests: u64, pull_every: usize, min_trips: usize) -> Option<usize> {
+fn run_campaign(fs: Fs, requests: u64, pull_every: usize, min_trips: usize) -> Option<usize> {
     let mut p = paired();
-    let mut fat = FatStick::new(p.dir.path(), 64)?;
+    let mut fat = FatStick::formatted(p.dir.path(), 64, fs)?;
     let mnt = fat.mnt.clone();
     engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
 
@@ -327,23 +420,43 @@ fn run_campaign(requests: u64, pull_every: usize, min_trips: usize) -> Option<us
     Some(trips)
 }
 
-#[test]
-fn two_hundred_requests_over_a_fat_stick_arrive_exactly_once() {
-    if let Some(trips) = run_campaign(200, 0, 10) {
-        assert!(trips >= 10, "{trips}");
-    }
+/// Every end-to-end test below, once per file system a clinic's stick can have.
+macro_rules! on_every_file_system {
+    ($($module:ident => $fs:expr),* $(,)?) => {$(
+        mod $module {
+            use super::*;
+
+            #[test]
+            fn two_hundred_requests_arrive_exactly_once() {
+                if let Some(trips) = run_campaign($fs, 200, 0, 10) {
+                    assert!(trips >= 10, "{trips}");
+                }
+            }
+
+            #[test]
+            fn stick_pulled_mid_step_loses_and_doubles_nothing() {
+                // At least 50 steps (25 trips), every second one pulled at a rotating
+                // checkpoint.
+                run_campaign($fs, 40, 2, 25);
+            }
+
+            #[test]
+            fn full_and_read_only_sticks_give_their_own_message_and_change_nothing() {
+                full_and_read_only($fs);
+            }
+        }
+    )*};
 }
 
-#[test]
-fn stick_pulled_mid_step_loses_and_doubles_nothing() {
-    // At least 50 steps (25 trips), every second one pulled at a rotating checkpoint.
-    run_campaign(40, 2, 25);
+on_every_file_system! {
+    fat16 => Fs::Fat16,
+    fat32 => Fs::Fat32,
+    exfat => Fs::ExFat,
 }
 
-#[test]
-fn full_and_read_only_sticks_give_their_own_message_and_change_nothing() {
+fn full_and_read_only(fs: Fs) {
     let mut p = paired();
-    let Some(mut fat) = FatStick::new(p.dir.path(), 2) else {
+    let Some(mut fat) = FatStick::formatted(p.dir.path(), 4, fs) else {
         return;
     };
     let mnt = fat.mnt.clone();
