@@ -109,6 +109,17 @@ impl Error {
         self.texts().1
     }
 
+    /// The figures behind the message, in Japanese, where they help staff decide (how much
+    /// waits to travel and how much room it needs); shown after the message.
+    pub fn figures(&self) -> Option<String> {
+        match self {
+            Error::Engine(crate::engine::EngineError::NoRoom { room, .. }) => Some(
+                text::no_room(room.waiting, room.waiting_bytes, room.need_all, room.room),
+            ),
+            _ => None,
+        }
+    }
+
     fn texts(&self) -> (&'static str, &'static str) {
         use package::Error as P;
         use text::*;
@@ -190,6 +201,9 @@ impl Error {
             }
             Error::Engine(crate::engine::EngineError::ScanFailed { .. }) => {
                 (E_DEFENDER_FAILED, H_DEFENDER_FAILED)
+            }
+            Error::Engine(crate::engine::EngineError::NoRoom { .. }) => {
+                (E_STICK_FULL, H_STICK_FULL)
             }
         }
     }

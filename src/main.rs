@@ -252,6 +252,9 @@ fn main() -> ExitCode {
 
 fn print_error(e: &Error) {
     eprintln!("{}: {}", text::ERROR_PREFIX, e.message());
+    if let Some(figures) = e.figures() {
+        eprintln!("{figures}");
+    }
     eprintln!("{}: {}", text::HINT_LABEL, e.hint());
     eprintln!("{}: {e}", text::DETAIL_LABEL);
 }
@@ -765,6 +768,12 @@ fn sync_cmd(
     }
     if out.incomplete_waiting > 0 {
         println!("{}", text::incomplete_waiting(out.incomplete_waiting));
+    }
+    if out.left_behind > 0 {
+        println!(
+            "{}",
+            text::left_behind(out.left_behind, out.left_behind_bytes, out.space_needed)
+        );
     }
     println!("{}", text::REMOVABLE);
     Ok(ExitCode::SUCCESS)

@@ -411,6 +411,38 @@ pub fn incomplete_waiting(n: usize) -> String {
     format!("書き込みが終わっていないファイル: {n} 件（終わってから次回のUSBメモリで運びます）")
 }
 
+/// A size for staff: KB below 1 MB, MB with one decimal below 1 GB, else GB (1 KB = 1,024
+/// bytes, as Windows Explorer counts).
+pub fn size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = KB * 1024;
+    const GB: u64 = MB * 1024;
+    match bytes {
+        b if b < MB => format!("{} KB", b.div_ceil(KB)),
+        b if b < GB => format!("{:.1} MB", b as f64 / MB as f64),
+        b => format!("{:.1} GB", b as f64 / GB as f64),
+    }
+}
+
+/// Files that did not fit on the stick: they wait for the next trip.
+pub fn left_behind(n: usize, bytes: u64, need: u64) -> String {
+    format!(
+        "USBメモリに入りきらないため、{n} 件（{}）は次回のUSBメモリで運びます。一度に運ぶには {} の空きが必要です。",
+        size(bytes),
+        size(need)
+    )
+}
+
+/// Figures for a stick too full for even the smallest package.
+pub fn no_room(waiting: usize, bytes: u64, need: u64, room: u64) -> String {
+    format!(
+        "運ぶのを待っているファイル: {waiting} 件（{}）。必要な空き容量: {}（空き: {}）。",
+        size(bytes),
+        size(need),
+        size(room)
+    )
+}
+
 /// Stick enrolled.
 pub fn enrolled(label: &str, id: &str) -> String {
     format!("USBメモリ「{label}」を登録しました（ID {id}）。")

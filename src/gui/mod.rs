@@ -716,6 +716,17 @@ fn done_view(o: &engine::Outcome, auto_imported: bool) -> Element<'_, Message> {
                 .color(ORANGE),
         );
     }
+    if o.left_behind > 0 {
+        c = c.push(
+            label(text::left_behind(
+                o.left_behind,
+                o.left_behind_bytes,
+                o.space_needed,
+            ))
+            .size(18)
+            .color(ORANGE),
+        );
+    }
     c.push(big_button(text::G_BACK, Message::Home)).into()
 }
 

@@ -162,7 +162,11 @@ pub fn spawn(
         let event = match result {
             Ok(outcome) => Event::Done(outcome),
             Err(Some(e)) => {
-                let mut f = Failure::new(e.message(), e.hint(), e.to_string());
+                let what = match e.figures() {
+                    Some(figures) => format!("{}\n{figures}", e.message()),
+                    None => e.message().to_owned(),
+                };
+                let mut f = Failure::new(&what, e.hint(), e.to_string());
                 if matches!(
                     e,
                     crate::Error::Stick(crate::stick::Error::NotEnrolled { .. })

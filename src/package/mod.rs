@@ -345,6 +345,24 @@ pub fn data_len_for(plain_len: u64) -> u64 {
     plain_len + chunks * TAG_LEN as u64
 }
 
+/// An upper bound of a manifest's length for files with names of `name_lens` UTF-8 bytes and
+/// `ack_ranges` acknowledgement ranges (§4, §5): the header, the metadata JSON with every value
+/// at its widest (a name escaped to at most twice its bytes, 20-digit integers, an RFC 3339 time
+/// with nanoseconds and offset, the longest kind), its tag and the signature.
+pub fn manifest_len_bound(name_lens: impl IntoIterator<Item = usize>, ack_ranges: usize) -> u64 {
+    // {"seq":…,"created":"…","sender_role":"terminal","acks":[…],"files":[…]}
+    const FIXED: u64 = 128;
+    // [seq,seq], with the comma.
+    const PER_ACK: u64 = 2 * 20 + 4;
+    // {"name":"…","size":…,"sha256":"<64>","mtime":"<≤40>","kind":"<≤32>","incomplete":true},
+    const PER_FILE: u64 = 8 + 9 + 20 + 11 + 64 + 10 + 40 + 9 + MAX_KIND_LEN as u64 + 20 + 2;
+    let files: u64 = name_lens
+        .into_iter()
+        .map(|n| PER_FILE + 2 * n as u64)
+        .sum();
+    (HEADER_LEN + TAG_LEN + SIGNATURE_LEN) as u64 + FIXED + PER_ACK * ack_ranges as u64 + files
+}
+
 /// Checks what a metadata block says against the limits and the name rules.
 pub fn validate_meta(meta: &Meta, path: &std::path::Path) -> Result<u64, Error> {
     let malformed = |why| Error::Malformed {
@@ -428,6 +446,35 @@ pub const MAX_MANIFEST_LEN: usize = HEADER_LEN + MAX_META_LEN + SIGNATURE_LEN;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The room the engine reserves for a manifest is never less than a real one takes, with
+    /// every field at its widest.
+    #[test]
+    fn manifest_len_bound_holds_for_the_widest_metadata() {
+        let names = ["a.xml".to_owned(), "試".repeat(85), "x".repeat(255)];
+        let meta = Meta {
+            seq: MAX_SEQ,
+            created: "2026-11-27T09:30:00.123456789+09:00".to_owned(),
+            sender_role: "terminal".to_owned(),
+            acks: vec![[MAX_SEQ - 3, MAX_SEQ - 2], [MAX_SEQ - 1, MAX_SEQ]],
+            files: names
+                .iter()
+                .map(|n| FileEntry {
+                    name: n.clone(),
+                    size: u64::MAX,
+                    sha256: "f".repeat(64),
+                    mtime: Some("2026-11-27T09:30:00.123456789+09:00".to_owned()),
+                    kind: "k".repeat(MAX_KIND_LEN),
+                    incomplete: true,
+                })
+                .collect(),
+        };
+        let json = serde_json::to_vec(&meta).unwrap();
+        let real = (HEADER_LEN + json.len() + TAG_LEN + SIGNATURE_LEN) as u64;
+        let bound = manifest_len_bound(names.iter().map(String::len), meta.acks.len());
+        assert!(real <= bound, "{real} > {bound}");
+        assert!(bound < real + 1024, "a bound far above the real length wastes the stick");
+    }
 
     /// What FORMAT.md section 5 says of the metadata JSON, pinned: required and optional
     /// fields, `null`, floats, duplicate keys, a byte-order mark, unknown fields, the RFC 3339

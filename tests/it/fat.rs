@@ -522,3 +522,122 @@ fn full_and_read_only(fs: Fs) {
         "after the write protection is off, the request is delivered"
     );
 }
+
+/// A pad of `len` bytes that is a complete XML document (the completeness check wants the root
+/// element closed), so that face results of any size can be made.
+fn padded_xml(len: usize) -> Vec<u8> {
+    let head = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg><Pad>";
+    let tail = b"</Pad></XmlMsg>\n";
+    let mut out = head.to_vec();
+    out.resize(len - tail.len(), b'x');
+    out.extend_from_slice(tail);
+    out
+}
+
+/// 3.5 MB of results on a stick with 3 MiB free: the answer and what fits of the face results
+/// travel now, the rest on the next trips, and the step says how much waits and how much room
+/// it needs; in the end every file arrived once. A stick too full for anything says the
+/// figures. Needs a driver that reports free space (fusefat does for FAT12, exfat-fuse always).
+fn backlog_bigger_than_the_stick(fs: Fs) {
+    let mut p = paired();
+    let Some(fat) = FatStick::formatted(p.dir.path(), 6, fs) else {
+        return;
+    };
+    let mnt = fat.mnt.clone();
+    engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
+    let free = oqs_courier::detect::available_space(&mnt).expect("free space reported");
+    let filler = mnt.join("filler.bin");
+    std::fs::write(&filler, vec![0u8; (free - 3 * 1024 * 1024) as usize]).unwrap();
+
+    let term = oqs(&p, "terminal");
+    let res = "OQSsiquc01res_202611270001.xml";
+    let mut files = vec![(
+        "Res",
+        res.to_owned(),
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/oqs/single_res_utf8.xml"
+        ))
+        .unwrap(),
+    )];
+    for i in 1..=3 {
+        let name = format!("OQSsiquc01res_face_2026112709000{i}.xml");
+        files.push(("Face", name, padded_xml(900 * 1024)));
+    }
+    let pdf = "YZKsiquc01res_0125010112001234.pdf";
+    let mut pdf_bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/oqs/drug_res.pdf"
+    ))
+    .unwrap();
+    // Grow it to 1 MiB with a comment before its trailer (still a complete PDF).
+    let pad = vec![b'%'; 1024 * 1024 - pdf_bytes.len()];
+    pdf_bytes.splice(0..0, b"%PDF-1.4\n".iter().copied().chain(pad));
+    files.push(("Res", pdf.to_owned(), pdf_bytes));
+    for (sub, name, bytes) in &files {
+        std::fs::write(term.join(sub).join(name), bytes).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+
+    let first = terminal_trip(&mut p, &mnt).unwrap();
+    assert_eq!(first.collected, 5);
+    assert!(first.sent >= 2, "the answer and a face travel now: {first:?}");
+    assert!(first.left_behind >= 1, "{first:?}");
+    assert!(first.space_needed > 3 * 1024 * 1024, "{first:?}");
+    let line = oqs_courier::text::left_behind(
+        first.left_behind,
+        first.left_behind_bytes,
+        first.space_needed,
+    );
+    assert!(line.contains("次回") && line.contains("MB"), "{line}");
+    // The answer is never the one left behind; the PDF goes last.
+    let got_res = clinic_trip(&mut p, &mnt).unwrap();
+    assert!(oqs(&p, "clinic").join("Res").join(res).exists(), "{got_res:?}");
+    assert!(!oqs(&p, "clinic").join("Res").join(pdf).exists());
+    let mut trips = 1;
+    loop {
+        let t = terminal_trip(&mut p, &mnt).unwrap();
+        clinic_trip(&mut p, &mnt).unwrap();
+        trips += 1;
+        if t.left_behind == 0 {
+            break;
+        }
+        assert!(trips < 5, "the backlog never finished travelling");
+    }
+    for (sub, name, bytes) in &files {
+        assert_eq!(
+            &std::fs::read(oqs(&p, "clinic").join(sub).join(name)).unwrap(),
+            bytes,
+            "{name} arrived whole"
+        );
+    }
+
+    // A stick with room for no package at all: the message gives the figures.
+    terminal_trip(&mut p, &mnt).unwrap();
+    std::fs::remove_file(&filler).unwrap();
+    let free = oqs_courier::detect::available_space(&mnt).unwrap();
+    std::fs::write(&filler, vec![0u8; (free - 100 * 1024) as usize]).unwrap();
+    std::fs::write(
+        oqs(&p, "clinic").join("Req/OQSsiquc01req_202611270009.xml"),
+        padded_xml(300 * 1024),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let e = clinic_trip(&mut p, &mnt).unwrap_err();
+    assert!(e.message().contains("空き容量"), "{}", e.message());
+    let figures = e.figures().expect("figures for a full stick");
+    assert!(
+        figures.contains("1 件") && figures.contains("必要な空き容量"),
+        "{figures}"
+    );
+}
+
+#[test]
+fn fat12_backlog_bigger_than_the_stick_travels_in_parts() {
+    backlog_bigger_than_the_stick(Fs::Auto);
+}
+
+#[test]
+fn exfat_backlog_bigger_than_the_stick_travels_in_parts() {
+    backlog_bigger_than_the_stick(Fs::ExFat);
+}

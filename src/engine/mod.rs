@@ -25,6 +25,8 @@
 //! twice. Received duplicates (the same name and content again) are recorded and skipped.
 //! This module talks to no user; the CLI and the GUI drive it.
 
+pub mod plan;
+
 use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
 use crate::oqs::folders::{self, Sub};
 use crate::oqs::{self, Completeness, Kind, Summary};
@@ -64,6 +66,17 @@ pub enum EngineError {
     Threat {
         /// What Defender printed.
         said: String,
+    },
+    /// The stick cannot take even the smallest package the step has to write.
+    #[error(
+        "the stick at {path} has {} bytes of room, {} files ({} bytes) wait to travel and need {} bytes",
+        room.room, room.waiting, room.waiting_bytes, room.need_all
+    )]
+    NoRoom {
+        /// The stick's package folder.
+        path: PathBuf,
+        /// The figures.
+        room: plan::NoRoom,
     },
     /// The owner asked for a Defender scan of received files, but it could not be run.
     #[error("the Microsoft Defender scan could not be run: {detail}")]
@@ -183,6 +196,12 @@ pub struct Outcome {
     /// Files left in the OQS folders at the last look because their content is still incomplete
     /// (they travel on a later step, flagged if still incomplete after the wait).
     pub incomplete_waiting: usize,
+    /// Files that did not fit on the stick and wait for a later trip ([`plan::seal`]).
+    pub left_behind: usize,
+    /// Their total size in bytes.
+    pub left_behind_bytes: u64,
+    /// Free space the stick would have needed to carry everything at once.
+    pub space_needed: u64,
 }
 
 /// An inserted stick being processed.
@@ -957,7 +976,43 @@ impl Session<'_> {
             .map_err(journal_err)?;
         let must_ack = self.acks_needed;
         let before = self.stick.scan()?;
+        let mut cleared = false;
         if !queued.is_empty() || must_ack {
+            let peer = self.inst.peer_keys()?;
+            let acks = self.inst.acks_for_peer()?;
+            let dir = self.stick.packages_dir();
+            self.stick.ensure(&dir)?;
+            // What fits on the stick travels now, the rest on the next trip (engine::plan).
+            let waiting: Vec<plan::Waiting> = queued
+                .iter()
+                .map(|i| plan::Waiting {
+                    id: i.id,
+                    name_len: i.name.len(),
+                    size: i.size,
+                    class: plan::Class::of(&i.kind, &i.name),
+                })
+                .collect();
+            let room = plan::Room {
+                free: crate::detect::available_space(&dir),
+                reclaimable: before.manifests.iter().map(|m| package_len(m)).sum(),
+            };
+            let seal_plan = plan::seal(&waiting, acks.len(), room, must_ack)
+                .map_err(|room| EngineError::NoRoom { path: dir.clone(), room })?;
+            if seal_plan.clear_first {
+                // The new package needs the room of the ones it supersedes: everything they
+                // carry is still queued in the journal, so removing them first loses nothing.
+                for m in &before.manifests {
+                    self.outcome.cleaned += remove_package(m);
+                }
+                cleared = true;
+            }
+            let queued: Vec<&Item> = queued
+                .iter()
+                .filter(|i| seal_plan.take.contains(&i.id))
+                .collect();
+            self.outcome.left_behind = seal_plan.left;
+            self.outcome.left_behind_bytes = seal_plan.left_bytes;
+            self.outcome.space_needed = seal_plan.need_all;
             let sources: Vec<SourceFile> = queued
                 .iter()
                 .map(|i| SourceFile {
@@ -967,23 +1022,13 @@ impl Session<'_> {
                     incomplete: i.incomplete,
                 })
                 .collect();
-            let peer = self.inst.peer_keys()?;
-            let dir = self.stick.packages_dir();
-            self.stick.ensure(&dir)?;
-            // Refuse before writing anything when the package cannot fit (where the OS tells).
-            let payload: u64 = queued.iter().map(|i| i.size).sum();
-            let need =
-                package::data_len_for(payload) + 8 * 1024 + 512 * queued.len() as u64 + 64 * 1024;
-            if crate::detect::available_space(&dir).is_some_and(|free| free < need) {
-                return Err(crate::stick::Error::Full { path: dir }.into());
-            }
             let seq = self.inst.take_seq()?;
             let env = package::Envelope {
                 identity: &self.inst.identity,
                 recipient: &peer,
                 seq,
                 sender_role: self.inst.config.role.as_str(),
-                acks: self.inst.acks_for_peer()?,
+                acks,
             };
             let written = package::write_package(env, &dir, &sources)?;
             let pkg = written.header.id_hex();
@@ -1011,8 +1056,10 @@ impl Session<'_> {
             self.outcome.sent_seq = Some(seq);
             self.checkpoint(Checkpoint::Sealed);
             // Our older packages are superseded by this one; the peer's are applied.
-            for m in &before.manifests {
-                self.outcome.cleaned += remove_package(m);
+            if !cleared {
+                for m in &before.manifests {
+                    self.outcome.cleaned += remove_package(m);
+                }
             }
         } else {
             // Nothing new to send: keep our packages in transit, drop the peer's applied ones.
@@ -1059,6 +1106,12 @@ fn answers_request(request: &str, response: &str) -> bool {
 
 /// Removes a package (manifest first, so a half-removed package no longer exists); returns how
 /// many files were removed.
+/// Bytes a package takes on the stick (its manifest and data file; 0 for what cannot be read).
+fn package_len(manifest: &Path) -> u64 {
+    let len = |p: &Path| fs::symlink_metadata(p).map_or(0, |m| m.len());
+    len(manifest) + len(&manifest.with_extension(package::DATA_EXT))
+}
+
 fn remove_package(manifest: &Path) -> usize {
     let data = manifest.with_extension(package::DATA_EXT);
     usize::from(durable::remove_file(manifest).is_ok())

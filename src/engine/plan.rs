@@ -1,0 +1,311 @@
+//! Pure decisions of a step, computed from facts already read: no I/O, table-tested.
+//!
+//! [`seal`] decides what goes into the package a step writes when the stick cannot take all
+//! that waits to travel: a package is all or nothing, so instead of refusing the whole backlog
+//! (and with it every small answer and acknowledgement) the step seals what fits — answers and
+//! requests first, then face results, then large PDF/ZIP results — and leaves the rest for the
+//! next trip. The space a package takes is computed from the format (`docs/FORMAT.md` §4, §5),
+//! not guessed.
+
+use crate::package;
+
+/// The order in which a backlog that does not fit goes on the stick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// Requests, XML results and `.err` files: what a waiting person needs.
+    Answer,
+    /// Face-reader results: nobody asked, the reception needs them soon.
+    Face,
+    /// PDF and ZIP results (drug and checkup histories): large, least urgent.
+    Large,
+}
+
+impl Class {
+    /// The class of a file of kind `kind` (an [`crate::oqs::Kind::label`]) named `name`.
+    pub fn of(kind: &str, name: &str) -> Class {
+        let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+        if ext.eq_ignore_ascii_case("pdf") || ext.eq_ignore_ascii_case("zip") {
+            Class::Large
+        } else if kind == "face" {
+            Class::Face
+        } else {
+            Class::Answer
+        }
+    }
+}
+
+/// One file waiting to travel, as the plan needs to know it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    /// The journal item (also the order it was queued in).
+    pub id: i64,
+    /// Its name's length in UTF-8 bytes.
+    pub name_len: usize,
+    /// Its size in bytes.
+    pub size: u64,
+    /// How urgent it is.
+    pub class: Class,
+}
+
+/// Room for the package on the stick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Room {
+    /// Free space the volume reports; `None` when it cannot say (then everything is written and
+    /// the file system's own "full" error decides).
+    pub free: Option<u64>,
+    /// Bytes of the package files already on the stick that this step removes anyway (our older
+    /// packages, superseded by the new one, and the peer's packages we applied).
+    pub reclaimable: u64,
+}
+
+/// What to seal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealPlan {
+    /// The items to seal, in package order.
+    pub take: Vec<i64>,
+    /// Remove the reclaimable package files before writing (only when the new package needs
+    /// their room; otherwise they are removed after it, so a pulled stick still carries them).
+    pub clear_first: bool,
+    /// Files left for a later trip.
+    pub left: usize,
+    /// Their total size.
+    pub left_bytes: u64,
+    /// Free space the stick would need to carry everything in one package.
+    pub need_all: u64,
+}
+
+/// The stick cannot take even the smallest package this step has to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoRoom {
+    /// Free space needed for everything that waits.
+    pub need_all: u64,
+    /// Free space there is, counting what the step would remove.
+    pub room: u64,
+    /// Files waiting.
+    pub waiting: usize,
+    /// Their total size.
+    pub waiting_bytes: u64,
+}
+
+/// Slack for the file system's allocation of the package's two files: each may take up to one
+/// more cluster than its length (exFAT sticks of 64 GB and more use 128 KiB clusters).
+pub const CLUSTER_SLACK: u64 = 2 * 128 * 1024;
+
+/// Bytes a package of `files` with `ack_ranges` acknowledgement ranges takes on the stick.
+pub fn package_bytes<'a>(files: impl IntoIterator<Item = &'a Waiting> + Clone, acks: usize) -> u64 {
+    let payload: u64 = files.clone().into_iter().map(|w| w.size).sum();
+    package::data_len_for(payload)
+        + package::manifest_len_bound(files.into_iter().map(|w| w.name_len), acks)
+        + CLUSTER_SLACK
+}
+
+/// Decides what the step's package carries. `waiting` is in queue order; `must_seal` says that a
+/// package is due even without files (acknowledgements the peer waits for). Also keeps every
+/// package within the format's limits (4 GiB of data, 100,000 files): what is beyond them
+/// travels on the next trip.
+pub fn seal(
+    waiting: &[Waiting],
+    acks: usize,
+    room: Room,
+    must_seal: bool,
+) -> Result<SealPlan, NoRoom> {
+    let need_all = package_bytes(waiting, acks);
+    let waiting_bytes: u64 = waiting.iter().map(|w| w.size).sum();
+    let within_format = |files: &[&Waiting]| {
+        files.len() <= package::MAX_FILES
+            && package::data_len_for(files.iter().map(|w| w.size).sum()) <= package::MAX_DATA_LEN
+    };
+    let all: Vec<&Waiting> = waiting.iter().collect();
+    let fits_now = room.free.is_none_or(|free| need_all <= free);
+    if fits_now && within_format(&all) {
+        return Ok(SealPlan {
+            take: waiting.iter().map(|w| w.id).collect(),
+            clear_first: false,
+            left: 0,
+            left_bytes: 0,
+            need_all,
+        });
+    }
+    // Room counting the package files the step removes anyway.
+    let (budget, clear_first) = match room.free {
+        Some(free) if need_all > free => (free + room.reclaimable, room.reclaimable > 0),
+        Some(free) => (free, false),
+        None => (u64::MAX, false),
+    };
+    let mut order: Vec<&Waiting> = all;
+    order.sort_by_key(|w| (w.class, w.id));
+    let mut taken: Vec<&Waiting> = Vec::new();
+    let mut payload = 0u64;
+    let mut manifest_names = 0u64;
+    for w in order {
+        let files = taken.len() + 1;
+        let data = package::data_len_for(payload + w.size);
+        let names = manifest_names + 2 * w.name_len as u64;
+        // manifest_len_bound is linear in the names: add this file's share to the others'.
+        let bytes = data
+            + package::manifest_len_bound(std::iter::repeat_n(0, files), acks)
+            + names
+            + CLUSTER_SLACK;
+        if files <= package::MAX_FILES && data <= package::MAX_DATA_LEN && bytes <= budget {
+            taken.push(w);
+            payload += w.size;
+            manifest_names = names;
+        }
+    }
+    let empty = package_bytes(std::iter::empty::<&Waiting>(), acks);
+    if taken.is_empty() && (!must_seal || empty > budget) {
+        return Err(NoRoom {
+            need_all,
+            room: budget,
+            waiting: waiting.len(),
+            waiting_bytes,
+        });
+    }
+    // In queue order inside the package: the receiver lists them as they were written.
+    taken.sort_by_key(|w| w.id);
+    let left_bytes = waiting_bytes - taken.iter().map(|w| w.size).sum::<u64>();
+    Ok(SealPlan {
+        left: waiting.len() - taken.len(),
+        take: taken.iter().map(|w| w.id).collect(),
+        clear_first,
+        left_bytes,
+        need_all,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+
+    fn w(id: i64, name: &str, kind: &str, size: u64) -> Waiting {
+        Waiting {
+            id,
+            name_len: name.len(),
+            size,
+            class: Class::of(kind, name),
+        }
+    }
+
+    fn room(free: u64) -> Room {
+        Room {
+            free: Some(free),
+            reclaimable: 0,
+        }
+    }
+
+    #[test]
+    fn classes_follow_kind_and_extension() {
+        for (kind, name, class) in [
+            ("single-req", "OQSsiquc01req_1.xml", Class::Answer),
+            ("single-res", "OQSsiquc01res_1.xml", Class::Answer),
+            ("single-err", "OQSsiquc01req_1.xml.err", Class::Answer),
+            ("face", "OQSsiquc01res_face_1.xml", Class::Face),
+            ("drug-res", "OQSsimed01res_1.PDF", Class::Large),
+            ("checkup-res", "OQSsichk01res_1.zip", Class::Large),
+            ("unknown", "readme", Class::Answer),
+        ] {
+            assert_eq!(Class::of(kind, name), class, "{name}");
+        }
+    }
+
+    #[test]
+    fn everything_travels_when_it_fits_or_the_free_space_is_unknown() {
+        let waiting = [
+            w(1, "a.xml", "single-res", 10 * KIB),
+            w(2, "b.pdf", "drug-res", 900 * KIB),
+        ];
+        for r in [
+            room(10 * MIB),
+            Room {
+                free: None,
+                reclaimable: 0,
+            },
+        ] {
+            let plan = seal(&waiting, 1, r, true).unwrap();
+            assert_eq!(plan.take, vec![1, 2]);
+            assert_eq!((plan.left, plan.left_bytes, plan.clear_first), (0, 0, false));
+        }
+    }
+
+    #[test]
+    fn a_backlog_bigger_than_the_stick_sends_answers_then_faces_then_large_files() {
+        // 3.5 MB waiting on a stick with 3 MiB free: the answer and the faces go, the PDF waits.
+        let waiting = [
+            w(1, "drug.pdf", "drug-res", 1_500 * KIB),
+            w(2, "face1.xml", "face", 900 * KIB),
+            w(3, "res1.xml", "single-res", 8 * KIB),
+            w(4, "face2.xml", "face", 900 * KIB),
+            w(5, "res1.xml.err", "single-err", KIB),
+        ];
+        let plan = seal(&waiting, 2, room(3 * MIB), false).unwrap();
+        assert_eq!(plan.take, vec![2, 3, 4, 5], "queue order inside the package");
+        assert_eq!((plan.left, plan.left_bytes), (1, 1_500 * KIB));
+        assert!(plan.need_all > 3 * MIB);
+        assert!(!plan.clear_first);
+        // What was taken fits in the room; adding the PDF would not.
+        let taken: Vec<&Waiting> = waiting.iter().filter(|w| w.id != 1).collect();
+        assert!(package_bytes(taken.iter().copied(), 2) <= 3 * MIB);
+    }
+
+    #[test]
+    fn a_large_file_that_does_not_fit_lets_smaller_later_ones_go() {
+        let waiting = [
+            w(1, "a.zip", "checkup-res", 5 * MIB),
+            w(2, "b.zip", "checkup-res", 100 * KIB),
+        ];
+        let plan = seal(&waiting, 0, room(2 * MIB), false).unwrap();
+        assert_eq!(plan.take, vec![2]);
+        assert_eq!(plan.left, 1);
+    }
+
+    #[test]
+    fn superseded_packages_on_the_stick_are_removed_first_only_when_their_room_is_needed() {
+        let waiting = [w(1, "a.xml", "single-res", 2 * MIB)];
+        let r = Room {
+            free: Some(MIB),
+            reclaimable: 3 * MIB,
+        };
+        let plan = seal(&waiting, 0, r, false).unwrap();
+        assert_eq!((plan.take.clone(), plan.clear_first), (vec![1], true));
+        let r = Room {
+            free: Some(10 * MIB),
+            reclaimable: 3 * MIB,
+        };
+        assert!(!seal(&waiting, 0, r, false).unwrap().clear_first);
+    }
+
+    #[test]
+    fn acknowledgements_alone_still_travel_when_no_file_fits() {
+        let waiting = [w(1, "a.pdf", "drug-res", 4 * MIB)];
+        let plan = seal(&waiting, 3, room(MIB), true).unwrap();
+        assert!(plan.take.is_empty());
+        assert_eq!((plan.left, plan.left_bytes), (1, 4 * MIB));
+        // Nothing due without files: no package, the stick is full for this backlog.
+        let e = seal(&waiting, 3, room(MIB), false).unwrap_err();
+        assert_eq!((e.waiting, e.waiting_bytes, e.room), (1, 4 * MIB, MIB));
+        assert!(e.need_all > 4 * MIB);
+    }
+
+    #[test]
+    fn no_room_for_even_an_empty_package_is_refused() {
+        let e = seal(&[], 1, room(10 * KIB), true).unwrap_err();
+        assert_eq!(e.waiting, 0);
+        assert!(e.need_all > 10 * KIB);
+    }
+
+    #[test]
+    fn the_format_limits_split_a_package_even_on_a_large_stick() {
+        let big = package::MAX_DATA_LEN / 2;
+        let waiting = [
+            w(1, "a.zip", "checkup-res", big),
+            w(2, "b.zip", "checkup-res", big),
+            w(3, "c.xml", "single-res", 1),
+        ];
+        let plan = seal(&waiting, 0, room(u64::MAX / 2), false).unwrap();
+        assert_eq!(plan.take, vec![1, 3]);
+        assert_eq!((plan.left, plan.left_bytes), (1, big));
+    }
+}
