@@ -20,6 +20,15 @@ pub const SIGNATURE_LEN: usize = 64;
 /// Length of a fingerprint.
 pub const FINGERPRINT_LEN: usize = 16;
 
+/// Length of the stored Ed25519 key: a PKCS#8 v2 (RFC 5958) DER document.
+const PKCS8_LEN: usize = 83;
+/// What precedes the 32-byte seed in that document.
+const PKCS8_PREFIX: [u8; 16] = [
+    0x30, 0x51, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+/// What follows the seed and precedes the 32-byte public key.
+const PKCS8_PUBLIC_KEY_TAG: [u8; 3] = [0x81, 0x21, 0x00];
+
 const FINGERPRINT_DOMAIN: &[u8] = b"oqs-courier/v1/fingerprint\0";
 const META_KEY_INFO: &[u8] = b"oqs-courier/v1/meta-key";
 const DATA_KEY_INFO: &[u8] = b"oqs-courier/v1/data-key";
@@ -132,6 +141,21 @@ impl Identity {
         Self::from_secrets(pkcs8.as_ref(), agree)
     }
 
+    /// Builds an identity from its two 32-byte secrets: the Ed25519 seed (the RFC 8032 private
+    /// key) and the X25519 scalar (RFC 7748). The same identity as [`Identity::from_secrets`]
+    /// with the PKCS#8 document of that seed (`docs/FORMAT.md` §8); used for the published test
+    /// vectors and for keys that come from another implementation.
+    pub fn from_seeds(sign_seed: &[u8; 32], agree_secret: [u8; 32]) -> Result<Self, Error> {
+        let pair =
+            Ed25519KeyPair::from_seed_unchecked(sign_seed).map_err(|_| Error::BadSecretKey)?;
+        let mut pkcs8 = Vec::with_capacity(PKCS8_LEN);
+        pkcs8.extend_from_slice(&PKCS8_PREFIX);
+        pkcs8.extend_from_slice(sign_seed);
+        pkcs8.extend_from_slice(&PKCS8_PUBLIC_KEY_TAG);
+        pkcs8.extend_from_slice(pair.public_key().as_ref());
+        Self::from_secrets(&pkcs8, agree_secret)
+    }
+
     /// Rebuilds an identity from its stored secrets.
     pub fn from_secrets(sign_pkcs8: &[u8], agree_secret: [u8; 32]) -> Result<Self, Error> {
         let sign = Ed25519KeyPair::from_pkcs8(sign_pkcs8).map_err(|_| Error::BadSecretKey)?;
@@ -185,7 +209,18 @@ pub fn sender_package_keys(
     recipient: &PublicKeys,
     package_id: &[u8],
 ) -> Result<([u8; 32], PackageKeys), Error> {
-    let eph = StaticSecret::from(random::<32>()?);
+    sender_package_keys_from(random()?, recipient, package_id)
+}
+
+/// [`sender_package_keys`] with a given ephemeral secret instead of a fresh one: only for the
+/// package writer's reproducible test-vector path. An ephemeral secret used twice with the same
+/// package id repeats the keys and therefore the nonces.
+pub(crate) fn sender_package_keys_from(
+    ephemeral_secret: [u8; 32],
+    recipient: &PublicKeys,
+    package_id: &[u8],
+) -> Result<([u8; 32], PackageKeys), Error> {
+    let eph = StaticSecret::from(ephemeral_secret);
     let eph_pk = XPublic::from(&eph).to_bytes();
     let shared = eph.diffie_hellman(&XPublic::from(recipient.agree));
     if !shared.was_contributory() {
@@ -317,6 +352,17 @@ mod tests {
         let seed = &pkcs8[16..48];
         let again = Ed25519KeyPair::from_seed_and_public_key(seed, &pkcs8[51..]).unwrap();
         assert_eq!(again.public_key().as_ref(), &id.public().sign);
+    }
+
+    #[test]
+    fn identity_from_seeds_is_the_stored_identity() {
+        let a = Identity::generate().unwrap();
+        let (pkcs8, x) = a.secrets();
+        let mut seed = [0u8; 32];
+        seed.copy_from_slice(&pkcs8[16..48]);
+        let b = Identity::from_seeds(&seed, x).unwrap();
+        assert_eq!(a.public(), b.public());
+        assert_eq!(b.secrets().0, pkcs8);
     }
 
     #[test]

@@ -81,6 +81,18 @@ fn signed_message(role: Role, label: &str, keys: &PublicKeys) -> Vec<u8> {
 impl Card {
     /// Makes and signs the card of an identity.
     pub fn new(identity: &crypto::Identity, role: Role, label: &str) -> Self {
+        Self::new_at(identity, role, label, chrono::Local::now().fixed_offset())
+    }
+
+    /// [`Card::new`] with a given `created` time instead of the clock. Ed25519 signatures are
+    /// deterministic, so this reproduces a card byte for byte (the published test vectors).
+    #[doc(hidden)]
+    pub fn new_at(
+        identity: &crypto::Identity,
+        role: Role,
+        label: &str,
+        created: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Self {
         let keys = identity.public();
         let label: String = label.chars().take(MAX_LABEL_CHARS).collect();
         let sig = identity.sign(&signed_message(role, &label, &keys));
@@ -91,9 +103,15 @@ impl Card {
             label,
             sign_pk: hex::encode(keys.sign),
             agree_pk: hex::encode(keys.agree),
-            created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            created: created.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             signature: hex::encode(sig),
         }
+    }
+
+    /// The card's bytes as written to the stick: pretty-printed UTF-8 JSON, fields in the order
+    /// of `docs/FORMAT.md` §7.
+    pub fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec_pretty(self)
     }
 
     /// Parses and verifies a card read from `path`.

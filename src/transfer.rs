@@ -129,7 +129,7 @@ pub fn pair_export(inst: &Installation, stick: &Stick) -> Result<PathBuf, Error>
     let card = Card::new(&inst.identity, inst.config.role, &inst.config.label);
     let path = stick.card_path(inst.config.role);
     stick.ensure(&stick.pairing_dir())?;
-    let bytes = serde_json::to_vec_pretty(&card).map_err(|_| pairing::Error::BadCard {
+    let bytes = card.to_bytes().map_err(|_| pairing::Error::BadCard {
         path: path.clone(),
         why: "cannot encode",
     })?;

@@ -23,5 +23,6 @@ mod it {
     pub mod spec;
     pub mod tamper;
     pub mod util;
+    pub mod vectors;
     pub mod world;
 }

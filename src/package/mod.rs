@@ -11,6 +11,8 @@ mod write;
 
 pub use read::{Classified, FileSink, NullSink, OpenedManifest, read_manifest};
 pub use write::{Envelope, SourceFile, Written, write_package};
+#[doc(hidden)]
+pub use write::{Fixed, write_package_fixed};
 
 use crate::crypto::{self, FINGERPRINT_LEN, Fingerprint, SIGNATURE_LEN, TAG_LEN};
 use crate::filename;

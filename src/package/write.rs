@@ -51,11 +51,50 @@ pub struct Envelope<'a> {
     pub acks: Vec<[u64; 2]>,
 }
 
+/// What a package otherwise draws from the operating system, given instead: its randomness and
+/// the clock. With these, the same identity, envelope and files always seal to the same bytes,
+/// which is what the published test vectors (`tests/fixtures/vectors/`) need.
+///
+/// Test vectors only. Never seal two packages with the same values: a repeated ephemeral secret
+/// and package id repeat the keys and the nonces.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Fixed {
+    /// The package id, normally 16 random bytes.
+    pub package_id: [u8; 16],
+    /// The sender's ephemeral X25519 secret, normally 32 random bytes (clamped when used).
+    pub ephemeral_secret: [u8; 32],
+    /// The metadata's `created` time, normally the local clock when the data is written.
+    pub created: chrono::DateTime<chrono::FixedOffset>,
+}
+
 /// Seals `files` into a new package in `dir`. On error, nothing of the package is left behind.
 pub fn write_package(
     env: Envelope<'_>,
     dir: &Path,
     files: &[SourceFile],
+) -> Result<Written, Error> {
+    seal(env, dir, files, None)
+}
+
+/// [`write_package`] with the randomness and the clock taken from `fixed`: reproducible bytes
+/// for the test vectors. See [`Fixed`].
+#[doc(hidden)]
+pub fn write_package_fixed(
+    env: Envelope<'_>,
+    dir: &Path,
+    files: &[SourceFile],
+    fixed: &Fixed,
+) -> Result<Written, Error> {
+    seal(env, dir, files, Some(fixed))
+}
+
+/// The writer; `fixed` is `None` in production (fresh randomness, the local clock).
+fn seal(
+    env: Envelope<'_>,
+    dir: &Path,
+    files: &[SourceFile],
+    fixed: Option<&Fixed>,
 ) -> Result<Written, Error> {
     filename::check_set(files.iter().map(|f| f.name.as_str())).map_err(|source| {
         Error::BadName {
@@ -100,8 +139,18 @@ pub fn write_package(
         return Err(Error::TooLarge { size: data_len });
     }
 
-    let package_id: [u8; 16] = crypto::random()?;
-    let (ephemeral_pk, keys) = crypto::sender_package_keys(env.recipient, &package_id)?;
+    let (package_id, (ephemeral_pk, keys)) = match fixed {
+        None => {
+            let package_id: [u8; 16] = crypto::random()?;
+            let keys = crypto::sender_package_keys(env.recipient, &package_id)?;
+            (package_id, keys)
+        }
+        Some(f) => {
+            let keys =
+                crypto::sender_package_keys_from(f.ephemeral_secret, env.recipient, &f.package_id)?;
+            (f.package_id, keys)
+        }
+    };
     let id = hex::encode(package_id);
     let data_path = dir.join(format!("{id}.{DATA_EXT}"));
     let manifest_path = dir.join(format!("{id}.{MANIFEST_EXT}"));
@@ -119,7 +168,9 @@ pub fn write_package(
 
         let meta = Meta {
             seq: env.seq,
-            created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            created: fixed
+                .map_or_else(|| chrono::Local::now().fixed_offset(), |f| f.created)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             sender_role: env.sender_role.to_owned(),
             acks: env.acks,
             files: entries,

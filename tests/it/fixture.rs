@@ -16,7 +16,8 @@ fn identity(path: &Path) -> Identity {
 }
 
 #[derive(Default)]
-struct Collect(Vec<(String, Vec<u8>)>);
+/// A sink that keeps every file in memory: (name, bytes).
+pub struct Collect(pub Vec<(String, Vec<u8>)>);
 
 impl FileSink for Collect {
     fn begin(&mut self, _: usize, e: &FileEntry) -> Result<(), package::Error> {
