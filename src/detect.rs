@@ -727,6 +727,44 @@ pub fn system_source() -> Box<dyn VolumeSource + Send> {
     Box::new(SysinfoSource::new())
 }
 
+/// Every drive letter of this PC as one line for a support report (`oqs-courier selftest`):
+/// letter, drive type, bus type and file system, as Windows reports them. Empty elsewhere
+/// (the candidate volumes are the whole story there).
+pub fn drive_report() -> Vec<String> {
+    #[cfg(windows)]
+    {
+        let mask = crate::win32::logical_drives();
+        (0..26u8)
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| {
+                let letter = char::from(b'A' + i);
+                let kind = match crate::win32::drive_type(letter) {
+                    2 => "removable",
+                    3 => "fixed",
+                    4 => "network",
+                    5 => "optical",
+                    6 => "ram disk",
+                    _ => "unknown",
+                };
+                let bus = match crate::win32::bus_type(letter) {
+                    Some(7) => "USB".to_owned(),
+                    Some(12) => "SD".to_owned(),
+                    Some(11) => "SATA".to_owned(),
+                    Some(17) => "NVMe".to_owned(),
+                    Some(n) => format!("bus {n}"),
+                    None => "bus ?".to_owned(),
+                };
+                let fs = crate::win32::volume_info(letter)
+                    .and_then(|v| v.file_system)
+                    .unwrap_or_else(|| "no medium".to_owned());
+                format!("{letter}: {kind}, {bus}, {fs}")
+            })
+            .collect()
+    }
+    #[cfg(not(windows))]
+    Vec::new()
+}
+
 /// Flushes the whole volume mounted at `mount` to the medium, beyond the per-file flushes the
 /// writers already did (Windows: `FlushFileBuffers` on `\\.\E:`, which needs administrator
 /// rights on most systems). Whether it was done; `false` where the OS refused or has no such

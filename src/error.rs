@@ -113,9 +113,12 @@ impl Error {
     /// waits to travel and how much room it needs); shown after the message.
     pub fn figures(&self) -> Option<String> {
         match self {
-            Error::Engine(crate::engine::EngineError::NoRoom { room, .. }) => Some(
-                text::no_room(room.waiting, room.waiting_bytes, room.need_all, room.room),
-            ),
+            Error::Engine(crate::engine::EngineError::NoRoom { room, .. }) => Some(text::no_room(
+                room.waiting,
+                room.waiting_bytes,
+                room.need_all,
+                room.room,
+            )),
             _ => None,
         }
     }

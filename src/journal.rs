@@ -487,6 +487,29 @@ impl Journal {
         Ok(found.iter().any(|s| states.contains(&s.as_str())))
     }
 
+    /// SQLite's `PRAGMA quick_check`: the problems it found, none when the database is sound.
+    pub fn quick_check(&self) -> Result<Vec<String>, Error> {
+        let mut st = self.conn.prepare("PRAGMA quick_check").map_err(self.db())?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(self.db())?;
+        let found = rows.collect::<Result<Vec<_>, _>>().map_err(self.db())?;
+        Ok(found.into_iter().filter(|r| r != "ok").collect())
+    }
+
+    /// How many files wait to be sent (queued or deferred) and to be imported (pending or held).
+    pub fn counts(&self) -> Result<(u64, u64), Error> {
+        self.conn
+            .query_row(
+                "SELECT \
+                   (SELECT COUNT(*) FROM item WHERE dir='out' AND state IN ('queued','deferred')), \
+                   (SELECT COUNT(*) FROM item WHERE dir='in' AND state IN ('pending','held'))",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.db())
+    }
+
     /// Requests published into Req that have no answer yet (terminal), with publish times.
     pub fn awaiting(&self) -> Result<Vec<(String, String)>, Error> {
         let mut st = self

@@ -21,6 +21,7 @@ pub mod journal;
 pub mod oqs;
 pub mod package;
 pub mod pairing;
+pub mod selftest;
 pub mod simulate;
 pub mod state;
 pub mod stick;

@@ -135,6 +135,15 @@ enum Command {
         #[command(subcommand)]
         which: Simulator,
     },
+    /// Check this PC without changing anything (state folder, keys, journal, pairing, OQS folder,
+    /// drives, a stick, Defender, the clock) and print a report for support; exit 2 when a check
+    /// fails. The report has no patient data.
+    Selftest {
+        /// Also check the stick at DIR (its root folder): file system, free space, a write,
+        /// flush, read and remove of a probe file, and its registration.
+        #[arg(long, value_name = "DIR")]
+        stick: Option<PathBuf>,
+    },
     /// Run the embedded demo: two PCs pair, seal, carry and open a package.
     Demo {
         /// Keep the demo folder instead of removing it.
@@ -452,6 +461,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     Ok(None) => break,
                     Err(e) => eprintln!("{e}"),
                 }
+            }
+        }
+        Command::Selftest { stick } => {
+            let report = oqs_courier::selftest::run(&home, stick.as_deref());
+            print!("{}", report.render());
+            if report.failures() > 0 {
+                return Ok(ExitCode::from(2));
             }
         }
         Command::Status { hours } => {

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 /// Environment variable that overrides the state directory.
 pub const HOME_ENV: &str = "OQS_COURIER_HOME";
 const CONFIG_FILE: &str = "config.json";
-const IDENTITY_FILE: &str = "identity.key";
+/// The key file in the state directory (`docs/FORMAT.md` §8).
+pub const IDENTITY_FILE: &str = "identity.key";
 const PEER_FILE: &str = "peer.json";
 const JOURNAL_FILE: &str = "journal.sqlite3";
 const MAX_STATE_FILE: u64 = 16 * 1024 * 1024;

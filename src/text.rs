@@ -767,3 +767,139 @@ pub fn g_outcome(outcome: &str) -> &str {
         other => other,
     }
 }
+
+// --- selftest (`oqs-courier selftest`, 設定画面「このPCを点検する」) ---------------------------
+
+/// Status marks of the self-test report.
+pub const SELFTEST_OK: &str = "[OK]  ";
+/// A check that works but should be looked at.
+pub const SELFTEST_WARN: &str = "[注意]";
+/// A check that failed.
+pub const SELFTEST_FAIL: &str = "[NG]  ";
+/// A check not made here.
+pub const SELFTEST_SKIPPED: &str = "[－]  ";
+/// Check titles.
+pub const SELFTEST_STATE_DIR: &str = "設定フォルダ";
+/// Check title.
+pub const SELFTEST_SETUP: &str = "初期設定";
+/// Check title.
+pub const SELFTEST_KEYS: &str = "鍵";
+/// Check title.
+pub const SELFTEST_JOURNAL: &str = "記録";
+/// Check title.
+pub const SELFTEST_PAIRING: &str = "ペアリング";
+/// Check title.
+pub const SELFTEST_OQS: &str = "OQSフォルダ";
+/// Check title.
+pub const SELFTEST_DRIVES: &str = "ドライブ";
+/// Check title.
+pub const SELFTEST_STICK: &str = "USBメモリ";
+/// Check title.
+pub const SELFTEST_DEFENDER: &str = "Microsoft Defender";
+/// Check title.
+pub const SELFTEST_CLOCK: &str = "時計";
+/// The state directory does not exist.
+pub const SELFTEST_STATE_DIR_MISSING: &str = "設定フォルダがありません。初期設定をしてください。";
+/// A folder cannot be written.
+pub const SELFTEST_NOT_WRITABLE: &str = "書き込めません。PCの空き容量と権限を確認してください。";
+/// The keys work and only this user can read them.
+pub const SELFTEST_KEYS_OK: &str =
+    "鍵ファイルを開いて署名できました。ほかの利用者からは読めません。";
+/// The key file can be read by others.
+pub const SELFTEST_KEYS_EXPOSED: &str =
+    "鍵ファイルがほかの利用者からも読める状態です。設定担当者に連絡してください。";
+/// Req, Res and Face work.
+pub const SELFTEST_OQS_OK: &str = "Req・Res・Face を読み書きできます。";
+/// The drive list failed.
+pub const SELFTEST_DRIVES_FAILED: &str = "ドライブの一覧を取得できませんでした。";
+/// No stick was given.
+pub const SELFTEST_NO_STICK: &str =
+    "USBメモリを指定していないため点検していません（差し込んでから点検すると調べます）。";
+/// Defender is not available.
+pub const SELFTEST_DEFENDER_MISSING: &str = "このPCでは使えません。";
+/// The clock went back before the last trip.
+pub const SELFTEST_CLOCK_BACK: &str =
+    "時計が前回の作業より前に戻っています。日付と時刻の設定を確認してください。";
+/// The time zone is not Japan's.
+pub const SELFTEST_CLOCK_ZONE: &str =
+    "タイムゾーンが日本（UTC+9）ではありません。日付と時刻の設定を確認してください。";
+/// The report's closing line.
+pub const SELFTEST_NO_PATIENT_DATA: &str = "このレポートには患者さんの情報も連携ファイルの名前も含まれていません。そのままサポートに送れます。";
+
+/// The report's first line.
+pub fn selftest_heading(version: &str, os: &str, arch: &str, created: &str) -> String {
+    format!("oqs-courier 点検レポート（版 {version}、{os} {arch}、作成 {created}）")
+}
+
+/// The report's result line.
+pub fn selftest_result(failures: usize, warnings: usize) -> String {
+    if failures == 0 && warnings == 0 {
+        "結果: 問題はありません。".to_owned()
+    } else {
+        format!("結果: 問題 {failures} 件、注意 {warnings} 件。")
+    }
+}
+
+/// A folder that works, with its free space.
+pub fn selftest_writable(free: Option<u64>) -> String {
+    match free {
+        Some(f) => format!("読み書きできます（空き {}）。", size(f)),
+        None => "読み書きできます（空き容量は不明）。".to_owned(),
+    }
+}
+
+/// This PC's role and name.
+pub fn selftest_setup(role: &str, label: &str) -> String {
+    format!("このPCは「{role}」として設定されています（名前「{label}」）。")
+}
+
+/// The journal is sound.
+pub fn selftest_journal(to_send: u64, to_import: u64) -> String {
+    format!("正常です（送る待ち {to_send} 件、取り込み待ち {to_import} 件）。")
+}
+
+/// Paired with the other PC.
+pub fn selftest_paired(label: &str) -> String {
+    format!("「{label}」とペアリングされています。")
+}
+
+/// Some OQS subfolders do not work.
+pub fn selftest_oqs_problem(which: &str) -> String {
+    format!("{which} を読み書きできません。OQSフォルダの場所と権限を確認してください。")
+}
+
+/// The removable drives seen.
+pub fn selftest_drives(list: &[String]) -> String {
+    if list.is_empty() {
+        "USBメモリが見えていません。差し込んでからもう一度点検してください。".to_owned()
+    } else {
+        format!("見えているUSBメモリ: {}", list.join("、"))
+    }
+}
+
+/// The stick checked.
+pub fn selftest_stick(file_system: Option<&str>, free: Option<u64>, enrolled: bool) -> String {
+    format!(
+        "{}、空き {}。書き込み・読み出し・削除ができました。{}",
+        file_system.unwrap_or("ファイルシステム不明"),
+        free.map_or("不明".to_owned(), size),
+        if enrolled {
+            "このペアに登録済みです。"
+        } else {
+            "このペアには登録されていません。"
+        }
+    )
+}
+
+/// Defender is available.
+pub fn selftest_defender(scan_on: bool) -> String {
+    format!(
+        "使えます（受け取ったファイルの検査: {}）。",
+        if scan_on { "オン" } else { "オフ" }
+    )
+}
+
+/// The clock as it reads now.
+pub fn selftest_clock(now: &str) -> String {
+    format!("{now}（日本時間）")
+}

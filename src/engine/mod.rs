@@ -996,8 +996,12 @@ impl Session<'_> {
                 free: crate::detect::available_space(&dir),
                 reclaimable: before.manifests.iter().map(|m| package_len(m)).sum(),
             };
-            let seal_plan = plan::seal(&waiting, acks.len(), room, must_ack)
-                .map_err(|room| EngineError::NoRoom { path: dir.clone(), room })?;
+            let seal_plan = plan::seal(&waiting, acks.len(), room, must_ack).map_err(|room| {
+                EngineError::NoRoom {
+                    path: dir.clone(),
+                    room,
+                }
+            })?;
             if seal_plan.clear_first {
                 // The new package needs the room of the ones it supersedes: everything they
                 // carry is still queued in the journal, so removing them first loses nothing.
@@ -1210,6 +1214,36 @@ fn pair_of(
     Ok((pair, own, peer))
 }
 
+/// Where Microsoft Defender's command-line scanner is on Windows.
+fn defender_path() -> PathBuf {
+    std::env::var_os("ProgramFiles")
+        .map_or_else(|| PathBuf::from(r"C:\Program Files"), PathBuf::from)
+        .join("Windows Defender")
+        .join("MpCmdRun.exe")
+}
+
+/// Microsoft Defender's command-line scanner, when this PC has it (never outside Windows).
+pub fn defender_program() -> Option<PathBuf> {
+    let program = defender_path();
+    (cfg!(windows) && program.is_file()).then_some(program)
+}
+
+/// Whether the stick at `root` is enrolled for this installation's pair (and not revoked);
+/// `Err` with the English detail when its marker cannot be read or belongs elsewhere. Reads
+/// only.
+pub fn stick_enrolled(inst: &Installation, root: &Path) -> Result<bool, String> {
+    let stick = Stick::at(root).map_err(|e| e.to_string())?;
+    let (pair, own, peer) = pair_of(inst).map_err(|e| e.to_string())?;
+    match stick.verify_marker(&pair, &[own, peer]) {
+        Ok(m) => Ok(!inst
+            .journal
+            .is_revoked(&m.stick_id)
+            .map_err(|e| e.to_string())?),
+        Err(crate::stick::Error::NotEnrolled { .. }) => Ok(false),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Enrolls the stick at `root` for this installation's pair (clinic or terminal). Returns the
 /// marker; a stick already enrolled for this pair keeps its id.
 pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marker, Error> {
@@ -1356,10 +1390,7 @@ pub fn defender_scan(dir: &Path) -> Scan {
     if !cfg!(windows) {
         return Scan::NotAvailable;
     }
-    let program = std::env::var_os("ProgramFiles")
-        .map_or_else(|| PathBuf::from(r"C:\Program Files"), PathBuf::from)
-        .join("Windows Defender")
-        .join("MpCmdRun.exe");
+    let program = defender_path();
     let mut cmd = std::process::Command::new(&program);
     cmd.args(["-Scan", "-ScanType", "3", "-File"])
         .arg(dir)

@@ -226,7 +226,10 @@ mod tests {
         ] {
             let plan = seal(&waiting, 1, r, true).unwrap();
             assert_eq!(plan.take, vec![1, 2]);
-            assert_eq!((plan.left, plan.left_bytes, plan.clear_first), (0, 0, false));
+            assert_eq!(
+                (plan.left, plan.left_bytes, plan.clear_first),
+                (0, 0, false)
+            );
         }
     }
 
@@ -241,7 +244,11 @@ mod tests {
             w(5, "res1.xml.err", "single-err", KIB),
         ];
         let plan = seal(&waiting, 2, room(3 * MIB), false).unwrap();
-        assert_eq!(plan.take, vec![2, 3, 4, 5], "queue order inside the package");
+        assert_eq!(
+            plan.take,
+            vec![2, 3, 4, 5],
+            "queue order inside the package"
+        );
         assert_eq!((plan.left, plan.left_bytes), (1, 1_500 * KIB));
         assert!(plan.need_all > 3 * MIB);
         assert!(!plan.clear_first);

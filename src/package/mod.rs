@@ -358,10 +358,7 @@ pub fn manifest_len_bound(name_lens: impl IntoIterator<Item = usize>, ack_ranges
     const PER_ACK: u64 = 2 * 20 + 4;
     // {"name":"…","size":…,"sha256":"<64>","mtime":"<≤40>","kind":"<≤32>","incomplete":true},
     const PER_FILE: u64 = 8 + 9 + 20 + 11 + 64 + 10 + 40 + 9 + MAX_KIND_LEN as u64 + 20 + 2;
-    let files: u64 = name_lens
-        .into_iter()
-        .map(|n| PER_FILE + 2 * n as u64)
-        .sum();
+    let files: u64 = name_lens.into_iter().map(|n| PER_FILE + 2 * n as u64).sum();
     (HEADER_LEN + TAG_LEN + SIGNATURE_LEN) as u64 + FIXED + PER_ACK * ack_ranges as u64 + files
 }
 
@@ -475,7 +472,10 @@ mod tests {
         let real = (HEADER_LEN + json.len() + TAG_LEN + SIGNATURE_LEN) as u64;
         let bound = manifest_len_bound(names.iter().map(String::len), meta.acks.len());
         assert!(real <= bound, "{real} > {bound}");
-        assert!(bound < real + 1024, "a bound far above the real length wastes the stick");
+        assert!(
+            bound < real + 1024,
+            "a bound far above the real length wastes the stick"
+        );
     }
 
     /// What FORMAT.md section 5 says of the metadata JSON, pinned: required and optional

@@ -581,7 +581,10 @@ fn backlog_bigger_than_the_stick(fs: Fs) {
 
     let first = terminal_trip(&mut p, &mnt).unwrap();
     assert_eq!(first.collected, 5);
-    assert!(first.sent >= 2, "the answer and a face travel now: {first:?}");
+    assert!(
+        first.sent >= 2,
+        "the answer and a face travel now: {first:?}"
+    );
     assert!(first.left_behind >= 1, "{first:?}");
     assert!(first.space_needed > 3 * 1024 * 1024, "{first:?}");
     let line = oqs_courier::text::left_behind(
@@ -592,7 +595,10 @@ fn backlog_bigger_than_the_stick(fs: Fs) {
     assert!(line.contains("次回") && line.contains("MB"), "{line}");
     // The answer is never the one left behind; the PDF goes last.
     let got_res = clinic_trip(&mut p, &mnt).unwrap();
-    assert!(oqs(&p, "clinic").join("Res").join(res).exists(), "{got_res:?}");
+    assert!(
+        oqs(&p, "clinic").join("Res").join(res).exists(),
+        "{got_res:?}"
+    );
     assert!(!oqs(&p, "clinic").join("Res").join(pdf).exists());
     let mut trips = 1;
     loop {
