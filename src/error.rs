@@ -144,6 +144,7 @@ impl Error {
                 }
                 state::Error::Journal(_) => (E_STATE_IO, H_STATE),
                 state::Error::Busy { .. } => (E_BUSY, H_BUSY),
+                state::Error::KeyLocked { .. } => (E_KEY_LOCKED, H_KEY_LOCKED),
             },
             Error::Stick(e) => match e {
                 stick::Error::Missing { .. } => (E_STICK_MISSING, H_STICK_MISSING),

@@ -2,8 +2,8 @@
 //!
 //! Owns where the state lives (`--home`, `OQS_COURIER_HOME`, or the per-user default), its file
 //! layout and its on-disk formats (JSON, documented in `docs/FORMAT.md` §8). Secret keys are
-//! written only here, owner-only. Every file is replaced atomically. This module never touches a
-//! stick.
+//! written only here, owner-only, and on Windows protected with DPAPI ([`keyfile`]). Every file
+//! is replaced atomically. This module never touches a stick.
 
 use crate::crypto::{self, Fingerprint, Identity, PublicKeys};
 use crate::durable;
@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+mod keyfile;
 
 /// Environment variable that overrides the state directory.
 pub const HOME_ENV: &str = "OQS_COURIER_HOME";
@@ -69,6 +71,15 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// What is wrong.
+        why: String,
+    },
+    /// The secret key is protected (Windows DPAPI) for another Windows user or another PC, or
+    /// its protection is damaged: this account cannot unlock it.
+    #[error("cannot unlock the secret key in {path}: {why}")]
+    KeyLocked {
+        /// The key file.
+        path: PathBuf,
+        /// Why (the operating system's answer).
         why: String,
     },
     /// The stored keys cannot be used.
@@ -168,6 +179,34 @@ pub struct Config {
     /// Scan received files with Microsoft Defender before they are shown or published (Windows).
     #[serde(default)]
     pub defender_scan: bool,
+    /// Windows: who may unlock `identity.key` (DPAPI scope). A change takes effect at the next
+    /// start, when the key is re-protected. Ignored elsewhere.
+    #[serde(default)]
+    pub key_scope: KeyScope,
+}
+
+/// Whom Windows DPAPI lets unlock `identity.key` (FORMAT.md §8; ignored off Windows, where the
+/// key file is owner-only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyScope {
+    /// Only the Windows user the app runs as (the default).
+    #[default]
+    User,
+    /// Every account of this PC (`CRYPTPROTECT_LOCAL_MACHINE`): for a PC whose app runs under an
+    /// auto-logon account that an administrator may re-create or whose password may be reset
+    /// (which loses that user's DPAPI keys). Weaker: any program on the PC can unlock it.
+    Machine,
+}
+
+impl KeyScope {
+    /// The scope's name in `config.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyScope::User => "user",
+            KeyScope::Machine => "machine",
+        }
+    }
 }
 
 /// The groups of OQS file kinds the owner can switch on and off, in the order the settings show
@@ -350,13 +389,6 @@ impl Peer {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct IdentityFile {
-    version: u32,
-    ed25519_pkcs8: String,
-    x25519_secret: String,
-}
-
 /// Who is acting: the logged-in user (`USERNAME` on Windows, `USER` elsewhere).
 pub fn actor() -> String {
     ["USERNAME", "USER"]
@@ -470,13 +502,9 @@ impl Home {
             });
         }
         let identity = Identity::generate()?;
-        let (pkcs8, x) = identity.secrets();
-        let key_file = IdentityFile {
-            version: 1,
-            ed25519_pkcs8: hex::encode(pkcs8),
-            x25519_secret: hex::encode(x),
-        };
-        self.write_json(IDENTITY_FILE, &key_file, true)?;
+        let key_scope = KeyScope::default();
+        let plain = keyfile::plain(&identity).map_err(|why| self.damaged(IDENTITY_FILE, why))?;
+        self.write_identity(&plain, key_scope)?;
         let journal = Journal::open(&self.file(JOURNAL_FILE))?;
         let config = Config {
             version: 1,
@@ -490,9 +518,10 @@ impl Home {
             kinds: default_kinds(),
             auto_import: false,
             defender_scan: false,
+            key_scope,
         };
         // The config is written last: it marks the installation as complete.
-        self.write_json(CONFIG_FILE, &config, false)?;
+        self.write_json(CONFIG_FILE, &config)?;
         Ok(Installation {
             home: self.clone(),
             config,
@@ -510,21 +539,23 @@ impl Home {
             });
         }
         let config: Config = self.read_json(CONFIG_FILE)?;
-        let key_file: IdentityFile = self.read_json(IDENTITY_FILE)?;
-        let damaged = |why: &str| Error::Damaged {
-            path: self.file(IDENTITY_FILE),
-            why: why.to_owned(),
-        };
-        let pkcs8 = hex::decode(&key_file.ed25519_pkcs8).map_err(|_| damaged("bad hex"))?;
-        let mut x = [0u8; 32];
-        hex::decode_to_slice(&key_file.x25519_secret, &mut x).map_err(|_| damaged("bad hex"))?;
-        let identity = Identity::from_secrets(&pkcs8, x).map_err(|_| damaged("unusable key"))?;
+        let (identity, rewritten) = self.load_identity(config.key_scope)?;
         let peer = if self.file(PEER_FILE).exists() {
             Some(self.read_json(PEER_FILE)?)
         } else {
             None
         };
         let journal = Journal::open(&self.file(JOURNAL_FILE))?;
+        if let Some(reason) = rewritten {
+            journal.audit(&journal::AuditRow {
+                direction: "local".to_owned(),
+                file: Some(IDENTITY_FILE.to_owned()),
+                actor: Some(actor()),
+                outcome: "protected".to_owned(),
+                reason: Some(reason),
+                ..journal::AuditRow::default()
+            })?;
+        }
         Ok(Installation {
             home: self.clone(),
             config,
@@ -534,6 +565,53 @@ impl Home {
         })
     }
 
+    /// Reads and unlocks `identity.key`. On Windows it also brings the file into the owner's
+    /// form — protected with DPAPI in `scope` — when it is not (a plain file written before
+    /// DPAPI, or a scope the owner changed); the returned reason is for the audit log.
+    fn load_identity(&self, scope: KeyScope) -> Result<(Identity, Option<String>), Error> {
+        let path = self.file(IDENTITY_FILE);
+        let bytes = self.read_bounded(IDENTITY_FILE)?;
+        let stored = keyfile::parse(&bytes).map_err(|why| self.damaged(IDENTITY_FILE, why))?;
+        let target = keyfile::rewrite_to(&stored, scope, cfg!(windows));
+        let was = stored.name();
+        let plain = keyfile::unlock(stored).map_err(|why| Error::KeyLocked { path, why })?;
+        let identity = keyfile::identity(&plain).map_err(|why| self.damaged(IDENTITY_FILE, why))?;
+        let Some(scope) = target else {
+            return Ok((identity, None));
+        };
+        // Another process may be starting at the same moment: only the one that gets the lock
+        // at once re-writes, and only the file it read; the others use the key as read and the
+        // next start re-writes what is still left.
+        let _lock = match self.lock_within(Duration::ZERO) {
+            Ok(lock) => lock,
+            Err(Error::Busy { .. }) => return Ok((identity, None)),
+            Err(e) => return Err(e),
+        };
+        if self.read_bounded(IDENTITY_FILE)? != bytes {
+            return Ok((identity, None));
+        }
+        self.write_identity(&plain, scope)?;
+        let reason = format!(
+            "{IDENTITY_FILE} was {was}; now protected with Windows DPAPI, {} scope",
+            scope.as_str()
+        );
+        Ok((identity, Some(reason)))
+    }
+
+    /// Writes `identity.key` durably and owner-only: on Windows protected with DPAPI in `scope`.
+    fn write_identity(&self, plain: &[u8], scope: KeyScope) -> Result<(), Error> {
+        let path = self.file(IDENTITY_FILE);
+        let bytes = keyfile::at_rest(plain, scope).map_err(|e| self.io(&path, e))?;
+        durable::write_private(&path, &bytes).map_err(|e| self.io(&path, e))
+    }
+
+    fn damaged(&self, name: &str, why: String) -> Error {
+        Error::Damaged {
+            path: self.file(name),
+            why,
+        }
+    }
+
     fn io(&self, path: &Path, source: std::io::Error) -> Error {
         Error::Io {
             path: path.to_owned(),
@@ -541,7 +619,8 @@ impl Home {
         }
     }
 
-    fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
+    /// The bytes of state file `name` (refused as damaged beyond [`MAX_STATE_FILE`]).
+    fn read_bounded(&self, name: &str) -> Result<Vec<u8>, Error> {
         let path = self.file(name);
         let len = std::fs::metadata(&path)
             .map_err(|e| self.io(&path, e))?
@@ -552,25 +631,20 @@ impl Home {
                 why: "too large".into(),
             });
         }
-        let bytes = std::fs::read(&path).map_err(|e| self.io(&path, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Damaged {
-            path,
-            why: e.to_string(),
-        })
+        std::fs::read(&path).map_err(|e| self.io(&path, e))
     }
 
-    fn write_json<T: Serialize>(&self, name: &str, value: &T, private: bool) -> Result<(), Error> {
+    fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
+        let bytes = self.read_bounded(name)?;
+        serde_json::from_slice(&bytes).map_err(|e| self.damaged(name, e.to_string()))
+    }
+
+    /// Writes a (non-secret) JSON state file atomically; `identity.key` has [`Home::write_identity`].
+    fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), Error> {
         let path = self.file(name);
-        let bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::Damaged {
-            path: path.clone(),
-            why: e.to_string(),
-        })?;
-        let r = if private {
-            durable::write_private(&path, &bytes)
-        } else {
-            durable::write_atomic(&path, &bytes)
-        };
-        r.map_err(|e| self.io(&path, e))
+        let bytes =
+            serde_json::to_vec_pretty(value).map_err(|e| self.damaged(name, e.to_string()))?;
+        durable::write_atomic(&path, &bytes).map_err(|e| self.io(&path, e))
     }
 }
 
@@ -602,14 +676,14 @@ impl Installation {
 
     /// Stores a new peer (replacing any previous one).
     pub fn set_peer(&mut self, peer: Peer) -> Result<(), Error> {
-        self.home.write_json(PEER_FILE, &peer, false)?;
+        self.home.write_json(PEER_FILE, &peer)?;
         self.peer = Some(peer);
         Ok(())
     }
 
     /// Replaces the configuration (written atomically; check it with [`Config::validate`] first).
     pub fn save_config(&mut self, config: Config) -> Result<(), Error> {
-        self.home.write_json(CONFIG_FILE, &config, false)?;
+        self.home.write_json(CONFIG_FILE, &config)?;
         self.config = config;
         Ok(())
     }
@@ -677,6 +751,7 @@ mod tests {
         assert_eq!(loaded.config.response_wait_secs, 30);
         assert_eq!(loaded.config.retention_days, 30);
         assert!(!loaded.config.auto_import && !loaded.config.defender_scan);
+        assert_eq!(loaded.config.key_scope, KeyScope::User);
         assert!(
             loaded
                 .config
@@ -709,6 +784,160 @@ mod tests {
                 .carries(crate::oqs::classify("YZKsiquc01req_1.xml"))
         );
         assert!(!again.config.carries(crate::oqs::Kind::Unknown));
+    }
+
+    /// A plain `identity.key` as version 0.1.0 wrote it (the frozen v1 fixture).
+    const LEGACY_KEY: &[u8] = include_bytes!("../tests/fixtures/package-v1/clinic.identity.key");
+
+    fn set_up(dir: &Path) -> (Home, Installation) {
+        let oqs = dir.join("OQS");
+        std::fs::create_dir(&oqs).unwrap();
+        let home = Home::at(dir.join("home"));
+        let inst = home.init(Role::Clinic, &oqs, "受付PC").unwrap();
+        (home, inst)
+    }
+
+    fn protected_rows(inst: &Installation) -> Vec<journal::AuditRow> {
+        let rows = inst.journal.audit_rows(None).unwrap();
+        rows.into_iter()
+            .filter(|r| r.outcome == "protected")
+            .collect()
+    }
+
+    /// The x25519 secret of a plain document, as it would appear in the clear.
+    fn secret_hex(plain: &[u8]) -> String {
+        let v: serde_json::Value = serde_json::from_slice(plain).unwrap();
+        v["x25519_secret"].as_str().unwrap().to_owned()
+    }
+
+    /// Issue 17 (keys at rest): a plain key file from before DPAPI is protected on the first
+    /// start on Windows, once, with an audit row; elsewhere it stays as it is, owner-only.
+    #[test]
+    fn a_legacy_plain_key_file_is_protected_on_first_start_on_windows() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, _) = set_up(dir.path());
+        let key = home.file(IDENTITY_FILE);
+        durable::write_private(&key, LEGACY_KEY).unwrap();
+        let legacy = keyfile::identity(LEGACY_KEY)
+            .unwrap()
+            .public()
+            .fingerprint();
+
+        let first = home.load().unwrap();
+        assert_eq!(first.fingerprint(), legacy);
+        let on_disk = std::fs::read(&key).unwrap();
+        let again = home.load().unwrap();
+        assert_eq!(again.fingerprint(), legacy);
+        assert_eq!(std::fs::read(&key).unwrap(), on_disk, "re-written twice");
+        let rows = protected_rows(&again);
+        if cfg!(windows) {
+            assert!(
+                matches!(
+                    keyfile::parse(&on_disk),
+                    Ok(keyfile::Stored::Dpapi {
+                        scope: KeyScope::User,
+                        ..
+                    })
+                ),
+                "{}",
+                String::from_utf8_lossy(&on_disk)
+            );
+            let text = String::from_utf8_lossy(&on_disk);
+            assert!(!text.contains(&secret_hex(LEGACY_KEY)));
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            assert_eq!(rows[0].file.as_deref(), Some(IDENTITY_FILE));
+            assert_eq!(
+                rows[0].reason.as_deref(),
+                Some("identity.key was plain; now protected with Windows DPAPI, user scope")
+            );
+            assert_eq!(crate::text::g_outcome(&rows[0].outcome), "鍵の保護");
+        } else {
+            assert_eq!(on_disk, LEGACY_KEY);
+            assert_eq!(rows, []);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&key), 0o600);
+            assert_eq!(mode(home.path()), 0o700);
+        }
+    }
+
+    /// Issue 17 acceptance: on Windows (run under Wine by scripts/wine-test.sh) the key file on
+    /// disk is not the plain key, the app opens it, and the owner's scope is honoured.
+    #[cfg(windows)]
+    #[test]
+    fn dpapi_the_key_on_disk_is_not_the_plain_key_and_the_app_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, mut inst) = set_up(dir.path());
+        let key = home.file(IDENTITY_FILE);
+        let plain = keyfile::plain(&inst.identity).unwrap();
+        let on_disk = std::fs::read(&key).unwrap();
+        assert_ne!(on_disk, plain);
+        assert!(!String::from_utf8_lossy(&on_disk).contains(&secret_hex(&plain)));
+        assert!(
+            keyfile::identity(&on_disk).is_err(),
+            "the file is a usable plain key"
+        );
+        let keyfile::Stored::Dpapi { scope, blob } = keyfile::parse(&on_disk).unwrap() else {
+            panic!("not protected");
+        };
+        assert_eq!(scope, KeyScope::User);
+        assert!(!blob.windows(32).any(|w| w == inst.identity.secrets().1));
+        let loaded = home.load().unwrap();
+        assert_eq!(loaded.fingerprint(), inst.fingerprint());
+        assert_eq!(
+            std::fs::read(&key).unwrap(),
+            on_disk,
+            "a protected key is left alone"
+        );
+        assert_eq!(protected_rows(&loaded), []);
+
+        // The owner chooses machine scope: the next start re-protects the key for the PC.
+        let config = Config {
+            key_scope: KeyScope::Machine,
+            ..inst.config.clone()
+        };
+        inst.save_config(config).unwrap();
+        let loaded = home.load().unwrap();
+        assert_eq!(loaded.fingerprint(), inst.fingerprint());
+        let on_disk = std::fs::read(&key).unwrap();
+        assert!(matches!(
+            keyfile::parse(&on_disk),
+            Ok(keyfile::Stored::Dpapi {
+                scope: KeyScope::Machine,
+                ..
+            })
+        ));
+        let rows = protected_rows(&loaded);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(
+            rows[0].reason.as_deref(),
+            Some("identity.key was dpapi-user; now protected with Windows DPAPI, machine scope")
+        );
+        assert_eq!(home.load().unwrap().fingerprint(), inst.fingerprint());
+    }
+
+    /// A key this account cannot unlock (another Windows user's, another PC's, or damaged
+    /// protection) is refused with what to do, exit code 2, and left as it is.
+    #[test]
+    fn a_key_this_user_cannot_unlock_is_refused_with_a_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, _) = set_up(dir.path());
+        let key = home.file(IDENTITY_FILE);
+        let foreign = br#"{"version": 1, "protection": "dpapi-user", "dpapi": "01000000d08c9ddf0115d1118c7a00c04fc297eb"}"#;
+        durable::write_private(&key, foreign).unwrap();
+        let err = home.load().unwrap_err();
+        assert!(
+            matches!(&err, Error::KeyLocked { path, .. } if *path == key),
+            "{err}"
+        );
+        let err = crate::Error::from(err);
+        assert_eq!(err.message(), crate::text::E_KEY_LOCKED);
+        assert_eq!(err.hint(), crate::text::H_KEY_LOCKED);
+        assert_eq!(err.kind().exit_code(), 2);
+        assert_eq!(std::fs::read(&key).unwrap(), foreign);
     }
 
     #[test]

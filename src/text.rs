@@ -35,6 +35,8 @@ pub const E_BUSY: &str =
     "このPCでは oqs-courier がすでに作業中です。この操作では何も変更していません。";
 /// State file damaged.
 pub const E_STATE_DAMAGED: &str = "このPCの設定ファイルが壊れています。";
+/// The secret key is protected (Windows DPAPI) for another Windows user or PC.
+pub const E_KEY_LOCKED: &str = "このPCの鍵（identity.key）を、このWindowsユーザーでは開けません。";
 /// State written by a newer version.
 pub const E_STATE_NEWER: &str = "このPCの記録は新しいバージョンの oqs-courier で作られています。";
 /// Stick missing.
@@ -124,6 +126,8 @@ pub const H_PAIR: &str =
 /// Hint: state problem.
 pub const H_STATE: &str =
     "PCの空き容量と権限を確認してください。直らない場合は設定担当者に連絡してください。";
+/// Hint: the key opens only for the Windows user (or PC) that protected it.
+pub const H_KEY_LOCKED: &str = "oqs-courier を初期設定したときと同じWindowsユーザーでサインインして起動してください。それでも開けない場合（Windowsやユーザーを作り直した、パスワードを管理者がリセットした、設定フォルダを別のPCから持ってきた）は、設定担当者が鍵を作り直してペアリングし直してください。";
 /// Hint: another step is running.
 pub const H_BUSY: &str = "画面に「取り外せます」と出るまでUSBメモリを抜かずに待ってください。作業が終わってから、必要ならもう一度実行してください。";
 /// Hint: a package reused a sequence number.
@@ -764,6 +768,7 @@ pub fn g_outcome(outcome: &str) -> &str {
         "enrolled" => "USBメモリ登録",
         "revoked" => "USBメモリ使用停止",
         "duplicate-ignored" => "重複（無視）",
+        "protected" => "鍵の保護",
         other => other,
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! Owns: the drive list (`GetLogicalDrives`, `GetDriveTypeW`, `GetVolumeInformationW`), a
 //! drive's bus type (`IOCTL_STORAGE_QUERY_PROPERTY`), free space (`GetDiskFreeSpaceExW`),
-//! flushing a whole volume (`FlushFileBuffers` on `\\.\E:`), and a hidden window that receives
-//! `WM_DEVICECHANGE`. It only asks Windows and hands back plain values: every decision (what
-//! counts as removable, what a device message means) is made by pure functions in
-//! [`crate::detect`], which are tested on every OS. Each `unsafe` block says why it is sound.
+//! flushing a whole volume (`FlushFileBuffers` on `\\.\E:`), a hidden window that receives
+//! `WM_DEVICECHANGE`, and DPAPI (`CryptProtectData` / `CryptUnprotectData`) for the key at rest.
+//! It only asks Windows and hands back plain values: every decision (what counts as removable,
+//! what a device message means, how the key file is laid out) is made by pure functions in
+//! [`crate::detect`] and [`crate::state`], which are tested on every OS. Each `unsafe` block says
+//! why it is sound.
 #![allow(unsafe_code)]
 
 use crate::detect::{self, DeviceChange};
@@ -17,7 +19,11 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use windows_sys::Win32::Foundation::{
     CloseHandle, ERROR_CLASS_ALREADY_EXISTS, GENERIC_READ, GENERIC_WRITE, GetLastError, HANDLE,
-    HWND, INVALID_HANDLE_VALUE, LPARAM, LRESULT, WPARAM,
+    HWND, INVALID_HANDLE_VALUE, LPARAM, LRESULT, LocalFree, WPARAM,
+};
+use windows_sys::Win32::Security::Cryptography::{
+    CRYPT_INTEGER_BLOB, CRYPTPROTECT_LOCAL_MACHINE, CRYPTPROTECT_UI_FORBIDDEN, CryptProtectData,
+    CryptUnprotectData,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, FILE_SHARE_READ, FILE_SHARE_WRITE, FlushFileBuffers, GetDiskFreeSpaceExW,
@@ -221,6 +227,98 @@ pub fn flush_volume(letter: char) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+// --- DPAPI ------------------------------------------------------------------------------------
+
+/// A borrowed byte slice as the blob DPAPI reads (DPAPI never writes through an input blob).
+fn in_blob(bytes: &[u8]) -> io::Result<CRYPT_INTEGER_BLOB> {
+    Ok(CRYPT_INTEGER_BLOB {
+        cbData: u32::try_from(bytes.len()).map_err(|_| io::Error::other("blob too large"))?,
+        pbData: bytes.as_ptr().cast_mut(),
+    })
+}
+
+/// Copies an output blob that DPAPI allocated, wipes it (it may hold a secret) and frees it.
+fn take_blob(out: CRYPT_INTEGER_BLOB) -> Vec<u8> {
+    if out.pbData.is_null() {
+        return Vec::new();
+    }
+    let len = out.cbData as usize;
+    // SAFETY: on success DPAPI returns `cbData` readable bytes at `pbData`, allocated with
+    // LocalAlloc and owned by us until LocalFree.
+    let bytes = unsafe { std::slice::from_raw_parts(out.pbData, len) }.to_vec();
+    for i in 0..len {
+        // SAFETY: in bounds of the same allocation; volatile so the wipe is not optimised away.
+        unsafe { out.pbData.add(i).write_volatile(0) };
+    }
+    // SAFETY: `pbData` came from DPAPI's LocalAlloc and is freed exactly once.
+    unsafe { LocalFree(out.pbData.cast::<c_void>()) };
+    bytes
+}
+
+/// Encrypts `secret` with DPAPI for the current Windows user (`machine` false) or for every
+/// account of this PC (`machine` true: `CRYPTPROTECT_LOCAL_MACHINE`). `entropy` must be given
+/// again to decrypt, so another program's call cannot unwrap the blob by accident. Never shows a
+/// prompt.
+pub fn dpapi_protect(secret: &[u8], entropy: &[u8], machine: bool) -> io::Result<Vec<u8>> {
+    let input = in_blob(secret)?;
+    let entropy = in_blob(entropy)?;
+    let description = wide("oqs-courier identity.key");
+    let flags = CRYPTPROTECT_UI_FORBIDDEN
+        | if machine {
+            CRYPTPROTECT_LOCAL_MACHINE
+        } else {
+            0
+        };
+    let mut out = CRYPT_INTEGER_BLOB {
+        cbData: 0,
+        pbData: std::ptr::null_mut(),
+    };
+    // SAFETY: the input and entropy blobs point to live slices, the description is
+    // NUL-terminated, reserved and prompt may be null, `out` is a live local that DPAPI fills.
+    let ok = unsafe {
+        CryptProtectData(
+            &input,
+            description.as_ptr(),
+            &entropy,
+            std::ptr::null(),
+            std::ptr::null(),
+            flags,
+            &mut out,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(take_blob(out))
+}
+
+/// Decrypts a blob made by [`dpapi_protect`] with the same `entropy`. Fails when the blob was
+/// protected for another Windows user or another PC, or is damaged.
+pub fn dpapi_unprotect(blob: &[u8], entropy: &[u8]) -> io::Result<Vec<u8>> {
+    let input = in_blob(blob)?;
+    let entropy = in_blob(entropy)?;
+    let mut out = CRYPT_INTEGER_BLOB {
+        cbData: 0,
+        pbData: std::ptr::null_mut(),
+    };
+    // SAFETY: as in `dpapi_protect`; a null description pointer means "do not return it".
+    let ok = unsafe {
+        CryptUnprotectData(
+            &input,
+            std::ptr::null_mut(),
+            &entropy,
+            std::ptr::null(),
+            std::ptr::null(),
+            CRYPTPROTECT_UI_FORBIDDEN,
+            &mut out,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(take_blob(out))
 }
 
 // --- WM_DEVICECHANGE ---------------------------------------------------------------------------
