@@ -225,7 +225,7 @@ fn keys(inst: &Installation) -> Check {
     let message = b"oqs-courier selftest";
     let sig = inst.identity.sign(message);
     let signs = inst.identity.public().verify(message, &sig).is_ok();
-    let (protected, how) = key_protection(inst.home.path());
+    let (protected, how) = key_protection(&inst.home);
     let status = match (signs, protected) {
         (false, _) => Status::Fail,
         (true, false) => Status::Warn,
@@ -244,25 +244,36 @@ fn keys(inst: &Installation) -> Check {
     )
 }
 
-/// Whether the key file is protected at rest, and how.
-#[cfg(unix)]
-fn key_protection(home: &Path) -> (bool, String) {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
-    match (mode(home), mode(&home.join(crate::state::IDENTITY_FILE))) {
-        (Ok(dir), Ok(file)) => (
-            dir & 0o077 == 0 && file & 0o077 == 0,
-            format!("state dir mode {dir:o}, key file mode {file:o} (owner only expected)"),
-        ),
-        (d, f) => (false, format!("modes unreadable: {d:?} {f:?}")),
+/// Whether the key file is protected at rest, and how: on Windows, DPAPI (checked from the
+/// file's form, the unlock itself happened when the installation loaded); elsewhere an
+/// owner-only file in an owner-only folder.
+fn key_protection(home: &Home) -> (bool, String) {
+    let form = home.key_protection();
+    let form_text = match &form {
+        Ok(f) => format!("{} is {f}", crate::state::IDENTITY_FILE),
+        Err(e) => e.to_string(),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+        let dir = home.path();
+        match (mode(dir), mode(&dir.join(crate::state::IDENTITY_FILE))) {
+            (Ok(d), Ok(f)) => (
+                d & 0o077 == 0 && f & 0o077 == 0,
+                format!("{form_text}; state dir mode {d:o}, key file mode {f:o} (owner only)"),
+            ),
+            (d, f) => (false, format!("{form_text}; modes unreadable: {d:?} {f:?}")),
+        }
     }
-}
-
-/// Whether the key file is protected at rest, and how.
-#[cfg(not(unix))]
-fn key_protection(home: &Path) -> (bool, String) {
-    let _ = home;
-    (true, "per-user application data folder".to_owned())
+    #[cfg(not(unix))]
+    {
+        let protected = form.is_ok_and(|f| f.starts_with("dpapi"));
+        (
+            protected,
+            format!("{form_text}; unlocked with DPAPI when loaded"),
+        )
+    }
 }
 
 fn journal(inst: &Installation) -> Check {

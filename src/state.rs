@@ -565,6 +565,14 @@ impl Home {
         })
     }
 
+    /// How `identity.key` is kept on disk: `plain` (Linux: an owner-only file), `dpapi-user` or
+    /// `dpapi-machine` (Windows). Reads only; for the self-test report.
+    pub fn key_protection(&self) -> Result<&'static str, Error> {
+        let bytes = self.read_bounded(IDENTITY_FILE)?;
+        let stored = keyfile::parse(&bytes).map_err(|why| self.damaged(IDENTITY_FILE, why))?;
+        Ok(stored.name())
+    }
+
     /// Reads and unlocks `identity.key`. On Windows it also brings the file into the owner's
     /// form — protected with DPAPI in `scope` — when it is not (a plain file written before
     /// DPAPI, or a scope the owner changed); the returned reason is for the audit log.

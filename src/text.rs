@@ -811,8 +811,7 @@ pub const SELFTEST_NOT_WRITABLE: &str = "書き込めません。PCの空き容�
 pub const SELFTEST_KEYS_OK: &str =
     "鍵ファイルを開いて署名できました。ほかの利用者からは読めません。";
 /// The key file can be read by others.
-pub const SELFTEST_KEYS_EXPOSED: &str =
-    "鍵ファイルがほかの利用者からも読める状態です。設定担当者に連絡してください。";
+pub const SELFTEST_KEYS_EXPOSED: &str = "鍵ファイルが保護されていません（暗号化されていないか、ほかの利用者から読めます）。設定担当者に連絡してください。";
 /// Req, Res and Face work.
 pub const SELFTEST_OQS_OK: &str = "Req・Res・Face を読み書きできます。";
 /// The drive list failed.

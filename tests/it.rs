@@ -19,6 +19,7 @@ mod it {
     pub mod powerloss;
     pub mod regression;
     pub mod roundtrip;
+    pub mod selftest;
     pub mod simulate;
     pub mod spec;
     pub mod tamper;
