@@ -3,7 +3,7 @@
 //!
 //! Wine cannot show everything a real PC does (bus types, volume flush, Defender, DPAPI under a
 //! real profile), so the owner runs this on each PC and sends the report to support. Each check
-//! reads, or writes one hidden probe file (`.oqs-courier-selftest.tmp`) and removes it again;
+//! reads, or writes one hidden probe file (`.oqs-courier-selftest-<pid>-<n>.tmp`) and removes it;
 //! nothing else changes. The report carries counts, paths of the app's own folders, drive and
 //! volume facts and versions — never a file name from the OQS folders or anything inside a file
 //! (no patient data), which `tests/it/selftest.rs` checks.
@@ -13,9 +13,10 @@ use crate::{detect, text};
 use std::io::{Read, Write};
 use std::path::Path;
 
-/// The name of the probe file written and removed by the write checks (the courier's reserved
-/// prefix, so that no OQS program takes it for a link file).
-pub const PROBE_NAME: &str = ".oqs-courier-selftest.tmp";
+/// The start of the probe files the write checks write and remove (the courier's reserved
+/// prefix, so that no OQS program takes one for a link file); the process id and a counter
+/// follow, so two self-tests at once never share a probe.
+pub const PROBE_PREFIX: &str = ".oqs-courier-selftest-";
 
 /// How a check went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,7 +162,9 @@ fn check(title: &'static str, status: Status, summary: String, detail: String) -
 
 /// Writes, flushes, reads back and removes the probe file in `dir`.
 fn probe(dir: &Path) -> std::io::Result<()> {
-    let path = dir.join(PROBE_NAME);
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!("{PROBE_PREFIX}{}-{n}.tmp", std::process::id()));
     let payload = b"oqs-courier selftest\n";
     let result = (|| {
         let mut f = crate::durable::create(&path)?;
@@ -442,8 +445,11 @@ fn stick_check(root: &Path, inst: Option<&Installation>) -> Check {
         if flushed { "done" } else { "not available" }
     ));
     let enrolled = inst.map(|inst| crate::engine::stick_enrolled(inst, root));
-    if let Some(e) = &enrolled {
-        detail.push_str(&format!(", marker: {e:?}"));
+    match &enrolled {
+        Some(Ok(true)) => detail.push_str(", enrolled for this pair"),
+        Some(Ok(false)) => detail.push_str(", not enrolled for this pair"),
+        Some(Err(e)) => detail.push_str(&format!(", marker: {e}")),
+        None => {}
     }
     let full = free.is_some_and(|f| f < crate::stick::FULL_BELOW);
     let status = match enrolled {

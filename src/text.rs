@@ -808,8 +808,7 @@ pub const SELFTEST_STATE_DIR_MISSING: &str = "設定フォルダがありませ�
 /// A folder cannot be written.
 pub const SELFTEST_NOT_WRITABLE: &str = "書き込めません。PCの空き容量と権限を確認してください。";
 /// The keys work and only this user can read them.
-pub const SELFTEST_KEYS_OK: &str =
-    "鍵ファイルを開いて署名できました。ほかの利用者からは読めません。";
+pub const SELFTEST_KEYS_OK: &str = "鍵ファイルを開いて署名できました。鍵は保護されています。";
 /// The key file can be read by others.
 pub const SELFTEST_KEYS_EXPOSED: &str = "鍵ファイルが保護されていません（暗号化されていないか、ほかの利用者から読めます）。設定担当者に連絡してください。";
 /// Req, Res and Face work.
@@ -906,4 +905,16 @@ pub fn selftest_defender(scan_on: bool) -> String {
 /// The clock as it reads now.
 pub fn selftest_clock(now: &str) -> String {
     format!("{now}（日本時間）")
+}
+
+/// Settings screen: run the self-test.
+pub const G_SELFTEST: &str = "このPCを点検する";
+/// The self-test is running.
+pub const G_SELFTEST_RUNNING: &str = "点検しています…（数秒かかります）";
+/// Save the self-test report.
+pub const G_SELFTEST_SAVE: &str = "デスクトップに保存";
+
+/// The self-test report was saved.
+pub fn g_selftest_saved(path: &str) -> String {
+    format!("点検レポートを保存しました: {path}")
 }

@@ -96,6 +96,8 @@ pub enum Screen {
     Setup(setup::Wizard),
     /// The settings.
     Settings(settings::Form),
+    /// The owner's self-test of this PC: `None` while it runs, then the report.
+    Selftest(Option<String>),
 }
 
 /// What the user did, or what arrived.
@@ -133,6 +135,12 @@ pub enum Message {
     EnrollStick,
     /// The window's close button: the app stays resident (minimised).
     CloseRequested(window::Id),
+    /// このPCを点検する (settings screen).
+    RunSelftest,
+    /// The self-test finished: its report.
+    SelftestDone(String),
+    /// Save the self-test report on the desktop.
+    SaveSelftest,
 }
 
 /// The app's state.
@@ -346,7 +354,8 @@ impl App {
                         Screen::Done(_)
                         | Screen::Problem(..)
                         | Screen::History(_)
-                        | Screen::Settings(_),
+                        | Screen::Settings(_)
+                        | Screen::Selftest(Some(_)),
                         Key::Named(Named::Escape),
                     ) => self.go_home(),
                     _ => {}
@@ -388,6 +397,30 @@ impl App {
                 }
             }
             Message::CloseRequested(id) => return window::minimize(id, true),
+            Message::RunSelftest => {
+                // Off the UI thread: the checks touch the disk, the stick and the drive list.
+                self.screen = Screen::Selftest(None);
+                let (tx, rx) = iced::futures::channel::oneshot::channel();
+                let home = self.home.clone();
+                let stick = self.stick.clone();
+                std::thread::spawn(move || {
+                    let report = crate::selftest::run(&home, stick.as_deref());
+                    let _ = tx.send(report.render());
+                });
+                return Task::perform(rx, |r| {
+                    Message::SelftestDone(r.unwrap_or_else(|_| text::E_STATE_IO.to_owned()))
+                });
+            }
+            Message::SelftestDone(report) => {
+                if let Screen::Selftest(slot) = &mut self.screen {
+                    *slot = Some(report);
+                }
+            }
+            Message::SaveSelftest => {
+                if let Screen::Selftest(Some(report)) = &self.screen {
+                    self.notice = Some(save_report(report));
+                }
+            }
         }
         Task::none()
     }
@@ -551,6 +584,18 @@ impl App {
                 form.view().map(Message::Settings),
                 row![
                     big_button(text::S_SAVE, Message::Settings(settings::Message::Save)),
+                    big_button(text::G_SELFTEST, Message::RunSelftest),
+                    big_button(text::G_BACK, Message::Home)
+                ]
+                .spacing(16),
+            ]
+            .spacing(12)
+            .into(),
+            Screen::Selftest(None) => label(text::G_SELFTEST_RUNNING).size(22).into(),
+            Screen::Selftest(Some(report)) => column![
+                scrollable(label(report.as_str()).size(14)).height(Length::Fill),
+                row![
+                    big_button(text::G_SELFTEST_SAVE, Message::SaveSelftest),
                     big_button(text::G_BACK, Message::Home)
                 ]
                 .spacing(16),
@@ -628,6 +673,28 @@ impl App {
 }
 
 /// A large, touch-friendly button.
+/// Saves a self-test report on the desktop (UTF-8 with a byte-order mark, so every Notepad
+/// reads it) and returns the notice for staff.
+fn save_report(report: &str) -> String {
+    let home = std::env::var_os("USERPROFILE").or_else(|| std::env::var_os("HOME"));
+    let dir = home
+        .map(PathBuf::from)
+        .map(|h| {
+            let desktop = h.join("Desktop");
+            if desktop.is_dir() { desktop } else { h }
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    let path = dir.join(format!(
+        "oqs-courier-点検-{}.txt",
+        chrono::Local::now().format("%Y%m%d-%H%M%S")
+    ));
+    let body = format!("\u{feff}{}", report.replace('\n', "\r\n"));
+    match std::fs::write(&path, body) {
+        Ok(()) => text::g_selftest_saved(&path.display().to_string()),
+        Err(e) => format!("{} ({e})", text::E_STATE_IO),
+    }
+}
+
 pub(crate) fn big_button<'a, M: Clone + 'a>(caption: &'a str, on: M) -> Element<'a, M> {
     button(label(caption).size(22))
         .padding([12, 28])

@@ -765,3 +765,41 @@ fn a_blank_stick_is_offered_for_enrollment() {
     assert!(matches!(app.screen, Screen::Done(_)), "{:?}", app.screen);
     assert_eq!(app.info.sticks.len(), 1);
 }
+
+/// The owner's 「このPCを点検する」 on the settings screen: the checks run off the UI thread
+/// (the screen says so meanwhile), then the report is shown with a save button, and Esc leaves.
+#[test]
+fn settings_offer_the_self_test_and_show_its_report() {
+    let p = paired();
+    let (dir, mut clinic, stick) = (p.dir, p.clinic, p.stick);
+    let root = stick.root().to_owned();
+    engine::enroll(&mut clinic, &root, "受付用1").unwrap();
+    drop(clinic);
+    let home = Home::at(dir.path().join("clinic/state"));
+    let mut app = App::new(home.clone(), Source::Folder(root.clone()), opts());
+    click(&mut app, text::G_SETTINGS);
+    click(&mut app, text::G_SELFTEST);
+    assert!(matches!(app.screen, Screen::Selftest(None)));
+    assert!(shows(&app, text::G_SELFTEST_RUNNING));
+    // What the background thread delivers.
+    let report = oqs_courier::selftest::run(&home, Some(&root)).render();
+    let _ = app.update(Message::SelftestDone(report));
+    assert!(shows(&app, text::G_SELFTEST_SAVE));
+    let Screen::Selftest(Some(shown)) = &app.screen else {
+        panic!("{:?}", app.screen)
+    };
+    assert!(shown.contains("[OK]   ペアリング"), "{shown}");
+    assert!(shown.contains("このペアに登録済みです"), "{shown}");
+    let _ = app.update(Message::Key(iced::keyboard::Event::KeyPressed {
+        key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
+        modified_key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
+        physical_key: iced::keyboard::key::Physical::Unidentified(
+            iced::keyboard::key::NativeCode::Unidentified,
+        ),
+        location: iced::keyboard::Location::Standard,
+        modifiers: iced::keyboard::Modifiers::default(),
+        text: None,
+        repeat: false,
+    }));
+    assert!(matches!(app.screen, Screen::Home));
+}
