@@ -80,22 +80,42 @@ fn options() -> Options {
     }
 }
 
+/// The demo's front end: imports every row it is shown and counts them.
+#[derive(Default)]
+struct ImportAll {
+    rows: usize,
+    faces: usize,
+    published: usize,
+}
+
+impl engine::Frontend for ImportAll {
+    fn decide(&mut self, rows: &[engine::ImportRow]) -> Vec<i64> {
+        self.rows += rows.len();
+        self.faces += rows.iter().filter(|r| r.item.folder == "face").count();
+        rows.iter().map(|r| r.item.id).collect()
+    }
+
+    fn progress(&mut self, event: engine::Progress) {
+        if let engine::Progress::Published(n) = event {
+            self.published += n;
+        }
+    }
+
+    fn actor(&self) -> String {
+        "demo".to_owned()
+    }
+}
+
 fn clinic_trip(inst: &mut Installation, stick: &Path) -> Result<(Outcome, usize, usize), Error> {
-    let mut s = engine::begin(inst, stick, options())?;
-    let rows = s.import_rows()?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.item.id).collect();
-    let faces = rows.iter().filter(|r| r.item.folder == "face").count();
-    s.import(&ids, "demo")?;
-    s.collect()?;
-    Ok((s.finish()?, rows.len(), faces))
+    let mut f = ImportAll::default();
+    let out = engine::run_step(inst, stick, options(), &mut f)?;
+    Ok((out, f.rows, f.faces))
 }
 
 fn terminal_trip(inst: &mut Installation, stick: &Path) -> Result<(Outcome, usize), Error> {
-    let mut s = engine::begin(inst, stick, options())?;
-    let published = s.publish_requests()?;
-    s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})?;
-    s.collect()?;
-    Ok((s.finish()?, published))
+    let mut f = ImportAll::default();
+    let out = engine::run_step(inst, stick, options(), &mut f)?;
+    Ok((out, f.published))
 }
 
 /// The demo in `dir`; returns whether all checks passed.

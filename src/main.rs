@@ -685,97 +685,13 @@ fn sync_cmd(
     yes: bool,
     opts: engine::Options,
 ) -> Result<ExitCode, Error> {
-    use std::io::IsTerminal;
     println!("{}", text::PROCESSING);
     let role = inst.config.role;
-    let yes = yes || (role == Role::Clinic && inst.config.auto_import);
-    let mut session = engine::begin(inst, stick, opts)?;
-    session.scan_received()?;
-    if session.outcome.packages_received > 0 {
-        println!(
-            "{}",
-            text::received(
-                session.outcome.packages_received,
-                session.outcome.files_received
-            )
-        );
-    }
-    match role {
-        Role::Clinic => {
-            let rows = session.import_rows()?;
-            if !rows.is_empty() {
-                println!("{}", text::import_heading(rows.len()));
-                let today = chrono::Local::now().date_naive();
-                for r in &rows {
-                    let s = &r.summary;
-                    let who = s.patients.first();
-                    let name = who.and_then(|p| p.name.clone()).unwrap_or_default();
-                    let kana = who.and_then(|p| p.kana.clone()).unwrap_or_default();
-                    let validity = who
-                        .and_then(|p| p.validity.as_ref())
-                        .or(s.validity.as_ref())
-                        .map_or("", |v| v.text());
-                    let mark = if s.is_stale(today) || s.state == oqs_courier::oqs::State::Error {
-                        "!"
-                    } else {
-                        " "
-                    };
-                    println!(
-                        "{mark} {:<8} {:<12} {:<14} {:<10} {:<6} {}  {}",
-                        s.kind_text(),
-                        name,
-                        kana,
-                        validity,
-                        s.age_text(today),
-                        s.state.text(),
-                        r.item.name
-                    );
-                    if r.item.incomplete {
-                        println!("  {}", text::INCOMPLETE_FILE);
-                    }
-                }
-                let accept = if yes {
-                    true
-                } else if std::io::stdin().is_terminal() {
-                    print!("{}", text::IMPORT_QUESTION);
-                    let _ = std::io::Write::flush(&mut std::io::stdout());
-                    let mut line = String::new();
-                    let _ = std::io::stdin().read_line(&mut line);
-                    !matches!(line.trim(), "n" | "N" | "no" | "いいえ")
-                } else {
-                    println!("{}", text::IMPORT_NOT_ASKED);
-                    false
-                };
-                let ids: Vec<i64> = if accept {
-                    rows.iter()
-                        .filter(|r| r.imported_unasked())
-                        .map(|r| r.item.id)
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                session.import(&ids, &oqs_courier::state::actor())?;
-                println!(
-                    "{}",
-                    text::published(session.outcome.published, session.outcome.held)
-                );
-            }
-        }
-        Role::Terminal => {
-            let n = session.publish_requests()?;
-            if n > 0 {
-                println!("{}", text::requests_published(n));
-            }
-            let stop = AtomicBool::new(false);
-            session.wait_for_responses(&stop, &mut |a, t| {
-                if t > 0 {
-                    println!("{}", text::waiting(a, t));
-                }
-            })?;
-        }
-    }
-    session.collect()?;
-    let out = session.finish()?;
+    let opts = engine::Options {
+        assume_yes: yes,
+        ..opts
+    };
+    let out = engine::run_step(inst, stick, opts, &mut CliFrontend)?;
     if let Some(seq) = out.sent_seq {
         println!("{}", text::sent(out.sent, seq));
     }
@@ -793,6 +709,85 @@ fn sync_cmd(
     }
     println!("{}", text::REMOVABLE);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CLI as a step's front end: prints progress, lists the import prompt's rows and asks on
+/// the terminal (without one, holds everything for the next time).
+struct CliFrontend;
+
+impl CliFrontend {
+    fn print_rows(rows: &[engine::ImportRow]) {
+        println!("{}", text::import_heading(rows.len()));
+        let today = chrono::Local::now().date_naive();
+        for r in rows {
+            let s = &r.summary;
+            let who = s.patients.first();
+            let name = who.and_then(|p| p.name.clone()).unwrap_or_default();
+            let kana = who.and_then(|p| p.kana.clone()).unwrap_or_default();
+            let validity = who
+                .and_then(|p| p.validity.as_ref())
+                .or(s.validity.as_ref())
+                .map_or("", |v| v.text());
+            let mark = if s.is_stale(today) || s.state == oqs_courier::oqs::State::Error {
+                "!"
+            } else {
+                " "
+            };
+            println!(
+                "{mark} {:<8} {:<12} {:<14} {:<10} {:<6} {}  {}",
+                s.kind_text(),
+                name,
+                kana,
+                validity,
+                s.age_text(today),
+                s.state.text(),
+                r.item.name
+            );
+            if r.item.incomplete {
+                println!("  {}", text::INCOMPLETE_FILE);
+            }
+        }
+    }
+}
+
+impl engine::Frontend for CliFrontend {
+    fn decide(&mut self, rows: &[engine::ImportRow]) -> Vec<i64> {
+        use std::io::IsTerminal;
+        Self::print_rows(rows);
+        if !std::io::stdin().is_terminal() {
+            println!("{}", text::IMPORT_NOT_ASKED);
+            return Vec::new();
+        }
+        print!("{}", text::IMPORT_QUESTION);
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        if matches!(line.trim(), "n" | "N" | "no" | "いいえ") {
+            Vec::new()
+        } else {
+            engine::unasked(rows)
+        }
+    }
+
+    fn imported_unasked(&mut self, rows: &[engine::ImportRow]) {
+        Self::print_rows(rows);
+    }
+
+    fn progress(&mut self, event: engine::Progress) {
+        match event {
+            engine::Progress::Received { packages, files } => {
+                println!("{}", text::received(packages, files));
+            }
+            engine::Progress::Imported {
+                published, held, ..
+            } => println!("{}", text::published(published, held)),
+            engine::Progress::Published(n) => println!("{}", text::requests_published(n)),
+            engine::Progress::Waiting { answered, total } if total > 0 => {
+                println!("{}", text::waiting(answered, total));
+            }
+            engine::Progress::Waiting { .. } => {}
+        }
+    }
 }
 
 fn status_cmd(inst: &oqs_courier::state::Installation, hours: i64) -> Result<(), Error> {

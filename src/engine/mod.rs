@@ -26,6 +26,9 @@
 //! This module talks to no user; the CLI and the GUI drive it.
 
 pub mod plan;
+mod step;
+
+pub use step::{Frontend, Progress, run_step, unasked};
 
 use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
 use crate::oqs::folders::{self, Sub};
@@ -137,6 +140,9 @@ pub struct Options {
     pub retention_days: i64,
     /// How often to look at the folders while waiting.
     pub poll: Duration,
+    /// Clinic: import every row nobody has to look at without asking (`sync --yes`); the
+    /// owner's `auto_import` setting does the same. See [`run_step`].
+    pub assume_yes: bool,
     /// Fault-injection hook (tests).
     pub checkpoint: Option<Hook>,
 }
@@ -149,6 +155,7 @@ impl Default for Options {
             response_wait: Duration::from_secs(30),
             retention_days: 30,
             poll: Duration::from_millis(200),
+            assume_yes: false,
             checkpoint: None,
         }
     }
@@ -183,6 +190,8 @@ pub struct Outcome {
     pub published: usize,
     /// Files staff held back for later.
     pub held: usize,
+    /// Clinic: the results were imported without the prompt (auto-import or `sync --yes`).
+    pub auto_imported: bool,
     /// Files collected from the OQS folders on this step.
     pub collected: usize,
     /// Files in the package written now (everything not yet acknowledged).
@@ -724,6 +733,31 @@ impl Session<'_> {
         stop: &AtomicBool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(), Error> {
+        self.wait_loop(&mut |answered, total| {
+            if let Some((a, t)) = answered.zip(Some(total)) {
+                progress(a, t);
+            }
+            stop.load(Ordering::Relaxed)
+        })
+    }
+
+    /// [`Session::wait_for_responses`] reporting to a [`Frontend`].
+    pub(crate) fn wait(&mut self, frontend: &mut dyn Frontend) -> Result<(), Error> {
+        self.wait_loop(&mut |answered, total| {
+            if let Some(answered) = answered {
+                frontend.progress(Progress::Waiting { answered, total });
+            }
+            frontend.stop_waiting()
+        })
+    }
+
+    /// Collects until every published request is answered, the response wait is over, or
+    /// `tick` says stop. `tick(Some(answered), total)` when the count changed, `tick(None, …)`
+    /// on the other looks; it returns whether to stop.
+    fn wait_loop(
+        &mut self,
+        tick: &mut dyn FnMut(Option<usize>, usize) -> bool,
+    ) -> Result<(), Error> {
         let total = self.inst.journal.awaiting().map_err(journal_err)?.len();
         let start = Instant::now();
         let mut last = usize::MAX;
@@ -731,14 +765,9 @@ impl Session<'_> {
             self.collect()?;
             let left = self.inst.journal.awaiting().map_err(journal_err)?.len();
             let answered = total.saturating_sub(left);
-            if answered != last {
-                progress(answered, total);
-                last = answered;
-            }
-            if left == 0
-                || stop.load(Ordering::Relaxed)
-                || start.elapsed() >= self.opts.response_wait
-            {
+            let changed = (answered != last).then_some(answered);
+            last = answered;
+            if tick(changed, total) || left == 0 || start.elapsed() >= self.opts.response_wait {
                 break;
             }
             std::thread::sleep(self.opts.poll);

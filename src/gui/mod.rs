@@ -151,8 +151,6 @@ pub struct App {
     opts: engine::Options,
     /// The stick inserted now (the last arrival not yet removed).
     pub stick: Option<PathBuf>,
-    /// The running or last step imported without the prompt (auto-import).
-    pub auto_imported: bool,
     /// The refused stick that can be enrolled from the refusal screen.
     pub enrollable: Option<PathBuf>,
     /// The current screen.
@@ -191,7 +189,6 @@ impl App {
             source,
             opts,
             stick: None,
-            auto_imported: false,
             enrollable: None,
             info: Info::default(),
             notice: None,
@@ -258,20 +255,18 @@ impl App {
         {
             return None; // one stick at a time
         }
-        let (opts, auto_import) = {
+        let opts = {
             let Ok(i) = inst.try_lock() else { return None };
             let c = &i.config;
-            let opts = engine::Options {
+            engine::Options {
                 response_wait: c.response_wait(),
                 retention_days: c.retention(),
                 incomplete_wait: c.incomplete_wait(),
                 ..self.opts.clone()
-            };
-            (opts, c.auto_import && c.role == crate::state::Role::Clinic)
+            }
         };
-        self.auto_imported = auto_import;
         self.enrollable = None;
-        let handle = worker::spawn(inst, mount, opts, auto_import);
+        let handle = worker::spawn(inst, mount, opts);
         self.decide = Some(handle.decide);
         self.stop = Some(handle.stop);
         self.notice = None;
@@ -559,7 +554,7 @@ impl App {
             ]
             .spacing(16)
             .into(),
-            Screen::Done(o) => done_view(o, self.auto_imported),
+            Screen::Done(o) => done_view(o),
             Screen::Problem(what, hint, detail) => {
                 let mut buttons = row![].spacing(16);
                 if self.enrollable.is_some() {
@@ -758,12 +753,12 @@ fn prompt_view<'a>(rows: &'a [worker::Row], selected: &'a [bool]) -> Element<'a,
     .into()
 }
 
-fn done_view(o: &engine::Outcome, auto_imported: bool) -> Element<'_, Message> {
+fn done_view(o: &engine::Outcome) -> Element<'_, Message> {
     let mut c = column![].spacing(10);
     if o.published > 0 || o.held > 0 {
         c = c.push(label(text::g_imported(o.published, o.held)).size(20));
     }
-    if auto_imported && o.published > 0 {
+    if o.auto_imported && o.published > 0 {
         c = c.push(label(text::G_AUTO_IMPORTED).size(17).color(ORANGE));
     }
     if o.sent > 0 {

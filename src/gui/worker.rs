@@ -5,7 +5,7 @@
 //! no logic of its own: everything is [`crate::engine`].
 
 use crate::engine::{self, ImportRow, Outcome};
-use crate::state::{Installation, Role};
+use crate::state::Installation;
 use iced::futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -142,12 +142,7 @@ pub struct Handle {
 }
 
 /// Starts this installation's step with the stick at `stick`.
-pub fn spawn(
-    inst: Arc<Mutex<Installation>>,
-    stick: PathBuf,
-    opts: engine::Options,
-    auto_import: bool,
-) -> Handle {
+pub fn spawn(inst: Arc<Mutex<Installation>>, stick: PathBuf, opts: engine::Options) -> Handle {
     let (tx, events) = unbounded();
     let (decide, decisions) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
@@ -155,7 +150,14 @@ pub fn spawn(
     std::thread::spawn(move || {
         let result = match inst.lock() {
             Ok(mut guard) => {
-                step(&mut guard, &stick, opts, auto_import, &tx, &decisions, &s).map_err(Some)
+                let mut frontend = GuiFrontend {
+                    tx: &tx,
+                    decisions: &decisions,
+                    stop: &s,
+                };
+                let result = engine::run_step(&mut guard, &stick, opts, &mut frontend);
+                s.store(false, Ordering::Relaxed);
+                result.map_err(Some)
             }
             Err(_) => Err(None),
         };
@@ -190,48 +192,33 @@ pub fn spawn(
     }
 }
 
-fn step(
-    inst: &mut Installation,
-    stick: &std::path::Path,
-    opts: engine::Options,
-    auto_import: bool,
-    tx: &UnboundedSender<Event>,
-    decisions: &mpsc::Receiver<Decision>,
-    stop: &AtomicBool,
-) -> Result<Outcome, crate::Error> {
-    let role = inst.config.role;
-    let mut s = engine::begin(inst, stick, opts)?;
-    s.scan_received()?;
-    match role {
-        Role::Clinic => {
-            let rows = s.import_rows()?;
-            if !rows.is_empty() {
-                let accepted = if auto_import {
-                    rows.iter()
-                        .filter(|r| r.imported_unasked())
-                        .map(|r| r.item.id)
-                        .collect()
-                } else {
-                    let today = chrono::Local::now().date_naive();
-                    let _ = tx.unbounded_send(Event::Prompt(
-                        rows.iter().map(|r| Row::from(r, today)).collect(),
-                    ));
-                    match decisions.recv() {
-                        Ok(Decision::Import(ids)) => ids,
-                        Ok(Decision::Later) | Err(_) => Vec::new(),
-                    }
-                };
-                s.import(&accepted, &crate::state::actor())?;
-            }
-        }
-        Role::Terminal => {
-            s.publish_requests()?;
-            s.wait_for_responses(stop, &mut |a, t| {
-                let _ = tx.unbounded_send(Event::Waiting(a, t));
-            })?;
-            stop.store(false, Ordering::Relaxed);
+/// The window as a step's front end: the prompt goes out as an event and staff's decision
+/// comes back on a channel; 今すぐ終了 sets `stop`.
+struct GuiFrontend<'a> {
+    tx: &'a UnboundedSender<Event>,
+    decisions: &'a mpsc::Receiver<Decision>,
+    stop: &'a AtomicBool,
+}
+
+impl engine::Frontend for GuiFrontend<'_> {
+    fn decide(&mut self, rows: &[ImportRow]) -> Vec<i64> {
+        let today = chrono::Local::now().date_naive();
+        let _ = self.tx.unbounded_send(Event::Prompt(
+            rows.iter().map(|r| Row::from(r, today)).collect(),
+        ));
+        match self.decisions.recv() {
+            Ok(Decision::Import(ids)) => ids,
+            Ok(Decision::Later) | Err(_) => Vec::new(),
         }
     }
-    s.collect()?;
-    s.finish()
+
+    fn progress(&mut self, event: engine::Progress) {
+        if let engine::Progress::Waiting { answered, total } = event {
+            let _ = self.tx.unbounded_send(Event::Waiting(answered, total));
+        }
+    }
+
+    fn stop_waiting(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
 }

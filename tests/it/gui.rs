@@ -674,10 +674,10 @@ fn screens_match_the_committed_snapshots() {
     };
     shot(&app, "waiting");
 
-    app.auto_imported = true;
     app.screen = Screen::Done(engine::Outcome {
         published: 4,
         held: 1,
+        auto_imported: true,
         sent: 2,
         ..engine::Outcome::default()
     });

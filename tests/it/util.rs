@@ -111,17 +111,20 @@ pub fn step(
     stick: &Path,
     opts: Options,
 ) -> Result<Outcome, oqs_courier::Error> {
-    let clinic = inst.config.role == Role::Clinic;
-    let mut s = engine::begin(inst, stick, opts)?;
-    if clinic {
-        let ids: Vec<i64> = s.import_rows()?.iter().map(|r| r.item.id).collect();
-        s.import(&ids, "試験 受付")?;
-    } else {
-        s.publish_requests()?;
-        s.wait_for_responses(&std::sync::atomic::AtomicBool::new(false), &mut |_, _| {})?;
+    engine::run_step(inst, stick, opts, &mut ImportAll)
+}
+
+/// A front end that imports every row of the prompt, as 試験 受付.
+pub struct ImportAll;
+
+impl engine::Frontend for ImportAll {
+    fn decide(&mut self, rows: &[engine::ImportRow]) -> Vec<i64> {
+        rows.iter().map(|r| r.item.id).collect()
     }
-    s.collect()?;
-    s.finish()
+
+    fn actor(&self) -> String {
+        "試験 受付".to_owned()
+    }
 }
 
 /// The files directly in `dir`, with their bytes (to put back later with [`put_back`]).
