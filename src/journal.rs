@@ -487,6 +487,22 @@ impl Journal {
         Ok(found.iter().any(|s| states.contains(&s.as_str())))
     }
 
+    /// The packages each queued outgoing item travelled in so far: `(item id, seq)` pairs. What
+    /// an acknowledgement of those sequence numbers would settle (see `engine::dry_run`).
+    pub fn queued_sent_seqs(&self) -> Result<Vec<(i64, u64)>, Error> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT sent_item.item, sent_item.seq FROM sent_item JOIN item ON item.id = sent_item.item \
+                 WHERE item.dir='out' AND item.state='queued'",
+            )
+            .map_err(self.db())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
     /// SQLite's `PRAGMA quick_check`: the problems it found, none when the database is sound.
     pub fn quick_check(&self) -> Result<Vec<String>, Error> {
         let mut st = self.conn.prepare("PRAGMA quick_check").map_err(self.db())?;

@@ -89,6 +89,10 @@ enum Command {
         /// A file in an OQS folder counts as complete after this many quiet milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 1000)]
         quiet_ms: u64,
+        /// Print what the step would do and change nothing (not the stick, the journal or the
+        /// OQS folders).
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run headless as the resident agent: wait for an enrolled stick, do this PC's step, wait for
     /// its removal, repeat (until the process is stopped).
@@ -423,12 +427,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             yes,
             wait,
             quiet_ms,
+            dry_run,
         } => {
             let mut inst = home.load()?;
             let opts = engine::Options {
                 quiet: Duration::from_millis(quiet_ms),
                 ..step_options(&inst.config, wait)
             };
+            if dry_run {
+                return dry_run_cmd(&inst, &stick, &opts);
+            }
             return sync_cmd(&mut inst, &stick, yes, opts);
         }
         Command::Watch {
@@ -708,6 +716,48 @@ fn sync_cmd(
         );
     }
     println!("{}", text::REMOVABLE);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dry_run_cmd(
+    inst: &oqs_courier::state::Installation,
+    stick: &std::path::Path,
+    opts: &engine::Options,
+) -> Result<ExitCode, Error> {
+    let plan = engine::dry_run(inst, stick, opts)?;
+    println!("{}", text::DRY_RUN_HEADING);
+    println!(
+        "{}",
+        text::dry_received(plan.packages_new, plan.files_new, plan.packages_applied)
+    );
+    match plan.role {
+        Role::Clinic => println!("{}", text::dry_prompt(plan.prompt_rows)),
+        Role::Terminal => println!("{}", text::dry_publish(plan.requests_to_publish)),
+    }
+    println!(
+        "{}",
+        text::dry_collect(plan.to_collect, plan.flagged, plan.incomplete_waiting)
+    );
+    match &plan.seal {
+        Ok(Some(seal)) => {
+            println!("{}", text::dry_seal(seal.take.len()));
+            if seal.left > 0 {
+                println!(
+                    "{}",
+                    text::left_behind(seal.left, seal.left_bytes, seal.need_all)
+                );
+            }
+        }
+        Ok(None) => println!("{}", text::DRY_NOTHING_TO_SEAL),
+        Err(room) => {
+            println!("{}", text::E_STICK_FULL);
+            println!(
+                "{}",
+                text::no_room(room.waiting, room.waiting_bytes, room.need_all, room.room)
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -918,3 +918,40 @@ pub const G_SELFTEST_SAVE: &str = "デスクトップに保存";
 pub fn g_selftest_saved(path: &str) -> String {
     format!("点検レポートを保存しました: {path}")
 }
+
+// --- sync --dry-run -------------------------------------------------------------------------
+
+/// First line of a dry run.
+pub const DRY_RUN_HEADING: &str =
+    "（試行）このUSBメモリで作業すると、次のようになります。何も変更していません。";
+/// Nothing would be written to the stick.
+pub const DRY_NOTHING_TO_SEAL: &str = "USBメモリに書き込むもの: なし";
+
+/// Packages a step would receive.
+pub fn dry_received(new: usize, files: usize, applied: usize) -> String {
+    format!(
+        "受け取るもの: 新しいパッケージ {new} 個（ファイル {files} 個）、受け取り済みで消すもの {applied} 個"
+    )
+}
+
+/// Rows the clinic's import prompt would show.
+pub fn dry_prompt(rows: usize) -> String {
+    format!("取り込み画面に出るもの: {rows} 件")
+}
+
+/// Requests the terminal would hand over.
+pub fn dry_publish(n: usize) -> String {
+    format!("Req に渡す照会: {n} 件")
+}
+
+/// Files a step would take from the OQS folders.
+pub fn dry_collect(n: usize, flagged: usize, waiting: usize) -> String {
+    format!(
+        "OQSフォルダから取り出すもの: {n} 件（書きかけのまま運ぶもの {flagged} 件）、書き込みが終わるのを待つもの: {waiting} 件"
+    )
+}
+
+/// Files a step would write to the stick.
+pub fn dry_seal(n: usize) -> String {
+    format!("USBメモリに書き込むもの: {n} 件（相手のPCへ）")
+}

@@ -88,6 +88,8 @@ pub struct PackageInfo {
     pub created: String,
     /// Whether it was applied here before.
     pub applied: bool,
+    /// The sender's acknowledgements of our packages (inclusive ranges of sequence numbers).
+    pub acks: Vec<[u64; 2]>,
     /// Its files.
     pub files: Vec<FileEntry>,
 }
@@ -275,12 +277,32 @@ pub(crate) fn file_audit(
 
 /// Verifies every package on the stick; returns those addressed to us. Writes nothing.
 pub fn inspect(inst: &Installation, stick: &Stick) -> Result<Inspection, Error> {
-    let (opened, own) = verify_manifests(inst, stick)?;
+    inspect_with(inst, stick, true)
+}
+
+/// [`inspect`] as the sync step sees the stick: a data file without its manifest (a write cut
+/// short) is ignored instead of refused (see [`verify_all`]). Writes nothing.
+pub(crate) fn inspect_for_step(inst: &Installation, stick: &Stick) -> Result<Inspection, Error> {
+    inspect_with(inst, stick, false)
+}
+
+fn inspect_with(
+    inst: &Installation,
+    stick: &Stick,
+    refuse_orphans: bool,
+) -> Result<Inspection, Error> {
+    let (opened, own) = verify_manifests_with(inst, stick, refuse_orphans)?;
     let mut out = Inspection {
         own_in_transit: own,
         ..Inspection::default()
     };
     for m in &opened {
+        let data_gone = fs::symlink_metadata(&m.data_path)
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+        if !refuse_orphans && data_gone {
+            // A superseded package whose removal a power cut kept half: the step skips it.
+            continue;
+        }
         m.stream(&mut NullSink)?;
         out.packages.push(info(inst, m)?);
     }
@@ -460,6 +482,7 @@ fn info(inst: &Installation, m: &OpenedManifest) -> Result<PackageInfo, Error> {
         sender: sender.to_string(),
         created: m.meta.created.clone(),
         applied: inst.is_applied(&sender, m.meta.seq)?,
+        acks: m.meta.acks.clone(),
         files: m.meta.files.clone(),
     })
 }

@@ -10,6 +10,7 @@
 mod it {
     pub mod cli;
     pub mod craft;
+    pub mod dry_run;
     pub mod engine;
     pub mod fat;
     pub mod faults;

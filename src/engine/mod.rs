@@ -25,9 +25,11 @@
 //! twice. Received duplicates (the same name and content again) are recorded and skipped.
 //! This module talks to no user; the CLI and the GUI drive it.
 
+mod dry_run;
 pub mod plan;
 mod step;
 
+pub use dry_run::{StepPlan, dry_run};
 pub use step::{Frontend, Progress, run_step, unasked};
 
 use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
@@ -799,16 +801,7 @@ impl Session<'_> {
 
     fn collect_one(&mut self, dir: &Path, sub: Sub, name: &str) -> Result<bool, Error> {
         let kind = oqs::classify(name);
-        let wanted = matches!(
-            (self.inst.config.role, sub, kind),
-            (Role::Clinic, Sub::Req, Kind::Request(_))
-                | (
-                    Role::Terminal,
-                    Sub::Res,
-                    Kind::Result(_) | Kind::Error(_) | Kind::Request(_)
-                )
-                | (Role::Terminal, Sub::Face, Kind::Face)
-        );
+        let wanted = plan::takes(self.inst.config.role, sub, kind);
         if !wanted || !self.inst.config.carries(kind) || crate::filename::check(name).is_err() {
             return Ok(false); // unknown files, and kinds switched off in the settings, stay
         }
@@ -846,12 +839,18 @@ impl Session<'_> {
             // Quiet is not finished: a writer that paused mid-file leaves a file cut short. Such
             // a file waits (looked at again every step) until it is `incomplete_wait` old, then
             // travels flagged so the receiver shows it as an error instead of a result.
-            let incomplete = oqs::complete::check_file(kind, &tmp) == Completeness::Incomplete;
-            if incomplete && !self.waited_long_enough(&path) {
-                let _ = fs::remove_file(&tmp);
-                self.outcome.incomplete_waiting += 1;
-                return Ok(false);
-            }
+            let complete = oqs::complete::check_file(kind, &tmp);
+            let incomplete = match plan::collect(
+                complete == Completeness::Incomplete,
+                self.waited_long_enough(&path),
+            ) {
+                plan::Collect::Wait => {
+                    let _ = fs::remove_file(&tmp);
+                    self.outcome.incomplete_waiting += 1;
+                    return Ok(false);
+                }
+                plan::Collect::Take { flagged } => flagged,
+            };
             let answers: Vec<String> = if role == Role::Terminal {
                 self.inst
                     .journal

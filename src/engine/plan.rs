@@ -7,7 +7,49 @@
 //! next trip. The space a package takes is computed from the format (`docs/FORMAT.md` §4, §5),
 //! not guessed.
 
+use crate::oqs::Kind;
+use crate::oqs::folders::Sub;
 use crate::package;
+use crate::state::Role;
+
+/// Whether a step on a PC of `role` takes a file of `kind` out of OQS subfolder `sub`: the
+/// clinic takes requests from Req; the terminal takes results, `.err` files and (bulk phase-2)
+/// requests the 連携アプリ put back from Res, and face results from Face. Anything else stays
+/// where it is.
+pub fn takes(role: Role, sub: Sub, kind: Kind) -> bool {
+    matches!(
+        (role, sub, kind),
+        (Role::Clinic, Sub::Req, Kind::Request(_))
+            | (
+                Role::Terminal,
+                Sub::Res,
+                Kind::Result(_) | Kind::Error(_) | Kind::Request(_)
+            )
+            | (Role::Terminal, Sub::Face, Kind::Face)
+    )
+}
+
+/// What a step does with a file it takes, by its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collect {
+    /// Into the outbox; `flagged` when it travels marked incomplete.
+    Take {
+        /// Still incomplete after the longest wait: the receiver shows it as an error.
+        flagged: bool,
+    },
+    /// Incomplete and young: left in its folder for a later step.
+    Wait,
+}
+
+/// [`Collect`] for a file whose content is `incomplete` (or not) and which has (or has not)
+/// waited the longest time the settings allow.
+pub fn collect(incomplete: bool, waited_long_enough: bool) -> Collect {
+    match (incomplete, waited_long_enough) {
+        (false, _) => Collect::Take { flagged: false },
+        (true, true) => Collect::Take { flagged: true },
+        (true, false) => Collect::Wait,
+    }
+}
 
 /// The order in which a backlog that does not fit goes on the stick.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -176,6 +218,49 @@ pub fn seal(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oqs::Process;
+
+    /// Role × subfolder × kind: exactly the pairs of the OQS interface travel.
+    #[test]
+    fn what_a_step_takes_from_which_folder() {
+        let kinds = [
+            Kind::Request(Process::Single),
+            Kind::Result(Process::Single),
+            Kind::Error(Process::Single),
+            Kind::Face,
+            Kind::Unknown,
+        ];
+        let expect = |role, sub, kind| match (role, sub, kind) {
+            (Role::Clinic, Sub::Req, Kind::Request(_)) => true,
+            (Role::Terminal, Sub::Res, Kind::Result(_) | Kind::Error(_) | Kind::Request(_)) => true,
+            (Role::Terminal, Sub::Face, Kind::Face) => true,
+            _ => false,
+        };
+        let mut taken = 0;
+        for role in [Role::Clinic, Role::Terminal] {
+            for sub in [Sub::Req, Sub::Res, Sub::Face] {
+                for kind in kinds {
+                    assert_eq!(takes(role, sub, kind), expect(role, sub, kind));
+                    taken += usize::from(takes(role, sub, kind));
+                }
+            }
+        }
+        assert_eq!(taken, 5);
+        assert!(!takes(Role::Clinic, Sub::Res, Kind::Result(Process::Drug)));
+        assert!(!takes(
+            Role::Terminal,
+            Sub::Req,
+            Kind::Request(Process::Single)
+        ));
+    }
+
+    #[test]
+    fn incomplete_files_wait_then_travel_flagged() {
+        assert_eq!(collect(false, false), Collect::Take { flagged: false });
+        assert_eq!(collect(false, true), Collect::Take { flagged: false });
+        assert_eq!(collect(true, false), Collect::Wait);
+        assert_eq!(collect(true, true), Collect::Take { flagged: true });
+    }
 
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
