@@ -463,6 +463,54 @@ impl Journal {
         rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
     }
 
+    /// How many items in direction `dir` have one of `states` (counted by the `item_state`
+    /// index, nothing loaded).
+    pub fn count_items(&self, dir: Dir, states: &[&str]) -> Result<usize, Error> {
+        let marks = vec!["?"; states.len()].join(", ");
+        let sql = format!("SELECT COUNT(*) FROM item WHERE dir=? AND state IN ({marks})");
+        let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
+        let args = std::iter::once(dir.as_str()).chain(states.iter().copied());
+        st.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .map_err(self.db())
+    }
+
+    /// Names of the items in direction `dir` with one of `states` that entered the journal
+    /// before `before` (RFC 3339), with the other direction's names for matching — see
+    /// `engine::status`.
+    pub fn names_added_before(
+        &self,
+        dir: Dir,
+        folder: &str,
+        states: &[&str],
+        before: &str,
+    ) -> Result<Vec<String>, Error> {
+        let marks = vec!["?"; states.len()].join(", ");
+        let sql = format!(
+            "SELECT name FROM item WHERE dir=? AND state IN ({marks}) AND folder=? AND added < ?"
+        );
+        let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
+        let args = std::iter::once(dir.as_str())
+            .chain(states.iter().copied())
+            .chain([folder, before]);
+        let rows = st
+            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// Names of the items in direction `dir` with one of `states`.
+    pub fn names(&self, dir: Dir, states: &[&str]) -> Result<Vec<String>, Error> {
+        let marks = vec!["?"; states.len()].join(", ");
+        let sql = format!("SELECT name FROM item WHERE dir=? AND state IN ({marks})");
+        let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
+        let args = std::iter::once(dir.as_str()).chain(states.iter().copied());
+        let rows = st
+            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
     /// Whether an item with this name and content was ever recorded in direction `dir` with
     /// one of `states`.
     pub fn has_item(

@@ -113,8 +113,9 @@ enum Command {
     },
     /// Show what is waiting, what is in transit, and the last trip.
     Status {
-        /// Warn about requests unanswered for this many hours.
-        #[arg(long, default_value_t = 4)]
+        /// Warn about requests unanswered for this many hours (the desktop app's home screen
+        /// uses the default).
+        #[arg(long, default_value_t = engine::OLD_UNANSWERED_HOURS)]
         hours: i64,
     },
     /// Export the audit log (作業履歴).
@@ -841,35 +842,22 @@ impl engine::Frontend for CliFrontend {
 }
 
 fn status_cmd(inst: &oqs_courier::state::Installation, hours: i64) -> Result<(), Error> {
-    use oqs_courier::journal::Dir;
-    let j = &inst.journal;
-    let st = |e| Error::from(oqs_courier::state::Error::from(e));
-    let in_transit = j.items(Dir::Out, &["queued"]).map_err(st)?.len();
-    let to_import = j.items(Dir::In, &["pending", "held"]).map_err(st)?.len();
-    let awaiting = j.awaiting().map_err(st)?;
-    let waiting_here = engine::waiting_in_folders(inst)?;
-    let peer = inst
-        .peer
-        .as_ref()
-        .map_or(text::NOT_PAIRED_YET.to_owned(), |p| p.label.clone());
-    let last = j
-        .get_meta("last_trip")
-        .map_err(st)?
-        .unwrap_or_else(|| text::NO_VALUE.to_owned());
+    let st = engine::status(inst, hours)?;
+    let peer = st.peer.unwrap_or_else(|| text::NOT_PAIRED_YET.to_owned());
+    let last = st.last_trip.unwrap_or_else(|| text::NO_VALUE.to_owned());
     for line in text::status_lines(
         inst.config.role.as_str(),
         &peer,
-        waiting_here,
-        in_transit,
-        to_import,
-        awaiting.len(),
+        st.waiting_in_folders,
+        st.in_transit,
+        st.to_import,
+        st.awaiting,
         &last,
     ) {
         println!("{line}");
     }
-    let old = engine::old_unanswered(inst, hours)?;
-    if old > 0 {
-        println!("{}", text::old_unanswered(old, hours));
+    if st.old_unanswered > 0 {
+        println!("{}", text::old_unanswered(st.old_unanswered, hours));
     }
     Ok(())
 }
@@ -889,10 +877,7 @@ fn log_cmd(
     let written = (|| -> std::io::Result<()> {
         use std::io::Write;
         if csv {
-            write!(out, "\u{feff}{}\r\n", text::LOG_CSV_HEADER)?;
-            for r in &rows {
-                write!(out, "{}\r\n", engine::audit_csv_line(r))?;
-            }
+            engine::write_audit_csv(&rows, &mut out)?;
         } else {
             for r in &rows {
                 writeln!(

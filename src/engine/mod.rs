@@ -27,9 +27,11 @@
 
 mod dry_run;
 pub mod plan;
+mod status;
 mod step;
 
 pub use dry_run::{StepPlan, dry_run};
+pub use status::{OLD_UNANSWERED_HOURS, Status, status};
 pub use step::{Frontend, Progress, run_step, unasked};
 
 use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
@@ -1348,7 +1350,7 @@ pub fn revoke(inst: &Installation, id: &str) -> Result<Option<Revoked>, Error> {
 
 /// Files waiting in this PC's OQS folders to be collected (requests at the clinic; results and
 /// face files at the terminal).
-pub fn waiting_in_folders(inst: &Installation) -> Result<usize, Error> {
+fn folder_counts(inst: &Installation) -> Result<usize, Error> {
     let subs: &[Sub] = match inst.config.role {
         Role::Clinic => &[Sub::Req],
         Role::Terminal => &[Sub::Res, Sub::Face],
@@ -1364,37 +1366,6 @@ pub fn waiting_in_folders(inst: &Installation) -> Result<usize, Error> {
         }
     }
     Ok(n)
-}
-
-/// Requests older than `hours` without an answer: at the terminal the awaiting list; at the
-/// clinic requests sent whose response has not come back.
-pub fn old_unanswered(inst: &Installation, hours: i64) -> Result<usize, Error> {
-    let cutoff = chrono::Local::now() - chrono::Duration::hours(hours);
-    let old = |t: &str| chrono::DateTime::parse_from_rfc3339(t).is_ok_and(|t| t < cutoff);
-    match inst.config.role {
-        Role::Terminal => Ok(inst
-            .journal
-            .awaiting()
-            .map_err(journal_err)?
-            .iter()
-            .filter(|(_, t)| old(t))
-            .count()),
-        Role::Clinic => {
-            let sent = inst
-                .journal
-                .items(Dir::Out, &["queued", "acked"])
-                .map_err(journal_err)?;
-            let got = inst
-                .journal
-                .items(Dir::In, &["pending", "held", "publishing", "published"])
-                .map_err(journal_err)?;
-            Ok(sent
-                .iter()
-                .filter(|r| old(&r.added))
-                .filter(|r| !got.iter().any(|g| answers_request(&r.name, &g.name)))
-                .count())
-        }
-    }
 }
 
 /// What Microsoft Defender said about received files.
@@ -1443,6 +1414,18 @@ pub fn defender_scan(dir: &Path) -> Scan {
 }
 
 /// One audit row as a CSV line (RFC 4180 quoting).
+/// The audit log as CSV for Excel: UTF-8 with a byte-order mark, the header of
+/// [`crate::text::LOG_CSV_HEADER`], one line per row, CRLF line ends. The one writer behind
+/// `log --csv` and the desktop app's export.
+pub fn write_audit_csv(rows: &[AuditRow], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    write!(out, "\u{feff}{}\r\n", crate::text::LOG_CSV_HEADER)?;
+    for r in rows {
+        write!(out, "{}\r\n", audit_csv_line(r))?;
+    }
+    Ok(())
+}
+
+/// One audit row as a CSV line (fields quoted where they need it), without the line end.
 pub fn audit_csv_line(r: &AuditRow) -> String {
     let q = |s: &str| {
         if s.contains([',', '"', '\n', '\r']) {

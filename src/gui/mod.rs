@@ -13,7 +13,7 @@ pub mod worker;
 
 use crate::detect;
 use crate::engine;
-use crate::journal::{AuditRow, Dir};
+use crate::journal::AuditRow;
 use crate::state::{Home, Installation};
 use crate::text;
 use iced::futures::StreamExt;
@@ -203,24 +203,18 @@ impl App {
     pub fn refresh(&mut self) {
         let Some(inst) = &self.inst else { return };
         let Ok(inst) = inst.try_lock() else { return };
-        let j = &inst.journal;
-        let peer = inst
-            .peer
-            .as_ref()
-            .map_or(text::NOT_PAIRED_YET.to_owned(), |p| p.label.clone());
+        // The same figures as `oqs-courier status` (engine::status): counted by the journal's
+        // indexes, cheap enough to run after a step or a saved setting.
+        let st = engine::status(&inst, engine::OLD_UNANSWERED_HOURS).unwrap_or_default();
+        let peer = st.peer.unwrap_or_else(|| text::NOT_PAIRED_YET.to_owned());
         self.info = Info {
             role_line: text::g_role_line(inst.config.role.as_str(), &peer),
-            in_transit: j.items(Dir::Out, &["queued"]).map(|v| v.len()).unwrap_or(0),
-            to_import: j
-                .items(Dir::In, &["pending", "held"])
-                .map(|v| v.len())
-                .unwrap_or(0),
-            awaiting: j.awaiting().map(|v| v.len()).unwrap_or(0),
-            old_unanswered: engine::old_unanswered(&inst, 24).unwrap_or(0),
-            last_trip: j
-                .get_meta("last_trip")
-                .ok()
-                .flatten()
+            in_transit: st.in_transit,
+            to_import: st.to_import,
+            awaiting: st.awaiting,
+            old_unanswered: st.old_unanswered,
+            last_trip: st
+                .last_trip
                 .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
                 .map(|t| {
                     t.with_timezone(&chrono::Local)
@@ -228,15 +222,7 @@ impl App {
                         .to_string()
                 })
                 .unwrap_or_else(|| text::NO_VALUE.to_owned()),
-            sticks: j
-                .sticks()
-                .map(|v| {
-                    v.into_iter()
-                        .filter(|s| s.revoked.is_none())
-                        .map(|s| (s.label, s.id))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            sticks: st.sticks,
         };
     }
 
@@ -378,13 +364,17 @@ impl App {
                 }
             }
             Message::Settings(m) => {
+                // Only a save changes what the home screen shows; keystrokes do not refresh it.
+                let saved = matches!(m, settings::Message::Save);
                 if let Screen::Settings(form) = &mut self.screen
                     && let Some(inst) = &self.inst
                     && let Ok(mut inst) = inst.try_lock()
                 {
                     form.update(m, &mut inst);
                 }
-                self.refresh();
+                if saved {
+                    self.refresh();
+                }
             }
             Message::EnrollStick => {
                 if let Some(events) = self.enroll_refused() {
@@ -503,17 +493,21 @@ impl App {
     fn export_csv(&mut self) {
         let Some(inst) = &self.inst else { return };
         let Ok(inst) = inst.try_lock() else { return };
-        let rows = inst.journal.audit_rows(None).unwrap_or_default();
-        let mut out = format!("\u{feff}{}\r\n", text::LOG_CSV_HEADER);
-        for r in &rows {
-            out.push_str(&engine::audit_csv_line(r));
-            out.push_str("\r\n");
-        }
         let path = inst.home.path().join(format!(
             "作業履歴-{}.csv",
             chrono::Local::now().format("%Y%m%d-%H%M%S")
         ));
-        self.notice = Some(match std::fs::write(&path, out) {
+        // A journal that cannot be read is an error, never a header-only file called a success.
+        let written = inst
+            .journal
+            .audit_rows(None)
+            .map_err(|e| e.to_string())
+            .and_then(|rows| {
+                let mut out = Vec::new();
+                engine::write_audit_csv(&rows, &mut out).map_err(|e| e.to_string())?;
+                std::fs::write(&path, out).map_err(|e| e.to_string())
+            });
+        self.notice = Some(match written {
             Ok(()) => text::g_exported(&path.display().to_string()),
             Err(e) => format!("{} ({e})", text::E_STATE_IO),
         });
@@ -651,9 +645,12 @@ impl App {
         }
         if i.old_unanswered > 0 {
             c = c.push(
-                label(text::old_unanswered(i.old_unanswered, 24))
-                    .size(18)
-                    .color(ORANGE),
+                label(text::old_unanswered(
+                    i.old_unanswered,
+                    engine::OLD_UNANSWERED_HOURS,
+                ))
+                .size(18)
+                .color(ORANGE),
             );
         }
         c.push(

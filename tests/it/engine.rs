@@ -223,3 +223,29 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `status` and the home screen share one computation; "old unanswered" counts, at the clinic,
+/// requests sent whose answer has not come back, and at the terminal, requests handed over and
+/// not answered yet.
+#[test]
+fn status_counts_unanswered_requests_on_both_sides() {
+    use super::world::{Act, World};
+    let w = World::new();
+    w.act(Act::Dynamics).unwrap();
+    w.act(Act::Clinic).unwrap();
+    let sent = engine::status(&w.load(true), 24).unwrap();
+    assert!(sent.in_transit > 0, "{sent:?}");
+    assert_eq!(sent.old_unanswered, 0, "nothing is a day old yet");
+    // With a threshold of 0 hours every request sent counts until its answer arrives.
+    let now = engine::status(&w.load(true), 0).unwrap();
+    assert_eq!(now.old_unanswered, sent.in_transit, "{now:?}");
+    w.act(Act::Terminal).unwrap();
+    let term = engine::status(&w.load(false), 0).unwrap();
+    assert!(
+        term.awaiting > 0 && term.old_unanswered == term.awaiting,
+        "{term:?}"
+    );
+    w.settle_and_check().unwrap();
+    assert_eq!(engine::status(&w.load(true), 0).unwrap().old_unanswered, 0);
+    assert_eq!(engine::status(&w.load(false), 0).unwrap().old_unanswered, 0);
+}

@@ -1,0 +1,88 @@
+//! What the home screen and `oqs-courier status` show: one computation for both front ends.
+
+use super::{folder_counts, journal_err};
+use crate::Error;
+use crate::journal::Dir;
+use crate::oqs;
+use crate::oqs::folders::Sub;
+use crate::state::{Installation, Role};
+use std::collections::HashSet;
+
+/// Requests without an answer for this long are pointed out (home screen and `status`).
+pub const OLD_UNANSWERED_HOURS: i64 = 24;
+
+/// The state of this installation at a glance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Status {
+    /// The paired PC's name, if paired.
+    pub peer: Option<String>,
+    /// Link files in this PC's OQS folders that the next step would look at.
+    pub waiting_in_folders: usize,
+    /// Files travelling to the other PC, not yet acknowledged.
+    pub in_transit: usize,
+    /// Clinic: results waiting for the import prompt (new or held).
+    pub to_import: usize,
+    /// Terminal: requests handed over and not yet answered.
+    pub awaiting: usize,
+    /// Requests without an answer for [`Status::old_hours`] or more.
+    pub old_unanswered: usize,
+    /// The threshold of [`Status::old_unanswered`].
+    pub old_hours: i64,
+    /// When the last step finished (RFC 3339), if ever.
+    pub last_trip: Option<String>,
+    /// Sticks in use (label, id), revoked ones left out.
+    pub sticks: Vec<(String, String)>,
+}
+
+/// Computes the [`Status`]; `old_hours` is the threshold for "old unanswered requests".
+pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
+    let j = &inst.journal;
+    let cutoff = (chrono::Local::now() - chrono::Duration::hours(old_hours))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+    let old_unanswered = match inst.config.role {
+        Role::Terminal => j
+            .awaiting()
+            .map_err(journal_err)?
+            .iter()
+            .filter(|(_, published)| published.as_str() < cutoff.as_str())
+            .count(),
+        Role::Clinic => {
+            // Every name that answers a request, once; then each old request is one lookup.
+            let answers: HashSet<String> = j
+                .names(Dir::In, &["pending", "held", "publishing", "published"])
+                .map_err(journal_err)?
+                .into_iter()
+                .map(|n| n.to_ascii_uppercase())
+                .collect();
+            j.names_added_before(Dir::Out, Sub::Req.label(), &["queued", "acked"], &cutoff)
+                .map_err(journal_err)?
+                .iter()
+                .filter(|req| {
+                    !oqs::expected_responses(req)
+                        .iter()
+                        .chain(std::iter::once(&format!("{req}.err")))
+                        .any(|a| answers.contains(&a.to_ascii_uppercase()))
+                })
+                .count()
+        }
+    };
+    Ok(Status {
+        peer: inst.peer.as_ref().map(|p| p.label.clone()),
+        waiting_in_folders: folder_counts(inst)?,
+        in_transit: j.count_items(Dir::Out, &["queued"]).map_err(journal_err)?,
+        to_import: j
+            .count_items(Dir::In, &["pending", "held"])
+            .map_err(journal_err)?,
+        awaiting: j.awaiting().map_err(journal_err)?.len(),
+        old_unanswered,
+        old_hours,
+        last_trip: j.get_meta("last_trip").map_err(journal_err)?,
+        sticks: j
+            .sticks()
+            .map_err(journal_err)?
+            .into_iter()
+            .filter(|s| s.revoked.is_none())
+            .map(|s| (s.label, s.id))
+            .collect(),
+    })
+}
