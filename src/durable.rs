@@ -298,6 +298,21 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Opens `path` for reading only if it is a regular file (not a symlink, FIFO, device or
+/// folder): opening a FIFO would block forever, and the stick's layout never follows links.
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let not_regular =
+        || std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+    if !std::fs::symlink_metadata(path)?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    let f = std::fs::File::open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

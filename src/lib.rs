@@ -27,6 +27,7 @@ pub mod state;
 pub mod stick;
 pub mod text;
 pub mod transfer;
+pub mod volume;
 #[cfg(windows)]
 mod win32;
 

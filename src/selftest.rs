@@ -9,7 +9,7 @@
 //! (no patient data), which `tests/it/selftest.rs` checks.
 
 use crate::state::{Home, Installation};
-use crate::{detect, text};
+use crate::{detect, text, volume};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -197,7 +197,7 @@ fn state_dir(dir: &Path) -> Check {
             format!("{} does not exist", dir.display()),
         );
     }
-    let free = detect::available_space(dir);
+    let free = volume::available_space(dir);
     let detail = format!(
         "{}, {} bytes free",
         dir.display(),
@@ -415,7 +415,7 @@ fn stick_check(root: &Path, inst: Option<&Installation>) -> Check {
             format!("{} is not a folder", root.display()),
         );
     }
-    let free = detect::available_space(root);
+    let free = volume::available_space(root);
     let fs = file_system_of(root);
     let mut detail = format!(
         "{}, file system {}, {} bytes free",
@@ -439,7 +439,7 @@ fn stick_check(root: &Path, inst: Option<&Installation>) -> Check {
         );
     }
     detail.push_str(", write/flush/read/remove ok");
-    let flushed = detect::flush_volume(root);
+    let flushed = volume::flush_volume(root);
     detail.push_str(&format!(
         ", volume flush {}",
         if flushed { "done" } else { "not available" }
@@ -451,7 +451,7 @@ fn stick_check(root: &Path, inst: Option<&Installation>) -> Check {
         Some(Err(e)) => detail.push_str(&format!(", marker: {e}")),
         None => {}
     }
-    let full = free.is_some_and(|f| f < crate::stick::FULL_BELOW);
+    let full = free.is_some_and(|f| f < crate::volume::FULL_BELOW);
     let status = match enrolled {
         _ if full => Status::Fail,
         Some(Ok(true)) => Status::Ok,

@@ -94,7 +94,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        if looks_full(path, &source) {
+        if crate::volume::looks_full(path, &source) {
             return Self::Full {
                 path: path.to_owned(),
             };
@@ -108,47 +108,6 @@ impl Error {
             std::io::ErrorKind::NotFound => Self::Missing { path },
             _ => Self::Io { path, source },
         }
-    }
-}
-
-/// Opens `path` for reading only if it is a regular file (not a symlink, FIFO, device or
-/// folder): opening a FIFO would block forever, and the stick's layout never follows links.
-pub(crate) fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
-    let not_regular =
-        || std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
-    if !std::fs::symlink_metadata(path)?.file_type().is_file() {
-        return Err(not_regular());
-    }
-    let f = std::fs::File::open(path)?;
-    if !f.metadata()?.is_file() {
-        return Err(not_regular());
-    }
-    Ok(f)
-}
-
-/// Below this much free space a stick counts as full: not even a package of acknowledgements
-/// (a few KiB, in clusters of up to 32 KiB) would fit.
-pub const FULL_BELOW: u64 = 64 * 1024;
-
-/// Whether a failed write most likely failed because the volume is full: some FAT drivers
-/// report a full volume as "operation not permitted" instead of "no space". Where the volume
-/// says how much is free, that decides; where it cannot (fusefat reports 0 blocks in total),
-/// a file that could be created but not written means full — a write-protected medium refuses
-/// the creation already.
-pub(crate) fn looks_full(path: &Path, e: &std::io::Error) -> bool {
-    if !matches!(
-        e.kind(),
-        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Other
-    ) {
-        return false;
-    }
-    match path
-        .ancestors()
-        .find(|a| a.exists())
-        .and_then(crate::detect::available_space)
-    {
-        Some(free) => free < FULL_BELOW,
-        None => path.is_file(),
     }
 }
 
@@ -240,7 +199,7 @@ impl Stick {
         use std::io::Read;
         let path = self.marker_path();
         let mut bytes = Vec::new();
-        match open_regular(&path) {
+        match crate::durable::open_regular(&path) {
             Ok(f) => f
                 .take(MAX_MARKER_LEN + 1)
                 .read_to_end(&mut bytes)
@@ -300,7 +259,9 @@ impl Stick {
         let result = crate::durable::create(&probe)
             .and_then(|mut f| f.write_all(b"1").and_then(|()| f.sync_all()))
             .and_then(|()| crate::durable::remove_file(&probe));
-        if result.is_ok() && crate::detect::available_space(&dir).is_some_and(|f| f < FULL_BELOW) {
+        if result.is_ok()
+            && crate::volume::available_space(&dir).is_some_and(|f| f < crate::volume::FULL_BELOW)
+        {
             return Err(Error::Full { path: dir });
         }
         result.map_err(|e| {

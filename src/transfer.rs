@@ -525,7 +525,7 @@ fn sha256_file(path: &Path) -> Option<String> {
 fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
-    crate::stick::open_regular(path)?
+    crate::durable::open_regular(path)?
         .take(max + 1)
         .read_to_end(&mut out)?;
     Ok(out)

@@ -10,7 +10,6 @@
 //! why it is sound.
 #![allow(unsafe_code)]
 
-use crate::detect::{self, DeviceChange};
 use std::cell::RefCell;
 use std::ffi::c_void;
 use std::io;
@@ -323,8 +322,10 @@ pub fn dpapi_unprotect(blob: &[u8], entropy: &[u8]) -> io::Result<Vec<u8>> {
 
 // --- WM_DEVICECHANGE ---------------------------------------------------------------------------
 
-/// What the window procedure calls for each decoded device message (per window thread).
-type OnChange = Box<dyn Fn(DeviceChange) + Send>;
+/// What the window procedure calls for each `WM_DEVICECHANGE`: the event code (`wParam`) and
+/// the broadcast structure `lParam` points to, when there is one (per window thread). What they
+/// mean is decided in [`crate::detect::decode_device_change`], tested on every OS.
+pub type OnChange = Box<dyn Fn(usize, Option<&[u8]>) + Send>;
 
 thread_local! {
     static ON_CHANGE: RefCell<Option<OnChange>> = const { RefCell::new(None) };
@@ -353,13 +354,11 @@ unsafe extern "system" fn window_proc(
                 let size = size.clamp(4, MAX_BROADCAST);
                 Some(unsafe { std::slice::from_raw_parts(ptr, size) })
             };
-            if let Some(change) = detect::decode_device_change(wparam, broadcast) {
-                ON_CHANGE.with(|cb| {
-                    if let Some(cb) = cb.borrow().as_ref() {
-                        cb(change);
-                    }
-                });
-            }
+            ON_CHANGE.with(|cb| {
+                if let Some(cb) = cb.borrow().as_ref() {
+                    cb(wparam, broadcast);
+                }
+            });
             1 // TRUE: grant any query
         }
         WM_CLOSE => {
@@ -379,7 +378,7 @@ unsafe extern "system" fn window_proc(
 
 /// A hidden top-level window on its own thread that receives `WM_DEVICECHANGE` (volume arrival
 /// and removal are broadcast to top-level windows; message-only windows would miss them) and
-/// calls back for each decoded change. Closed and joined on drop.
+/// calls back for each device message. Closed and joined on drop.
 #[derive(Debug)]
 pub struct DeviceWindow {
     /// The window handle as an integer (HWND is a pointer and not `Send`).
@@ -542,6 +541,7 @@ fn message_loop() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::{self, DeviceChange};
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
@@ -560,8 +560,10 @@ mod tests {
     /// xvfb-run. Without one the window cannot be created and the test says so.
     fn start(seen: &Arc<Mutex<Vec<DeviceChange>>>) -> Option<DeviceWindow> {
         let sink = Arc::clone(seen);
-        match DeviceWindow::start(Box::new(move |c| {
-            sink.lock().unwrap_or_else(|p| p.into_inner()).push(c)
+        match DeviceWindow::start(Box::new(move |event, broadcast| {
+            if let Some(c) = detect::decode_device_change(event, broadcast) {
+                sink.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+            }
         })) {
             Ok(w) => Some(w),
             Err(e) => {
@@ -605,9 +607,11 @@ mod tests {
         let nudge = watcher.nudge();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&seen);
-        let window = match DeviceWindow::start(Box::new(move |c| {
-            sink.lock().unwrap_or_else(|p| p.into_inner()).push(c);
-            nudge.nudge();
+        let window = match DeviceWindow::start(Box::new(move |event, broadcast| {
+            if let Some(c) = detect::decode_device_change(event, broadcast) {
+                sink.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+                nudge.nudge();
+            }
         })) {
             Ok(w) => w,
             Err(e) => {

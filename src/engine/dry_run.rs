@@ -210,8 +210,8 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
         let scan = stick.scan()?;
         let acks = inst.acks_for_peer()?.len() + usize::from(plan.packages_new > 0);
         let room = plan::Room {
-            free: crate::detect::available_space(&stick.packages_dir())
-                .or_else(|| crate::detect::available_space(stick_root)),
+            free: crate::volume::available_space(&stick.packages_dir())
+                .or_else(|| crate::volume::available_space(stick_root)),
             reclaimable: scan.manifests.iter().map(|m| package_len(m)).sum(),
         };
         plan.seal = plan::seal(&all, acks, room, acks_needed).map(Some);

@@ -1023,7 +1023,7 @@ impl Session<'_> {
                 })
                 .collect();
             let room = plan::Room {
-                free: crate::detect::available_space(&dir),
+                free: crate::volume::available_space(&dir),
                 reclaimable: before.manifests.iter().map(|m| package_len(m)).sum(),
             };
             let seal_plan = plan::seal(&waiting, acks.len(), room, must_ack).map_err(|room| {
@@ -1113,7 +1113,7 @@ impl Session<'_> {
             .map_err(|e| io(&self.stick.packages_dir(), e))?;
         // Every file was flushed as it was written; where Windows allows it, also flush the whole
         // volume (FAT tables, directory entries) before saying the stick may be removed.
-        crate::detect::flush_volume(self.stick.root());
+        crate::volume::flush_volume(self.stick.root());
         self.prune_archive();
         self.outcome.awaiting = self.inst.journal.awaiting().map_err(journal_err)?.len();
         self.inst

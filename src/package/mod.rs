@@ -188,7 +188,7 @@ pub enum Error {
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();
-        if crate::stick::looks_full(&path, &source) {
+        if crate::volume::looks_full(&path, &source) {
             return Self::StickFull { path };
         }
         match source.kind() {

@@ -72,7 +72,7 @@ pub fn read_manifest(
         path: path.to_owned(),
         why,
     };
-    let mut file = crate::stick::open_regular(path).map_err(|e| {
+    let mut file = crate::durable::open_regular(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidInput {
             Error::Malformed {
                 path: path.to_owned(),
@@ -190,7 +190,7 @@ impl OpenedManifest {
     /// Decrypts and checks the whole data file, handing verified bytes to `sink`.
     pub fn stream(&self, sink: &mut dyn FileSink) -> Result<(), Error> {
         let path = &self.data_path;
-        let mut file = match crate::stick::open_regular(path) {
+        let mut file = match crate::durable::open_regular(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::DataMissing { path: path.clone() });

@@ -545,7 +545,7 @@ fn backlog_bigger_than_the_stick(fs: Fs) {
     };
     let mnt = fat.mnt.clone();
     engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
-    let free = oqs_courier::detect::available_space(&mnt).expect("free space reported");
+    let free = oqs_courier::volume::available_space(&mnt).expect("free space reported");
     let filler = mnt.join("filler.bin");
     std::fs::write(&filler, vec![0u8; (free - 3 * 1024 * 1024) as usize]).unwrap();
 
@@ -621,7 +621,7 @@ fn backlog_bigger_than_the_stick(fs: Fs) {
     // A stick with room for no package at all: the message gives the figures.
     terminal_trip(&mut p, &mnt).unwrap();
     std::fs::remove_file(&filler).unwrap();
-    let free = oqs_courier::detect::available_space(&mnt).unwrap();
+    let free = oqs_courier::volume::available_space(&mnt).unwrap();
     std::fs::write(&filler, vec![0u8; (free - 100 * 1024) as usize]).unwrap();
     std::fs::write(
         oqs(&p, "clinic").join("Req/OQSsiquc01req_202611270009.xml"),

@@ -549,7 +549,7 @@ fn regression_paused_writer_never_finishing_travels_flagged_incomplete() {
 #[cfg(target_os = "linux")]
 #[test]
 fn regression_hung_unrelated_mount_never_blocks_a_step() {
-    use oqs_courier::detect;
+    use oqs_courier::{detect, volume};
     let scratch = tempfile::tempdir().unwrap();
     let Some(fat) = super::fat::FatStick::new(scratch.path(), 8) else {
         return;
@@ -561,7 +561,7 @@ fn regression_hung_unrelated_mount_never_blocks_a_step() {
     std::thread::spawn(move || {
         let step = w.step(true).map(|o| o.sent_seq);
         let listed = detect::system_source().volumes().map(|v| v.len());
-        let free = detect::available_space(&w.stick);
+        let free = volume::available_space(&w.stick);
         let _ = tx.send((step.map_err(|e| e.to_string()), listed.is_ok(), free, w));
     });
     let Ok((step, listed, free, _w)) = rx.recv_timeout(Duration::from_secs(60)) else {
