@@ -11,6 +11,7 @@ mod it {
     pub mod cli;
     pub mod craft;
     pub mod engine;
+    pub mod errors;
     pub mod fat;
     pub mod faults;
     pub mod fixture;

@@ -5,6 +5,7 @@
 //! no logic of its own: everything is [`crate::engine`].
 
 use crate::engine::{self, ImportRow, Outcome};
+use crate::error::Frontend;
 use crate::state::{Installation, Role};
 use iced::futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use std::path::PathBuf;
@@ -166,7 +167,7 @@ pub fn spawn(
                     Some(figures) => format!("{}\n{figures}", e.message()),
                     None => e.message().to_owned(),
                 };
-                let mut f = Failure::new(&what, e.hint(), e.to_string());
+                let mut f = Failure::new(&what, e.hint_for(Frontend::Gui), e.to_string());
                 if matches!(
                     e,
                     crate::Error::Stick(crate::stick::Error::NotEnrolled { .. })
