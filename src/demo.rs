@@ -67,7 +67,11 @@ fn setup(
         let p = oqs.join(sub);
         std::fs::create_dir_all(&p).map_err(|e| io_err(&p, e))?;
     }
-    let inst = Home::at(dir.join(name).join("state")).init(role, &oqs, label)?;
+    let inst = Home::at(dir.join(name).join("state")).init(
+        role,
+        &oqs,
+        &crate::label::Label::new(label)?,
+    )?;
     Ok((inst, oqs))
 }
 
@@ -137,7 +141,11 @@ pub fn run_in(dir: &Path, out: &mut dyn Write) -> Result<bool, Error> {
     transfer::pair_export(&terminal, &stick)?;
     let c = transfer::pair_import(&mut clinic, &stick)?;
     let _ = std::fs::remove_dir_all(stick.pairing_dir());
-    let marker = engine::enroll(&mut clinic, &stick_dir, "受付用1")?;
+    let marker = engine::enroll(
+        &mut clinic,
+        &stick_dir,
+        &crate::label::Label::new("受付用1")?,
+    )?;
     say(
         out,
         &format!(

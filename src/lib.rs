@@ -2,8 +2,8 @@
 //! USB stick, in encrypted, signed, checksummed packages.
 //!
 //! The library holds all logic and no GUI. Modules are nouns that own one thing:
-//! [`package`] (the sealed format), [`crypto`] (keys and primitives), [`pairing`] (cards and the
-//! comparison code), [`stick`] (the folder layout on a stick), [`state`] (the installation's
+//! [`package`] (the sealed format), [`crypto`] (keys and primitives), [`label`] (names of PCs
+//! and sticks), [`pairing`] (cards and the comparison code), [`stick`] (the folder layout on a stick), [`state`] (the installation's
 //! state directory), [`transfer`] (seal / inspect / open for one installation), [`filename`]
 //! (which names may travel), [`durable`] (crash-safe writes), [`text`] (everything staff read),
 //! [`error`] (the crate error) and [`demo`] (the embedded default run).
@@ -18,6 +18,7 @@ pub mod filename;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod journal;
+pub mod label;
 pub mod oqs;
 pub mod package;
 pub mod pairing;

@@ -2,6 +2,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use clap::{Parser, Subcommand};
+use oqs_courier::error::Ui;
+use oqs_courier::label::Label;
 use oqs_courier::simulate::{self, Encoding};
 use oqs_courier::state::{Home, Role};
 use oqs_courier::stick::Stick;
@@ -32,9 +34,9 @@ enum Command {
         /// The OQS folder holding Req, Res and Face.
         #[arg(long, value_name = "DIR")]
         oqs_dir: PathBuf,
-        /// Name shown to the paired PC (default: the computer name).
-        #[arg(long)]
-        label: Option<String>,
+        /// Name shown to the paired PC, up to 64 characters (default: the computer name).
+        #[arg(long, value_parser = parse_label)]
+        label: Option<Label>,
     },
     /// Pair this PC with the other one through the stick.
     Pair {
@@ -222,9 +224,9 @@ enum StickAction {
         /// The stick (its root folder).
         #[arg(long, value_name = "DIR")]
         stick: PathBuf,
-        /// A name for it, e.g. 受付用1.
-        #[arg(long, default_value = "USBメモリ")]
-        label: String,
+        /// A name for it, e.g. 受付用1 (up to 64 characters).
+        #[arg(long, default_value = "USBメモリ", value_parser = parse_label)]
+        label: Label,
     },
     /// List the sticks known on this PC.
     List,
@@ -269,11 +271,31 @@ fn print_error(e: &Error) {
     if let Some(figures) = e.figures() {
         eprintln!("{figures}");
     }
-    eprintln!("{}: {}", text::HINT_LABEL, e.hint());
+    eprintln!("{}: {}", text::HINT_LABEL, e.hint_for(Ui::Cli));
     eprintln!("{}: {e}", text::DETAIL_LABEL);
 }
 
-fn computer_name() -> String {
+/// `--label`: the one label rule, refused in Japanese before anything is written (clap then
+/// exits with 2, like any usage error).
+fn parse_label(s: &str) -> Result<Label, String> {
+    Label::new(s).map_err(|e| {
+        let e = Error::from(e);
+        format!(
+            "{}\n{}: {}\n{}: {e}",
+            e.message(),
+            text::HINT_LABEL,
+            e.hint_for(Ui::Cli),
+            text::DETAIL_LABEL
+        )
+    })
+}
+
+/// This PC's name when `init` is given none: the computer name, made a valid label.
+fn computer_name() -> Label {
+    Label::repair(&computer_name_raw(), "PC")
+}
+
+fn computer_name_raw() -> String {
     ["COMPUTERNAME", "HOSTNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
@@ -468,7 +490,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     }
                     Ok(Some(detect::Event::Removed(_))) => println!("{}", text::INSERT_STICK),
                     Ok(None) => break,
-                    Err(e) => eprintln!("{e}"),
+                    Err(e) => print_error(&e.into()),
                 }
             }
         }

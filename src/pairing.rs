@@ -7,6 +7,7 @@
 //! stores nothing itself (the state module keeps the peer).
 
 use crate::crypto::{self, PublicKeys};
+use crate::label::Label;
 use crate::state::{Peer, Role};
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +15,8 @@ use serde::{Deserialize, Serialize};
 pub const CARD_FORMAT: &str = "oqs-courier-pairing-card";
 /// Largest card read from a stick.
 pub const MAX_CARD_LEN: u64 = 16 * 1024;
-/// Longest label, in characters.
-pub const MAX_LABEL_CHARS: usize = 64;
+/// Longest label, in characters ([`crate::label::MAX_CHARS`]).
+pub const MAX_LABEL_CHARS: usize = crate::label::MAX_CHARS;
 const CARD_DOMAIN: &[u8] = b"oqs-courier/v1/pairing-card\0";
 const CODE_DOMAIN: &[u8] = b"oqs-courier/v1/comparison-code\0";
 
@@ -80,7 +81,7 @@ fn signed_message(role: Role, label: &str, keys: &PublicKeys) -> Vec<u8> {
 
 impl Card {
     /// Makes and signs the card of an identity.
-    pub fn new(identity: &crypto::Identity, role: Role, label: &str) -> Self {
+    pub fn new(identity: &crypto::Identity, role: Role, label: &Label) -> Self {
         Self::new_at(identity, role, label, chrono::Local::now().fixed_offset())
     }
 
@@ -90,11 +91,11 @@ impl Card {
     pub fn new_at(
         identity: &crypto::Identity,
         role: Role,
-        label: &str,
+        label: &Label,
         created: chrono::DateTime<chrono::FixedOffset>,
     ) -> Self {
         let keys = identity.public();
-        let label: String = label.chars().take(MAX_LABEL_CHARS).collect();
+        let label = label.to_string();
         let sig = identity.sign(&signed_message(role, &label, &keys));
         Self {
             format: CARD_FORMAT.to_owned(),
@@ -127,10 +128,7 @@ impl Card {
         if card.format != CARD_FORMAT || card.version != 1 {
             return Err(bad("unknown format or version"));
         }
-        if card.label.chars().count() > MAX_LABEL_CHARS || card.label.chars().any(char::is_control)
-        {
-            return Err(bad("bad label"));
-        }
+        Label::exact(&card.label).map_err(|_| bad("bad label"))?;
         let keys = card.keys().map_err(|_| bad("bad public key"))?;
         let sig = hex::decode(&card.signature).map_err(|_| bad("bad signature"))?;
         keys.verify(&signed_message(card.role, &card.label, &keys), &sig)
@@ -192,7 +190,7 @@ mod tests {
     #[test]
     fn card_round_trip_and_forgery() {
         let id = crypto::Identity::generate().unwrap();
-        let card = Card::new(&id, Role::Terminal, "資格確認端末");
+        let card = Card::new(&id, Role::Terminal, &Label::new("資格確認端末").unwrap());
         let bytes = serde_json::to_vec(&card).unwrap();
         let p = std::path::Path::new("terminal.card");
         assert_eq!(Card::parse(&bytes, p).unwrap(), card);
@@ -201,6 +199,30 @@ mod tests {
         let bytes = serde_json::to_vec(&forged).unwrap();
         assert!(matches!(Card::parse(&bytes, p), Err(Error::BadCard { .. })));
         assert!(Card::parse(b"{", p).is_err());
+    }
+
+    /// `init --label` once let a tab into the label; the card it made was refused by the peer.
+    /// A card is now made from a [`Label`] and read back under the same rule.
+    #[test]
+    fn card_label_follows_the_label_rule() {
+        let id = crypto::Identity::generate().unwrap();
+        let p = std::path::Path::new("clinic.card");
+        for bad in ["a\tb", "", " 受付PC", &"x".repeat(MAX_LABEL_CHARS + 1)] {
+            let mut card = Card::new(&id, Role::Clinic, &Label::new("受付PC").unwrap());
+            card.label = bad.to_owned();
+            card.signature = hex::encode(id.sign(&signed_message(card.role, bad, &id.public())));
+            let bytes = serde_json::to_vec(&card).unwrap();
+            assert!(
+                matches!(
+                    Card::parse(&bytes, p),
+                    Err(Error::BadCard {
+                        why: "bad label",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

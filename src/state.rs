@@ -308,6 +308,17 @@ pub fn default_oqs_dir(_role: Role) -> PathBuf {
 pub type SettingProblem = &'static str;
 
 impl Config {
+    /// This PC's name as a [`crate::label::Label`]. A name stored by an older version that breaks
+    /// the rule (`init --label` once accepted a tab) is repaired: control characters become
+    /// spaces, or the role's default name is used when nothing is left.
+    pub fn label(&self) -> crate::label::Label {
+        let fallback = match self.role {
+            Role::Clinic => crate::text::W_LABEL_CLINIC,
+            Role::Terminal => crate::text::W_LABEL_TERMINAL,
+        };
+        crate::label::Label::repair(&self.label, fallback)
+    }
+
     /// Whether files of `kind` travel under these settings.
     pub fn carries(&self, kind: Kind) -> bool {
         kind_group(kind).is_some_and(|g| self.kinds.iter().any(|k| k == g))
@@ -349,10 +360,7 @@ impl Config {
         if !self.kinds.iter().any(|k| KIND_GROUPS.contains(&k.as_str())) {
             return Err(text::S_NO_KINDS);
         }
-        if self.label.trim().is_empty()
-            || self.label.chars().count() > crate::pairing::MAX_LABEL_CHARS
-            || self.label.chars().any(char::is_control)
-        {
+        if crate::label::Label::exact(&self.label).is_err() {
             return Err(text::S_BAD_LABEL);
         }
         Ok(())
@@ -481,7 +489,12 @@ impl Home {
     }
 
     /// Creates a new installation: keys, an empty journal and the config.
-    pub fn init(&self, role: Role, oqs_dir: &Path, label: &str) -> Result<Installation, Error> {
+    pub fn init(
+        &self,
+        role: Role,
+        oqs_dir: &Path,
+        label: &crate::label::Label,
+    ) -> Result<Installation, Error> {
         if self.is_initialized() || self.file(IDENTITY_FILE).exists() {
             return Err(Error::AlreadyInitialized {
                 home: self.0.clone(),
@@ -510,7 +523,7 @@ impl Home {
             version: 1,
             role,
             oqs_dir,
-            label: label.to_owned(),
+            label: label.to_string(),
             created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             response_wait_secs: default_response_wait_secs(),
             retention_days: default_retention_days(),
@@ -729,9 +742,15 @@ mod tests {
         let oqs = dir.path().join("OQS");
         std::fs::create_dir(&oqs).unwrap();
         let home = Home::at(dir.path().join("home"));
-        let a = home.init(Role::Clinic, &oqs, "受付PC").unwrap();
+        let a = home
+            .init(
+                Role::Clinic,
+                &oqs,
+                &crate::label::Label::new("受付PC").unwrap(),
+            )
+            .unwrap();
         assert!(matches!(
-            home.init(Role::Clinic, &oqs, "x"),
+            home.init(Role::Clinic, &oqs, &crate::label::Label::new("x").unwrap()),
             Err(Error::AlreadyInitialized { .. })
         ));
         let mut b = home.load().unwrap();
@@ -750,7 +769,13 @@ mod tests {
             std::fs::create_dir_all(oqs.join(sub)).unwrap();
         }
         let home = Home::at(dir.path().join("home"));
-        let mut inst = home.init(Role::Clinic, &oqs, "受付PC").unwrap();
+        let mut inst = home
+            .init(
+                Role::Clinic,
+                &oqs,
+                &crate::label::Label::new("受付PC").unwrap(),
+            )
+            .unwrap();
         // A config.json written before the settings existed.
         let old = serde_json::json!({"version": 1, "role": "clinic", "oqs_dir": oqs,
             "label": "受付PC", "created": "2026-11-01T09:00:00+09:00"});
@@ -801,7 +826,13 @@ mod tests {
         let oqs = dir.join("OQS");
         std::fs::create_dir(&oqs).unwrap();
         let home = Home::at(dir.join("home"));
-        let inst = home.init(Role::Clinic, &oqs, "受付PC").unwrap();
+        let inst = home
+            .init(
+                Role::Clinic,
+                &oqs,
+                &crate::label::Label::new("受付PC").unwrap(),
+            )
+            .unwrap();
         (home, inst)
     }
 
@@ -953,7 +984,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = Home::at(dir.path().join("home"));
         assert!(matches!(
-            home.init(Role::Terminal, &dir.path().join("nope"), "x"),
+            home.init(
+                Role::Terminal,
+                &dir.path().join("nope"),
+                &crate::label::Label::new("x").unwrap()
+            ),
             Err(Error::OqsDirMissing { .. })
         ));
         assert!(!home.path().exists());

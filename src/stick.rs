@@ -366,9 +366,13 @@ fn marker_message(stick_id: &str, pair: &str, label: &str) -> Vec<u8> {
 
 impl Marker {
     /// A new marker with a fresh stick id, signed by `identity`.
-    pub fn new(identity: &Identity, pair: &str, label: &str) -> Result<Self, crate::crypto::Error> {
+    pub fn new(
+        identity: &Identity,
+        pair: &str,
+        label: &crate::label::Label,
+    ) -> Result<Self, crate::crypto::Error> {
         let stick_id = hex::encode(crate::crypto::random::<16>()?);
-        let label: String = label.chars().filter(|c| !c.is_control()).take(64).collect();
+        let label = label.to_string();
         let signature = hex::encode(identity.sign(&marker_message(&stick_id, pair, &label)));
         Ok(Self {
             format: MARKER_FORMAT.to_owned(),
@@ -429,7 +433,7 @@ mod tests {
             stick.verify_marker("p", &[a.public()]),
             Err(Error::NotEnrolled { .. })
         ));
-        let m = Marker::new(&a, "p", "受付用1").unwrap();
+        let m = Marker::new(&a, "p", &crate::label::Label::new("受付用1").unwrap()).unwrap();
         stick.write_marker(&m).unwrap();
         assert_eq!(
             stick.verify_marker("p", &[b.public(), a.public()]).unwrap(),

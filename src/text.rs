@@ -106,6 +106,10 @@ pub const E_PUBLISH: &str = "取り込み先のフォルダに書き込めませ
 pub const E_SIMULATOR: &str = "シミュレーターを実行できません。";
 /// Crypto / random failure.
 pub const E_CRYPTO: &str = "暗号処理に失敗しました。";
+/// The operating system did not give the list of drives.
+pub const E_DRIVE_LIST: &str = "ドライブ（USBメモリ）の一覧を取得できません。";
+/// A name given to this PC or a stick breaks the rule (`crate::label`).
+pub const E_BAD_LABEL: &str = "指定された名前は使えません（空、長すぎる、またはタブや改行を含んでいます）。何も変更していません。";
 
 // --- errors: what to do next ----------------------------------------------------------------
 
@@ -174,6 +178,30 @@ pub const H_CONFLICT: &str = "取り込み先フォルダの同名ファイル�
 pub const H_DEST: &str = "取り込み先のフォルダの場所と権限を確認してください。";
 /// Hint: restart.
 pub const H_RESTART: &str = "PCを再起動してから、もう一度実行してください。";
+/// Hint: the drive list failed.
+pub const H_DRIVE_LIST: &str =
+    "USBメモリを差し込み直してください。直らない場合はPCを再起動してください。";
+/// Hint: a valid name.
+pub const H_BAD_LABEL: &str =
+    "名前は1〜64文字で、タブや改行を含めずに入力してください（例: 受付PC、受付用1）。";
+
+// --- errors: what to do next, on the screen ----------------------------------------------------
+//
+// The desktop app never tells staff to type a command: where a hint above names one, the app
+// shows the variant below instead (`Error::hint_for(Ui::Gui)`).
+
+/// Hint (screen): set home.
+pub const H_NO_HOME_GUI: &str = "PCを再起動してから、もう一度起動してください。直らない場合は設定担当者に連絡してください（Windowsのユーザーフォルダが見つかりません）。";
+/// Hint (screen): set up.
+pub const H_INIT_GUI: &str = "このアプリを起動し直すと「初期設定」の画面が出ます。設定担当者が画面に従って初期設定してください。";
+/// Hint (screen): pair.
+pub const H_PAIR_GUI: &str = "このアプリを起動し直すと「初期設定」の画面が出ます。両方のPCで「ペアリングを進める」を押し、USBメモリを使ってペアリングしてください。";
+/// Hint (screen): enroll the stick.
+pub const H_ENROLL_GUI: &str =
+    "このUSBメモリを使う場合は、設定担当者が「このUSBメモリを登録する」を押して登録してください。";
+/// Hint (screen): the other PC's card first.
+pub const H_EXPORT_CARD_GUI: &str =
+    "先に相手のPCで「ペアリングを進める」を押し、そのUSBメモリを差し込んでください。";
 
 // --- command results -------------------------------------------------------------------------
 
@@ -535,10 +563,16 @@ pub const G_COLUMNS: [&str; 7] = [
 pub const G_WORKING: &str = "処理中…　USBメモリを抜かないでください。";
 /// Heading when the stick may be removed.
 pub const G_DONE: &str = "USBメモリを取り外せます。";
-/// Not set up yet.
-pub const G_NOT_SET_UP: &str = "このPCはまだ初期設定されていません。設定担当者が「oqs-courier init」と「pair」「stick enroll」で初期設定してください。";
 /// Heading of the problem screen.
 pub const G_PROBLEM: &str = "処理できませんでした";
+/// The desktop app could not open its window.
+pub const G_NO_WINDOW: &str = "画面（ウィンドウ）を開けませんでした。";
+/// The desktop app could not start (a message box on Windows; also written to the log named).
+pub fn g_startup_failed(what: &str, log: &str) -> String {
+    format!(
+        "oqs-courier を起動できませんでした。{what}\nPCを再起動してから、もう一度起動してください。直らない場合は設定担当者に連絡してください（記録: {log}）。"
+    )
+}
 /// History heading.
 pub const G_HISTORY_HEADING: &str = "作業履歴（新しい順）";
 
@@ -731,7 +765,7 @@ pub const S_BAD_INCOMPLETE_WAIT: &str =
 /// No kinds.
 pub const S_NO_KINDS: &str = "運ぶファイルの種類を1つ以上選んでください。";
 /// Invalid label.
-pub const S_BAD_LABEL: &str = "PCの名前を入力してください（64文字まで）。";
+pub const S_BAD_LABEL: &str = "PCの名前を入力してください（64文字まで。タブや改行は使えません）。";
 
 /// Home: files travelling, not yet acknowledged.
 pub fn g_home_in_transit(n: usize) -> String {

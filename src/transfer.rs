@@ -128,7 +128,7 @@ pub struct Paired {
 /// Writes this installation's pairing card to the stick.
 pub fn pair_export(inst: &Installation, stick: &Stick) -> Result<PathBuf, Error> {
     let _lock = inst.home.lock()?;
-    let card = Card::new(&inst.identity, inst.config.role, &inst.config.label);
+    let card = Card::new(&inst.identity, inst.config.role, &inst.config.label());
     let path = stick.card_path(inst.config.role);
     stick.ensure(&stick.pairing_dir())?;
     let bytes = card.to_bytes().map_err(|_| pairing::Error::BadCard {

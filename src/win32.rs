@@ -3,7 +3,8 @@
 //! Owns: the drive list (`GetLogicalDrives`, `GetDriveTypeW`, `GetVolumeInformationW`), a
 //! drive's bus type (`IOCTL_STORAGE_QUERY_PROPERTY`), free space (`GetDiskFreeSpaceExW`),
 //! flushing a whole volume (`FlushFileBuffers` on `\\.\E:`), a hidden window that receives
-//! `WM_DEVICECHANGE`, and DPAPI (`CryptProtectData` / `CryptUnprotectData`) for the key at rest.
+//! `WM_DEVICECHANGE`, DPAPI (`CryptProtectData` / `CryptUnprotectData`) for the key at rest, and
+//! the message box of a desktop app that cannot start (`MessageBoxW`).
 //! It only asks Windows and hands back plain values: every decision (what counts as removable,
 //! what a device message means, how the key file is laid out) is made by pure functions in
 //! [`crate::detect`] and [`crate::state`], which are tested on every OS. Each `unsafe` block says
@@ -226,6 +227,24 @@ pub fn flush_volume(letter: char) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Shows a modal error message box with `title` and `text` and waits for OK (the desktop app's
+/// last word when it cannot open its window).
+#[cfg(feature = "gui")]
+pub fn error_box(title: &str, text: &str) {
+    use windows_sys::Win32::UI::WindowsAndMessaging::{MB_ICONERROR, MB_OK, MessageBoxW};
+    let title = wide(title);
+    let text = wide(text);
+    // SAFETY: both strings are NUL-terminated and outlive the call; no owner window (null).
+    unsafe {
+        MessageBoxW(
+            std::ptr::null_mut(),
+            text.as_ptr(),
+            title.as_ptr(),
+            MB_OK | MB_ICONERROR,
+        )
+    };
 }
 
 // --- DPAPI ------------------------------------------------------------------------------------

@@ -12,11 +12,13 @@ mod it {
     pub mod craft;
     pub mod dry_run;
     pub mod engine;
+    pub mod errors;
     pub mod fat;
     pub mod faults;
     pub mod fixture;
     pub mod gui;
     pub mod hostile;
+    pub mod layout;
     pub mod powerloss;
     pub mod regression;
     pub mod roundtrip;

@@ -1,8 +1,9 @@
 //! The desktop app: a thin shell around `oqs_courier::gui`.
 #![windows_subsystem = "windows"]
 
-use oqs_courier::gui::{self, Source};
+use oqs_courier::gui::{self, Source, startup};
 use oqs_courier::state::Home;
+use oqs_courier::text;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,12 +19,26 @@ fn main() -> ExitCode {
             _ => {}
         }
     }
-    let Ok(home) = Home::resolve(home) else {
-        return ExitCode::from(2);
+    // Without a console nobody sees an exit code: every failure to start is logged (and shown
+    // in a message box on Windows) before exiting with 2.
+    let home = match Home::resolve(home) {
+        Ok(home) => home,
+        Err(e) => {
+            let e = oqs_courier::Error::from(e);
+            startup::report(None, e.message(), &e.to_string());
+            return ExitCode::from(2);
+        }
     };
     let source = stick.map_or(Source::System, Source::Folder);
-    match gui::run(home, source, oqs_courier::engine::Options::default()) {
+    match gui::run(
+        home.clone(),
+        source,
+        oqs_courier::engine::Options::default(),
+    ) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::from(2),
+        Err(e) => {
+            startup::report(Some(home.path()), text::G_NO_WINDOW, &e.to_string());
+            ExitCode::from(2)
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! that waits for an earlier one of the same name to be acknowledged is counted as waiting.
 
 use super::plan::{self, Collect, NoRoom, SealPlan};
-use super::{Options, destination, folder, journal_err, package_len, pair_of, sha256_file};
+use super::{Options, destination, folder, package_len, pair_of, sha256_file};
 use crate::journal::Dir;
 use crate::oqs::{self, folders::Sub};
 use crate::state::{Installation, Role};
@@ -52,11 +52,7 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
     let stick = Stick::at(stick_root)?;
     let (pair, own, peer) = pair_of(inst)?;
     let marker = stick.verify_marker(&pair, &[own, peer])?;
-    if inst
-        .journal
-        .is_revoked(&marker.stick_id)
-        .map_err(journal_err)?
-    {
+    if inst.journal.is_revoked(&marker.stick_id)? {
         return Err(crate::stick::Error::Revoked {
             id: marker.stick_id,
         }
@@ -94,15 +90,12 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
         acks_needed |= !p.files.is_empty();
         new_acks.extend(p.acks.iter().copied());
         for f in &p.files {
-            let dup = inst
-                .journal
-                .has_item(
-                    Dir::In,
-                    &f.name,
-                    &f.sha256,
-                    &["pending", "held", "publishing", "published"],
-                )
-                .map_err(journal_err)?;
+            let dup = inst.journal.has_item(
+                Dir::In,
+                &f.name,
+                &f.sha256,
+                &["pending", "held", "publishing", "published"],
+            )?;
             match (dup, destination(role, &f.name)) {
                 (false, Some(Sub::Req)) => new_requests += 1,
                 (false, Some(_)) => new_results += 1,
@@ -111,10 +104,7 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
             plan.files_new += 1;
         }
     }
-    let pending = inst
-        .journal
-        .items(Dir::In, &["pending", "held"])
-        .map_err(journal_err)?;
+    let pending = inst.journal.items(Dir::In, &["pending", "held"])?;
     let pending_req = pending
         .iter()
         .filter(|i| i.folder == Sub::Req.label())
@@ -145,14 +135,13 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
                 continue;
             };
             let already = match role {
-                Role::Clinic => inst
-                    .journal
-                    .has_item(Dir::Out, &name, &sha, &["queued", "deferred", "acked"])
-                    .map_err(journal_err)?,
-                Role::Terminal => inst
-                    .journal
-                    .was_collected(sub.label(), &name, &sha)
-                    .map_err(journal_err)?,
+                Role::Clinic => inst.journal.has_item(
+                    Dir::Out,
+                    &name,
+                    &sha,
+                    &["queued", "deferred", "acked"],
+                )?,
+                Role::Terminal => inst.journal.was_collected(sub.label(), &name, &sha)?,
             };
             if already {
                 continue;
@@ -184,16 +173,12 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
     // would be collected.
     let settled: Vec<i64> = inst
         .journal
-        .queued_sent_seqs()
-        .map_err(journal_err)?
+        .queued_sent_seqs()?
         .into_iter()
         .filter(|(_, seq)| new_acks.iter().any(|[a, b]| (*a..=*b).contains(seq)))
         .map(|(item, _)| item)
         .collect();
-    let queued = inst
-        .journal
-        .items(Dir::Out, &["queued"])
-        .map_err(journal_err)?;
+    let queued = inst.journal.items(Dir::Out, &["queued"])?;
     let mut all: Vec<plan::Waiting> = queued
         .iter()
         .filter(|i| !settled.contains(&i.id))

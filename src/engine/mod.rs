@@ -35,6 +35,7 @@ pub use status::{OLD_UNANSWERED_HOURS, Status, status};
 pub use step::{Frontend, Progress, run_step, unasked};
 
 use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
+use crate::label::Label;
 use crate::oqs::folders::{self, Sub};
 use crate::oqs::{self, Completeness, Kind, Summary};
 use crate::package::{self, SourceFile};
@@ -99,10 +100,6 @@ fn io(path: &Path, source: std::io::Error) -> Error {
         source,
     }
     .into()
-}
-
-fn journal_err(e: crate::journal::Error) -> Error {
-    crate::state::Error::from(e).into()
 }
 
 /// Named points of a step, where fault-injection tests pull the stick or stop the process.
@@ -252,11 +249,7 @@ pub fn begin<'a>(
             return Err(e.into());
         }
     };
-    if inst
-        .journal
-        .is_revoked(&marker.stick_id)
-        .map_err(journal_err)?
-    {
+    if inst.journal.is_revoked(&marker.stick_id)? {
         let e = crate::stick::Error::Revoked {
             id: marker.stick_id.clone(),
         };
@@ -268,9 +261,7 @@ pub fn begin<'a>(
         refuse_audit(inst, Some(&marker.stick_id), &e.to_string());
         return Err(e.into());
     }
-    inst.journal
-        .note_stick(&marker.stick_id, &marker.label)
-        .map_err(journal_err)?;
+    inst.journal.note_stick(&marker.stick_id, &marker.label)?;
     let oqs_root = inst.config.oqs_dir.clone();
     for sub in [Sub::Req, Sub::Res, Sub::Face] {
         folder(&oqs_root, sub)?;
@@ -402,7 +393,7 @@ impl Session<'_> {
             (Dir::In, &["pending", "held"][..]),
         ];
         for (dir, states) in waiting {
-            for item in self.inst.journal.items(dir, states).map_err(journal_err)? {
+            for item in self.inst.journal.items(dir, states)? {
                 if self.stored(item.id).is_file() {
                     live.insert(item.id);
                     continue;
@@ -413,22 +404,14 @@ impl Session<'_> {
                     "repaired",
                     Some("its stored copy is missing: marked lost".into()),
                 );
-                self.inst
-                    .journal
-                    .transaction(|tx| {
-                        tx.set_state(item.id, "lost")?;
-                        tx.audit(&audit)
-                    })
-                    .map_err(journal_err)?;
+                self.inst.journal.transaction(|tx| {
+                    tx.set_state(item.id, "lost")?;
+                    tx.audit(&audit)
+                })?;
             }
         }
         // A publish in progress still needs its copy (see `recover`).
-        for item in self
-            .inst
-            .journal
-            .items(Dir::In, &["publishing"])
-            .map_err(journal_err)?
-        {
+        for item in self.inst.journal.items(Dir::In, &["publishing"])? {
             live.insert(item.id);
         }
         let Ok(entries) = fs::read_dir(&store) else {
@@ -447,12 +430,7 @@ impl Session<'_> {
     /// Finishes publishes a crash interrupted (see the module doc).
     fn recover(&mut self) -> Result<(), Error> {
         let _ = fs::remove_dir_all(self.inst.home.path().join("incoming"));
-        for item in self
-            .inst
-            .journal
-            .items(Dir::In, &["publishing"])
-            .map_err(journal_err)?
-        {
+        for item in self.inst.journal.items(Dir::In, &["publishing"])? {
             let sub = Sub::from_label(&item.folder).unwrap_or(Sub::Res);
             let dir = folder(&self.oqs_root, sub)?;
             let tmp = temp_name(&dir, item.id);
@@ -528,16 +506,12 @@ impl Session<'_> {
         // Which files are new: not a duplicate of something received before.
         let mut fresh = Vec::new();
         for (i, f) in m.meta.files.iter().enumerate() {
-            let dup = self
-                .inst
-                .journal
-                .has_item(
-                    Dir::In,
-                    &f.name,
-                    &f.sha256,
-                    &["pending", "held", "publishing", "published"],
-                )
-                .map_err(journal_err)?;
+            let dup = self.inst.journal.has_item(
+                Dir::In,
+                &f.name,
+                &f.sha256,
+                &["pending", "held", "publishing", "published"],
+            )?;
             fresh.push((i, f, dup, destination(role, &f.name)));
         }
         let mut received = 0;
@@ -591,7 +565,7 @@ impl Session<'_> {
                 }
                 tx.record_applied(&sender, seq, &id, Some(&stick_id), &m.meta.acks)
             })
-            .map_err(journal_err)?;
+            .map_err(Error::from)?;
         self.outcome.packages_received += 1;
         self.outcome.files_received += received;
         // The peer keeps what it sent until we acknowledge it; an acknowledgement-only package
@@ -602,11 +576,7 @@ impl Session<'_> {
 
     /// Clinic: the import prompt — every received result not yet published, with its summary.
     pub fn import_rows(&self) -> Result<Vec<ImportRow>, Error> {
-        let items = self
-            .inst
-            .journal
-            .items(Dir::In, &["pending", "held"])
-            .map_err(journal_err)?;
+        let items = self.inst.journal.items(Dir::In, &["pending", "held"])?;
         let mut rows = Vec::new();
         for item in items.into_iter().filter(|i| i.folder != Sub::Req.label()) {
             let path = self.stored(item.id);
@@ -629,13 +599,10 @@ impl Session<'_> {
             } else if row.item.state != "held" {
                 let audit = self.item_audit(&row.item, "local", "held", None);
                 let id = row.item.id;
-                self.inst
-                    .journal
-                    .transaction(|tx| {
-                        tx.set_state(id, "held")?;
-                        tx.audit(&audit)
-                    })
-                    .map_err(journal_err)?;
+                self.inst.journal.transaction(|tx| {
+                    tx.set_state(id, "held")?;
+                    tx.audit(&audit)
+                })?;
                 self.outcome.held += 1;
             } else {
                 self.outcome.held += 1;
@@ -646,11 +613,7 @@ impl Session<'_> {
 
     /// Terminal: publishes every received request into Req and adds it to the awaiting list.
     pub fn publish_requests(&mut self) -> Result<usize, Error> {
-        let items = self
-            .inst
-            .journal
-            .items(Dir::In, &["pending", "held"])
-            .map_err(journal_err)?;
+        let items = self.inst.journal.items(Dir::In, &["pending", "held"])?;
         let mut n = 0;
         for item in items.into_iter().filter(|i| i.folder == Sub::Req.label()) {
             self.publish(&item, None, None)?;
@@ -681,13 +644,10 @@ impl Session<'_> {
                     Some("a different file of the same name is in the folder".into()),
                 );
                 let id = item.id;
-                self.inst
-                    .journal
-                    .transaction(|tx| {
-                        tx.set_state(id, "held")?;
-                        tx.audit(&audit)
-                    })
-                    .map_err(journal_err)?;
+                self.inst.journal.transaction(|tx| {
+                    tx.set_state(id, "held")?;
+                    tx.audit(&audit)
+                })?;
                 self.outcome.held += 1;
                 return Ok(());
             }
@@ -697,8 +657,7 @@ impl Session<'_> {
             let id = item.id;
             self.inst
                 .journal
-                .transaction(|tx| tx.set_state(id, "publishing"))
-                .map_err(journal_err)?;
+                .transaction(|tx| tx.set_state(id, "publishing"))?;
             durable::rename(&tmp, &target).map_err(|e| io(&target, e))?;
             durable::sync_dir(&dir).map_err(|e| io(&dir, e))?;
         }
@@ -716,16 +675,13 @@ impl Session<'_> {
     fn mark_published(&mut self, item: &Item, sub: Sub, audit: AuditRow) -> Result<(), Error> {
         let id = item.id;
         let await_name = (sub == Sub::Req).then(|| item.name.clone());
-        self.inst
-            .journal
-            .transaction(|tx| {
-                tx.set_state(id, "published")?;
-                if let Some(n) = &await_name {
-                    tx.add_awaiting(n)?;
-                }
-                tx.audit(&audit)
-            })
-            .map_err(journal_err)?;
+        self.inst.journal.transaction(|tx| {
+            tx.set_state(id, "published")?;
+            if let Some(n) = &await_name {
+                tx.add_awaiting(n)?;
+            }
+            tx.audit(&audit)
+        })?;
         let _ = fs::remove_file(self.stored(item.id));
         Ok(())
     }
@@ -762,12 +718,12 @@ impl Session<'_> {
         &mut self,
         tick: &mut dyn FnMut(Option<usize>, usize) -> bool,
     ) -> Result<(), Error> {
-        let total = self.inst.journal.awaiting().map_err(journal_err)?.len();
+        let total = self.inst.journal.awaiting()?.len();
         let start = Instant::now();
         let mut last = usize::MAX;
         loop {
             self.collect()?;
-            let left = self.inst.journal.awaiting().map_err(journal_err)?.len();
+            let left = self.inst.journal.awaiting()?.len();
             let answered = total.saturating_sub(left);
             let changed = (answered != last).then_some(answered);
             last = answered;
@@ -814,16 +770,13 @@ impl Session<'_> {
         };
         let role = self.inst.config.role;
         let already = match role {
-            Role::Clinic => self
-                .inst
-                .journal
-                .has_item(Dir::Out, name, &sha, &["queued", "deferred", "acked"])
-                .map_err(journal_err)?,
-            Role::Terminal => self
-                .inst
-                .journal
-                .was_collected(sub.label(), name, &sha)
-                .map_err(journal_err)?,
+            Role::Clinic => self.inst.journal.has_item(
+                Dir::Out,
+                name,
+                &sha,
+                &["queued", "deferred", "acked"],
+            )?,
+            Role::Terminal => self.inst.journal.was_collected(sub.label(), name, &sha)?,
         };
         if !already {
             let store = self.store();
@@ -856,8 +809,7 @@ impl Session<'_> {
             let answers: Vec<String> = if role == Role::Terminal {
                 self.inst
                     .journal
-                    .awaiting()
-                    .map_err(journal_err)?
+                    .awaiting()?
                     .into_iter()
                     .map(|(req, _)| req)
                     .filter(|req| answers_request(req, name))
@@ -909,7 +861,7 @@ impl Session<'_> {
                     }
                     tx.audit(&audit)
                 })
-                .map_err(journal_err)?;
+                .map_err(Error::from)?;
         }
         // The original leaves the OQS folder only after the copy is queued.
         let gone = match role {
@@ -995,15 +947,8 @@ impl Session<'_> {
     /// After this returns, the stick may be removed.
     pub fn finish(mut self) -> Result<Outcome, Error> {
         // A file that waited for an acknowledged one of the same name takes its turn now.
-        self.inst
-            .journal
-            .transaction(|tx| tx.promote_deferred())
-            .map_err(journal_err)?;
-        let queued = self
-            .inst
-            .journal
-            .items(Dir::Out, &["queued"])
-            .map_err(journal_err)?;
+        self.inst.journal.transaction(|tx| tx.promote_deferred())?;
+        let queued = self.inst.journal.items(Dir::Out, &["queued"])?;
         let must_ack = self.acks_needed;
         let before = self.stick.scan()?;
         let mut cleared = false;
@@ -1079,13 +1024,10 @@ impl Session<'_> {
                     r
                 })
                 .collect();
-            self.inst
-                .journal
-                .transaction(|tx| {
-                    tx.record_sent(seq, &pkg, &peer_fp, Some(&stick_id), &ids)?;
-                    rows.iter().try_for_each(|r| tx.audit(r))
-                })
-                .map_err(journal_err)?;
+            self.inst.journal.transaction(|tx| {
+                tx.record_sent(seq, &pkg, &peer_fp, Some(&stick_id), &ids)?;
+                rows.iter().try_for_each(|r| tx.audit(r))
+            })?;
             self.outcome.sent = sources.len();
             self.outcome.sent_seq = Some(seq);
             self.checkpoint(Checkpoint::Sealed);
@@ -1115,11 +1057,10 @@ impl Session<'_> {
         // volume (FAT tables, directory entries) before saying the stick may be removed.
         crate::volume::flush_volume(self.stick.root());
         self.prune_archive();
-        self.outcome.awaiting = self.inst.journal.awaiting().map_err(journal_err)?.len();
+        self.outcome.awaiting = self.inst.journal.awaiting()?.len();
         self.inst
             .journal
-            .set_meta("last_trip", &crate::journal::now())
-            .map_err(journal_err)?;
+            .set_meta("last_trip", &crate::journal::now())?;
         Ok(self.outcome)
     }
 }
@@ -1276,7 +1217,7 @@ pub fn stick_enrolled(inst: &Installation, root: &Path) -> Result<bool, String> 
 
 /// Enrolls the stick at `root` for this installation's pair (clinic or terminal). Returns the
 /// marker; a stick already enrolled for this pair keeps its id.
-pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marker, Error> {
+pub fn enroll(inst: &mut Installation, root: &Path, label: &Label) -> Result<Marker, Error> {
     let _lock = inst.home.lock()?;
     let stick = Stick::at(root)?;
     let (pair, own, peer) = pair_of(inst)?;
@@ -1292,19 +1233,15 @@ pub fn enroll(inst: &mut Installation, root: &Path, label: &str) -> Result<Marke
     // The packages folder exists from the start: a full stick then never needs a new folder
     // entry (some FAT drivers leave a broken folder behind when creating one fails).
     stick.ensure(&stick.packages_dir())?;
-    inst.journal
-        .note_stick(&marker.stick_id, &marker.label)
-        .map_err(journal_err)?;
-    inst.journal
-        .audit(&AuditRow {
-            stick: Some(marker.stick_id.clone()),
-            direction: "local".to_owned(),
-            actor: Some(crate::state::actor()),
-            outcome: "enrolled".to_owned(),
-            summary: Some(marker.label.clone()),
-            ..AuditRow::default()
-        })
-        .map_err(journal_err)?;
+    inst.journal.note_stick(&marker.stick_id, &marker.label)?;
+    inst.journal.audit(&AuditRow {
+        stick: Some(marker.stick_id.clone()),
+        direction: "local".to_owned(),
+        actor: Some(crate::state::actor()),
+        outcome: "enrolled".to_owned(),
+        summary: Some(marker.label.clone()),
+        ..AuditRow::default()
+    })?;
     Ok(marker)
 }
 
@@ -1325,7 +1262,7 @@ pub enum Revoked {
 pub fn revoke(inst: &Installation, id: &str) -> Result<Option<Revoked>, Error> {
     let _lock = inst.home.lock()?;
     let id = id.trim().to_ascii_lowercase();
-    let known = inst.journal.sticks().map_err(journal_err)?;
+    let known = inst.journal.sticks()?;
     let what = match known.iter().find(|s| s.id == id) {
         Some(s) if s.revoked.is_some() => Revoked::Already,
         Some(_) => Revoked::Now,
@@ -1333,17 +1270,15 @@ pub fn revoke(inst: &Installation, id: &str) -> Result<Option<Revoked>, Error> {
         None => return Ok(None),
     };
     if what != Revoked::Already {
-        inst.journal.note_stick(&id, "").map_err(journal_err)?;
-        inst.journal.revoke_stick(&id).map_err(journal_err)?;
-        inst.journal
-            .audit(&AuditRow {
-                stick: Some(id),
-                direction: "local".to_owned(),
-                actor: Some(crate::state::actor()),
-                outcome: "revoked".to_owned(),
-                ..AuditRow::default()
-            })
-            .map_err(journal_err)?;
+        inst.journal.note_stick(&id, "")?;
+        inst.journal.revoke_stick(&id)?;
+        inst.journal.audit(&AuditRow {
+            stick: Some(id),
+            direction: "local".to_owned(),
+            actor: Some(crate::state::actor()),
+            outcome: "revoked".to_owned(),
+            ..AuditRow::default()
+        })?;
     }
     Ok(Some(what))
 }

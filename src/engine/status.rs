@@ -1,6 +1,6 @@
 //! What the home screen and `oqs-courier status` show: one computation for both front ends.
 
-use super::{folder_counts, journal_err};
+use super::folder_counts;
 use crate::Error;
 use crate::journal::Dir;
 use crate::oqs;
@@ -41,21 +41,18 @@ pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
     let old_unanswered = match inst.config.role {
         Role::Terminal => j
-            .awaiting()
-            .map_err(journal_err)?
+            .awaiting()?
             .iter()
             .filter(|(_, published)| published.as_str() < cutoff.as_str())
             .count(),
         Role::Clinic => {
             // Every name that answers a request, once; then each old request is one lookup.
             let answers: HashSet<String> = j
-                .names(Dir::In, &["pending", "held", "publishing", "published"])
-                .map_err(journal_err)?
+                .names(Dir::In, &["pending", "held", "publishing", "published"])?
                 .into_iter()
                 .map(|n| n.to_ascii_uppercase())
                 .collect();
-            j.names_added_before(Dir::Out, Sub::Req.label(), &["queued", "acked"], &cutoff)
-                .map_err(journal_err)?
+            j.names_added_before(Dir::Out, Sub::Req.label(), &["queued", "acked"], &cutoff)?
                 .iter()
                 .filter(|req| {
                     !oqs::expected_responses(req)
@@ -69,17 +66,14 @@ pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
     Ok(Status {
         peer: inst.peer.as_ref().map(|p| p.label.clone()),
         waiting_in_folders: folder_counts(inst)?,
-        in_transit: j.count_items(Dir::Out, &["queued"]).map_err(journal_err)?,
-        to_import: j
-            .count_items(Dir::In, &["pending", "held"])
-            .map_err(journal_err)?,
-        awaiting: j.awaiting().map_err(journal_err)?.len(),
+        in_transit: j.count_items(Dir::Out, &["queued"])?,
+        to_import: j.count_items(Dir::In, &["pending", "held"])?,
+        awaiting: j.awaiting()?.len(),
         old_unanswered,
         old_hours,
-        last_trip: j.get_meta("last_trip").map_err(journal_err)?,
+        last_trip: j.get_meta("last_trip")?,
         sticks: j
-            .sticks()
-            .map_err(journal_err)?
+            .sticks()?
             .into_iter()
             .filter(|s| s.revoked.is_none())
             .map(|s| (s.label, s.id))

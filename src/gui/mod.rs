@@ -9,6 +9,7 @@
 
 pub mod settings;
 pub mod setup;
+pub mod startup;
 pub mod worker;
 
 use crate::detect;
@@ -100,6 +101,17 @@ pub enum Screen {
     Selftest(Option<String>),
 }
 
+impl Screen {
+    /// The problem screen for `e`, with the hint worded for the desktop app.
+    pub fn problem(e: &crate::Error) -> Self {
+        Screen::Problem(
+            e.message().to_owned(),
+            e.hint_for(crate::error::Ui::Gui).to_owned(),
+            e.to_string(),
+        )
+    }
+}
+
 /// What the user did, or what arrived.
 #[derive(Clone, Debug)]
 pub enum Message {
@@ -174,12 +186,7 @@ impl App {
             }
             Err(_) if !home.is_initialized() => (None, Screen::Setup(setup::Wizard::new(None))),
             // Set up, but the state cannot be read: say so (the wizard would only fail).
-            Err(e) => {
-                let e = crate::Error::from(e);
-                let screen =
-                    Screen::Problem(e.message().to_owned(), e.hint().to_owned(), e.to_string());
-                (None, screen)
-            }
+            Err(e) => (None, Screen::problem(&crate::Error::from(e))),
         };
         let inst = loaded.map(|i| Arc::new(Mutex::new(i)));
         let mut app = Self {
@@ -426,7 +433,9 @@ impl App {
         let enrolled = {
             let mut i = inst.lock().ok()?;
             let n = i.journal.sticks().map(|v| v.len()).unwrap_or(0);
-            engine::enroll(&mut i, &mount, &text::w_stick_label(n + 1))
+            crate::label::Label::new(&text::w_stick_label(n + 1))
+                .map_err(crate::Error::from)
+                .and_then(|l| engine::enroll(&mut i, &mount, &l))
         };
         match enrolled {
             Ok(marker) => {
@@ -436,8 +445,7 @@ impl App {
                 events
             }
             Err(e) => {
-                self.screen =
-                    Screen::Problem(e.message().to_owned(), e.hint().to_owned(), e.to_string());
+                self.screen = Screen::problem(&e);
                 None
             }
         }

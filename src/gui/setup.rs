@@ -5,6 +5,8 @@
 //! [`engine::enroll`], [`state::check_oqs_dir`]); the wizard decides nothing of its own.
 
 use super::{GREEN, RED, big_button};
+use crate::error::Ui;
+use crate::label::Label;
 use crate::state::{self, Home, Installation, OqsDirCheck, Role};
 use crate::stick::Stick;
 use crate::{Error, engine, pairing, text, transfer};
@@ -191,12 +193,11 @@ impl Wizard {
                 return Outcome::None;
             }
         }
-        let label = self.label.trim();
-        if label.is_empty() || label.chars().count() > pairing::MAX_LABEL_CHARS {
+        let Ok(label) = Label::new(&self.label) else {
             self.problem = Some(text::S_BAD_LABEL.to_owned());
             return Outcome::None;
-        }
-        match home.init(role, &dir, label) {
+        };
+        match home.init(role, &dir, &label) {
             Ok(inst) => {
                 self.step = Step::Pair;
                 Outcome::Installed(Box::new(inst))
@@ -244,8 +245,10 @@ impl Wizard {
             return;
         };
         let Ok(mut inst) = inst.lock() else { return };
-        let wanted = self.stick_label.trim().to_owned();
-        match engine::enroll(&mut inst, stick, &wanted) {
+        let enrolled = Label::new(&self.stick_label)
+            .map_err(Error::from)
+            .and_then(|wanted| engine::enroll(&mut inst, stick, &wanted));
+        match enrolled {
             Ok(marker) => {
                 self.note = Some(text::w_enrolled(&marker.label));
                 if !self.enrolled.contains(&marker.label) {
@@ -374,5 +377,5 @@ fn role_choice<'a>(caption: &'a str, note: &'a str, role: Role) -> Element<'a, M
 }
 
 fn problem(e: &Error) -> String {
-    format!("{} {}", e.message(), e.hint())
+    format!("{} {}", e.message(), e.hint_for(Ui::Gui))
 }

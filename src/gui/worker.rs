@@ -5,6 +5,7 @@
 //! no logic of its own: everything is [`crate::engine`].
 
 use crate::engine::{self, ImportRow, Outcome};
+use crate::error::Ui;
 use crate::state::Installation;
 use iced::futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use std::path::PathBuf;
@@ -168,7 +169,7 @@ pub fn spawn(inst: Arc<Mutex<Installation>>, stick: PathBuf, opts: engine::Optio
                     Some(figures) => format!("{}\n{figures}", e.message()),
                     None => e.message().to_owned(),
                 };
-                let mut f = Failure::new(&what, e.hint(), e.to_string());
+                let mut f = Failure::new(&what, e.hint_for(Ui::Gui), e.to_string());
                 if matches!(
                     e,
                     crate::Error::Stick(crate::stick::Error::NotEnrolled { .. })

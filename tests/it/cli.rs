@@ -412,3 +412,47 @@ fn log_into_a_closed_pipe_does_not_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{:?} {stderr}", out.status);
 }
+
+/// Issue 13: `init --label` with a tab made a pairing card the other PC refused. The one label
+/// rule now refuses it at the command line, in Japanese, before anything is written.
+#[test]
+fn regression_init_label_with_a_tab_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(dir.path().join("OQS/Req")).unwrap();
+    let oqs = dir.path().join("OQS");
+    for label in ["a\tb", "受付\nPC", "   ", &"x".repeat(65)] {
+        let out = courier(
+            Some(&home),
+            &[
+                "init",
+                "--role",
+                "clinic",
+                "--oqs-dir",
+                oqs.to_str().unwrap(),
+                "--label",
+                label,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{label:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(oqs_courier::text::E_BAD_LABEL), "{err}");
+        assert!(err.contains(oqs_courier::text::H_BAD_LABEL), "{err}");
+        assert!(!home.exists(), "{label:?}: the state directory was created");
+    }
+    // Surrounding spaces are trimmed, not refused.
+    ok(&courier(
+        Some(&home),
+        &[
+            "init",
+            "--role",
+            "clinic",
+            "--oqs-dir",
+            oqs.to_str().unwrap(),
+            "--label",
+            "  受付PC ",
+        ],
+    ));
+    let config = std::fs::read_to_string(home.join("config.json")).unwrap();
+    assert!(config.contains("\"label\": \"受付PC\""), "{config}");
+}

@@ -31,7 +31,7 @@ fn terminal_trip(p: &mut Pair) -> Outcome {
 fn enrolled() -> Pair {
     let mut p = paired();
     let root = p.stick.root().to_owned();
-    engine::enroll(&mut p.clinic, &root, "受付用1").unwrap();
+    engine::enroll(&mut p.clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     p
 }
 
@@ -163,7 +163,7 @@ fn unenrolled_foreign_and_revoked_sticks_are_refused_and_untouched() {
     // A stick enrolled by another clinic's pair.
     let mut q = paired();
     let qroot = q.stick.root().to_owned();
-    engine::enroll(&mut q.clinic, &qroot, "他院").unwrap();
+    engine::enroll(&mut q.clinic, &qroot, &"他院".parse().unwrap()).unwrap();
     let e = engine::begin(&mut p.clinic, &qroot, opts()).err().unwrap();
     assert!(
         matches!(e, oqs_courier::Error::Stick(stick::Error::OtherPair { .. })),
@@ -171,7 +171,7 @@ fn unenrolled_foreign_and_revoked_sticks_are_refused_and_untouched() {
     );
 
     // Revoked here: refused.
-    let m = engine::enroll(&mut p.clinic, &root, "受付用1").unwrap();
+    let m = engine::enroll(&mut p.clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     assert!(p.clinic.journal.revoke_stick(&m.stick_id).unwrap());
     let before = tree(&root);
     let e = engine::begin(&mut p.clinic, &root, opts()).err().unwrap();

@@ -296,7 +296,7 @@ fn run_campaign(fs: Fs, requests: u64, pull_every: usize, min_trips: usize) -> O
     let mut p = paired();
     let mut fat = FatStick::formatted(p.dir.path(), 64, fs)?;
     let mnt = fat.mnt.clone();
-    engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
+    engine::enroll(&mut p.clinic, &mnt, &"受付用1".parse().unwrap()).unwrap();
 
     let stop = Arc::new(AtomicBool::new(false));
     let mut ro = renkei::Options::new(oqs(&p, "terminal"));
@@ -460,7 +460,7 @@ fn full_and_read_only(fs: Fs) {
         return;
     };
     let mnt = fat.mnt.clone();
-    engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
+    engine::enroll(&mut p.clinic, &mnt, &"受付用1".parse().unwrap()).unwrap();
     // Fill the stick.
     let filler = mnt.join("filler.bin");
     let mut f = std::fs::File::create(&filler).unwrap();
@@ -544,7 +544,7 @@ fn backlog_bigger_than_the_stick(fs: Fs) {
         return;
     };
     let mnt = fat.mnt.clone();
-    engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
+    engine::enroll(&mut p.clinic, &mnt, &"受付用1".parse().unwrap()).unwrap();
     let free = oqs_courier::volume::available_space(&mnt).expect("free space reported");
     let filler = mnt.join("filler.bin");
     std::fs::write(&filler, vec![0u8; (free - 3 * 1024 * 1024) as usize]).unwrap();

@@ -365,7 +365,7 @@ pub fn run(setup: Setup) -> Option<Tally> {
     }
     let fat = FatStick::new(p.dir.path(), 64)?;
     let mnt = fat.mnt.clone();
-    engine::enroll(&mut p.clinic, &mnt, "受付用1").unwrap();
+    engine::enroll(&mut p.clinic, &mnt, &"受付用1".parse().unwrap()).unwrap();
 
     let stop_renkei = Arc::new(AtomicBool::new(false));
     let mut ro = renkei::Options::new(oqs(&p, "terminal"));

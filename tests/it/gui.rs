@@ -106,7 +106,7 @@ fn insert_prompt_import_done_through_the_window() {
     let p = paired();
     let (dir, mut clinic, mut terminal, stick) = (p.dir, p.clinic, p.terminal, p.stick);
     let root = stick.root().to_owned();
-    engine::enroll(&mut clinic, &root, "受付用1").unwrap();
+    engine::enroll(&mut clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     // The terminal sends a result for 試験 太郎 and a face result.
     let res = dir
         .path()
@@ -211,7 +211,7 @@ fn a_result_cut_short_is_an_unticked_error_row() {
     let p = paired();
     let (dir, mut clinic, mut terminal, stick) = (p.dir, p.clinic, p.terminal, p.stick);
     let root = stick.root().to_owned();
-    engine::enroll(&mut clinic, &root, "受付用1").unwrap();
+    engine::enroll(&mut clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     drop(clinic);
     let fixture = |name: &str| {
         std::fs::read(
@@ -487,7 +487,7 @@ fn settings_are_checked_saved_and_auto_import_skips_the_prompt() {
     let p = paired();
     let (dir, mut clinic, mut terminal, stick) = (p.dir, p.clinic, p.terminal, p.stick);
     let root = stick.root().to_owned();
-    engine::enroll(&mut clinic, &root, "受付用1").unwrap();
+    engine::enroll(&mut clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     drop(clinic);
     let home = Home::at(dir.path().join("clinic/state"));
     let mut app = App::new(home.clone(), Source::Folder(root.clone()), opts());
@@ -773,7 +773,7 @@ fn settings_offer_the_self_test_and_show_its_report() {
     let p = paired();
     let (dir, mut clinic, stick) = (p.dir, p.clinic, p.stick);
     let root = stick.root().to_owned();
-    engine::enroll(&mut clinic, &root, "受付用1").unwrap();
+    engine::enroll(&mut clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     drop(clinic);
     let home = Home::at(dir.path().join("clinic/state"));
     let mut app = App::new(home.clone(), Source::Folder(root.clone()), opts());

@@ -37,7 +37,7 @@ fn oqs(p: &Pair, who: &str) -> PathBuf {
 fn enrolled() -> Pair {
     let mut p = paired();
     let root = p.stick.root().to_owned();
-    engine::enroll(&mut p.clinic, &root, "受付用1").unwrap();
+    engine::enroll(&mut p.clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     p
 }
 
@@ -559,7 +559,7 @@ fn marker_copied_from_another_pairs_stick_is_refused_as_other_pair() {
     let mut p = paired();
     let mut q = paired();
     let qroot = q.stick.root().to_owned();
-    engine::enroll(&mut q.clinic, &qroot, "他院").unwrap();
+    engine::enroll(&mut q.clinic, &qroot, &"他院".parse().unwrap()).unwrap();
     std::fs::create_dir_all(p.stick.root().join(stick::ROOT_DIR)).unwrap();
     std::fs::copy(q.stick.marker_path(), p.stick.marker_path()).unwrap();
     let e = refused_step(&mut p, "marker of another pair");
@@ -575,7 +575,7 @@ fn marker_signed_by_our_clinic_for_another_pair_id_is_refused_as_other_pair() {
     let mut p = paired();
     // A valid signature by our own clinic key, but over another clinic's pair id.
     let other_pair = "f".repeat(32);
-    let m = Marker::new(&p.clinic.identity, &other_pair, "受付用1").unwrap();
+    let m = Marker::new(&p.clinic.identity, &other_pair, &"受付用1".parse().unwrap()).unwrap();
     p.stick.write_marker(&m).unwrap();
     let e = refused_step(&mut p, "our signature, other pair");
     assert!(
@@ -589,7 +589,7 @@ fn marker_for_our_pair_signed_by_a_stranger_is_refused_as_bad_marker() {
     let mut p = enrolled();
     let good = p.stick.read_marker().unwrap().unwrap();
     let stranger = Identity::generate().unwrap();
-    let m = Marker::new(&stranger, &good.pair, "受付用1").unwrap();
+    let m = Marker::new(&stranger, &good.pair, &"受付用1".parse().unwrap()).unwrap();
     p.stick.write_marker(&m).unwrap();
     let e = refused_step(&mut p, "stranger's marker");
     assert!(

@@ -116,7 +116,7 @@ fn spec_d_sequence_numbers_beyond_the_bound_are_refused() {
 fn spec_h_a_different_package_under_an_applied_seq_is_refused() {
     let mut p = paired();
     let root = p.stick.root().to_owned();
-    oqs_courier::engine::enroll(&mut p.clinic, &root, "受付用1").unwrap();
+    oqs_courier::engine::enroll(&mut p.clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     let dir = p.stick.packages_dir();
     let send = |p: &super::util::Pair, body: &[u8]| {
         craft(

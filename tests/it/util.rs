@@ -25,7 +25,7 @@ pub fn installation(dir: &Path, name: &str, role: Role) -> Installation {
         std::fs::create_dir_all(oqs.join(sub)).unwrap();
     }
     Home::at(dir.join(name).join("state"))
-        .init(role, &oqs, name)
+        .init(role, &oqs, &name.parse().unwrap())
         .unwrap()
 }
 

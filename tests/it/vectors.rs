@@ -376,7 +376,7 @@ fn generate() -> BTreeMap<String, Vec<u8>> {
             fingerprint: keys.fingerprint().to_string(),
         });
 
-        let card = Card::new_at(id, w.role, w.label, created);
+        let card = Card::new_at(id, w.role, &w.label.parse().unwrap(), created);
         let bytes = card.to_bytes().unwrap();
         let file = format!("{}.card", w.role.as_str());
         Card::parse(&bytes, Path::new(&file)).unwrap();

@@ -85,7 +85,7 @@ impl World {
             terminal,
             stick,
         } = paired();
-        engine::enroll(&mut clinic, stick.root(), "受付用1").unwrap();
+        engine::enroll(&mut clinic, stick.root(), &"受付用1".parse().unwrap()).unwrap();
         let stick = stick.root().to_owned();
         drop((clinic, terminal));
         Self {
