@@ -95,7 +95,10 @@ struct ImportAll {
 impl engine::Frontend for ImportAll {
     fn decide(&mut self, rows: &[engine::ImportRow]) -> Vec<i64> {
         self.rows += rows.len();
-        self.faces += rows.iter().filter(|r| r.item.folder == "face").count();
+        self.faces += rows
+            .iter()
+            .filter(|r| r.item.folder == crate::oqs::folders::Sub::Face)
+            .count();
         rows.iter().map(|r| r.item.id).collect()
     }
 

@@ -8,7 +8,9 @@
 //! transaction survives power loss. Schema: `docs/JOURNAL.md`. This module does no file I/O
 //! besides the database and knows nothing about sticks or packages beyond their ids.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use crate::oqs::folders::Sub;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 
 /// Schema version this build writes.
@@ -84,26 +86,178 @@ CREATE UNIQUE INDEX IF NOT EXISTS item_out_queued_name ON item(name COLLATE NOCA
 ALTER TABLE item ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;
 ";
 
-/// Which way an item travels, seen from this installation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dir {
-    /// Waiting to travel to the peer, or travelling (state `queued`), or acknowledged (`acked`);
-    /// `deferred` while another file of the same name is queued (it is queued once that one is
-    /// acknowledged); `duplicate` for a second copy of a queued file (never travels); `lost` when
-    /// its stored copy disappeared (audited).
-    Out,
-    /// Received from the peer: `pending` (not yet published), `publishing`, `published`,
-    /// `held` (staff chose later), `rejected`; `duplicate` for a second copy of a received file;
-    /// `lost` when its stored copy disappeared (audited).
-    In,
+/// A closed set of words the journal stores: the enum, its stored text, parsing, `Display`,
+/// JSON as the text, and the SQLite conversions. Every state, direction and outcome is written
+/// and read only through these — nowhere else in the crate is one spelled out.
+macro_rules! stored_words {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vm])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The stored text.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// The value stored as `text`, if it is one.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let text = value.as_str()?;
+                Self::parse(text).ok_or_else(|| {
+                    FromSqlError::Other(
+                        format!("not a {}: {text:?}", stringify!($name)).into(),
+                    )
+                })
+            }
+        }
+    };
 }
 
-impl Dir {
-    fn as_str(self) -> &'static str {
-        match self {
-            Dir::Out => "out",
-            Dir::In => "in",
-        }
+stored_words! {
+    /// Which way an item travels, seen from this installation.
+    Dir {
+        /// To the peer (see [`State`] for its life).
+        Out = "out",
+        /// From the peer.
+        In = "in",
+    }
+}
+
+stored_words! {
+    /// Where an item is in its life.
+    ///
+    /// Outgoing: [`State::Queued`] (waiting to travel, or travelling), then [`State::Acked`];
+    /// [`State::Deferred`] while another file of the same name is queued (queued once that one is
+    /// acknowledged); [`State::Duplicate`] for a second copy of a queued file (never travels).
+    /// Incoming: [`State::Pending`] (not yet published), [`State::Held`] (staff chose later),
+    /// [`State::Publishing`], [`State::Published`]; [`State::Duplicate`] for a second copy of a
+    /// received file. Either way [`State::Lost`] when its stored copy disappeared (audited).
+    State {
+        /// Outgoing: waiting to travel or travelling, not yet acknowledged.
+        Queued = "queued",
+        /// Outgoing: waits for an earlier file of the same name to be acknowledged.
+        Deferred = "deferred",
+        /// Outgoing: the peer acknowledged the package that carried it.
+        Acked = "acked",
+        /// A second copy of a file already in the journal.
+        Duplicate = "duplicate",
+        /// Its stored copy disappeared.
+        Lost = "lost",
+        /// Incoming: received, not yet published or shown.
+        Pending = "pending",
+        /// Incoming: staff chose to import it later.
+        Held = "held",
+        /// Incoming: being renamed into its OQS folder (see `engine` on crash recovery).
+        Publishing = "publishing",
+        /// Incoming: in its OQS folder.
+        Published = "published",
+    }
+}
+
+impl ToSql for Sub {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.label()))
+    }
+}
+
+impl FromSql for Sub {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        Sub::from_label(text)
+            .ok_or_else(|| FromSqlError::Other(format!("not an OQS folder: {text:?}").into()))
+    }
+}
+
+impl State {
+    /// Outgoing items that still travel.
+    pub const WAITING_OUT: &'static [State] = &[State::Queued, State::Deferred];
+    /// Incoming items waiting for staff.
+    pub const WAITING_IN: &'static [State] = &[State::Pending, State::Held];
+    /// Incoming items received at some time (a copy of any of them is a duplicate).
+    pub const RECEIVED: &'static [State] = &[
+        State::Pending,
+        State::Held,
+        State::Publishing,
+        State::Published,
+    ];
+    /// Outgoing items collected at some time (a copy of any of them is not collected again).
+    pub const COLLECTED: &'static [State] = &[State::Queued, State::Deferred, State::Acked];
+}
+
+stored_words! {
+    /// Which way an audited event went.
+    Flow {
+        /// Stick → this PC.
+        In = "in",
+        /// This PC → stick.
+        Out = "out",
+        /// On this PC only (OQS folders, settings, enrolment).
+        Local = "local",
+    }
+}
+
+stored_words! {
+    /// What an audit row records.
+    Outcome {
+        /// Taken out of an OQS folder into the outbox.
+        Collected = "collected",
+        /// Written into a package.
+        Sealed = "sealed",
+        /// Received from a package and stored.
+        Received = "received",
+        /// Extracted by `open` (the CLI tool).
+        Opened = "opened",
+        /// Put into its OQS folder.
+        Published = "published",
+        /// Staff chose to import it later.
+        Held = "held",
+        /// A stick or its content was refused.
+        Refused = "refused",
+        /// A copy of something received before; ignored.
+        DuplicateIgnored = "duplicate-ignored",
+        /// A stick was enrolled.
+        Enrolled = "enrolled",
+        /// A stick was revoked.
+        Revoked = "revoked",
+        /// The journal repaired what an interruption or an older version left.
+        Repaired = "repaired",
+        /// The key file was protected (Windows DPAPI).
+        Protected = "protected",
     }
 }
 
@@ -114,16 +268,16 @@ pub struct Item {
     pub id: i64,
     /// Original file name.
     pub name: String,
-    /// OQS subfolder it belongs in on the receiving side: `req`, `res` or `face`.
-    pub folder: String,
+    /// OQS subfolder it belongs in on the receiving side.
+    pub folder: Sub,
     /// Kind label (see `oqs::Kind::label`).
     pub kind: String,
     /// Size in bytes.
     pub size: u64,
     /// SHA-256, hex.
     pub sha256: String,
-    /// State (see [`Dir`]).
-    pub state: String,
+    /// State.
+    pub state: State,
     /// Sequence number of the package that brought it (in) or last carried it (out).
     pub seq: Option<u64>,
     /// When it entered the journal.
@@ -140,8 +294,8 @@ pub struct NewItem<'a> {
     pub dir: Dir,
     /// File name.
     pub name: &'a str,
-    /// Destination subfolder: `req`, `res` or `face`.
-    pub folder: &'a str,
+    /// Destination subfolder.
+    pub folder: Sub,
     /// Kind label.
     pub kind: &'a str,
     /// Size.
@@ -149,7 +303,7 @@ pub struct NewItem<'a> {
     /// SHA-256, hex.
     pub sha256: &'a str,
     /// Initial state.
-    pub state: &'a str,
+    pub state: State,
     /// Package sequence number, if any.
     pub seq: Option<u64>,
     /// Its content is known to be incomplete (see [`Item::incomplete`]).
@@ -188,7 +342,7 @@ pub struct StickRecord {
 }
 
 /// A row of the audit log (作業履歴).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AuditRow {
     /// Row id (0 before insertion).
     pub id: i64,
@@ -196,8 +350,8 @@ pub struct AuditRow {
     pub time: String,
     /// Stick id, if a stick was involved.
     pub stick: Option<String>,
-    /// `in` (stick → PC), `out` (PC → stick), `local` (folders / settings).
-    pub direction: String,
+    /// Which way it went.
+    pub direction: Flow,
     /// Package id.
     pub package_id: Option<String>,
     /// Package sequence number.
@@ -214,10 +368,33 @@ pub struct AuditRow {
     pub summary: Option<String>,
     /// Who confirmed (the logged-in user, or `auto`).
     pub actor: Option<String>,
-    /// What happened: `sealed`, `received`, `published`, `held`, `acknowledged`, `refused` …
-    pub outcome: String,
+    /// What happened.
+    pub outcome: Outcome,
     /// Why (refusals, skips).
     pub reason: Option<String>,
+}
+
+impl AuditRow {
+    /// A row of `outcome` going `direction`, every other field empty (the time is set when it
+    /// is written).
+    pub fn new(direction: Flow, outcome: Outcome) -> Self {
+        Self {
+            id: 0,
+            time: String::new(),
+            stick: None,
+            direction,
+            package_id: None,
+            seq: None,
+            file: None,
+            size: None,
+            sha256: None,
+            kind: None,
+            summary: None,
+            actor: None,
+            outcome,
+            reason: None,
+        }
+    }
 }
 
 /// The journal of one installation.
@@ -449,30 +626,33 @@ impl Journal {
 
     /// Items in direction `dir` whose state is one of `states`, oldest first (through the
     /// `item_state` index: the cost follows the matching rows, not the history).
-    pub fn items(&self, dir: Dir, states: &[&str]) -> Result<Vec<Item>, Error> {
+    pub fn items(&self, dir: Dir, states: &[State]) -> Result<Vec<Item>, Error> {
         let marks = vec!["?"; states.len()].join(", ");
         let sql = format!(
             "SELECT id, name, folder, kind, size, sha256, state, seq, added, incomplete FROM item \
              WHERE dir=? AND state IN ({marks}) ORDER BY id"
         );
         let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let args = std::iter::once(dir.as_str()).chain(states.iter().copied());
         let rows = st
-            .query_map(rusqlite::params_from_iter(args), item_from_row)
+            .query_map(
+                rusqlite::params_from_iter(dir_states(dir, states)),
+                item_from_row,
+            )
             .map_err(self.db())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
     }
 
     /// How many items in direction `dir` have one of `states` (counted by the `item_state`
     /// index, nothing loaded).
-    pub fn count_items(&self, dir: Dir, states: &[&str]) -> Result<usize, Error> {
+    pub fn count_items(&self, dir: Dir, states: &[State]) -> Result<usize, Error> {
         let marks = vec!["?"; states.len()].join(", ");
         let sql = format!("SELECT COUNT(*) FROM item WHERE dir=? AND state IN ({marks})");
         let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let args = std::iter::once(dir.as_str()).chain(states.iter().copied());
-        st.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))
-            .map(|n| usize::try_from(n).unwrap_or(0))
-            .map_err(self.db())
+        st.query_row(rusqlite::params_from_iter(dir_states(dir, states)), |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| usize::try_from(n).unwrap_or(0))
+        .map_err(self.db())
     }
 
     /// Names of the items in direction `dir` with one of `states` that entered the journal
@@ -481,8 +661,8 @@ impl Journal {
     pub fn names_added_before(
         &self,
         dir: Dir,
-        folder: &str,
-        states: &[&str],
+        folder: Sub,
+        states: &[State],
         before: &str,
     ) -> Result<Vec<String>, Error> {
         let marks = vec!["?"; states.len()].join(", ");
@@ -490,9 +670,9 @@ impl Journal {
             "SELECT name FROM item WHERE dir=? AND state IN ({marks}) AND folder=? AND added < ?"
         );
         let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let args = std::iter::once(dir.as_str())
-            .chain(states.iter().copied())
-            .chain([folder, before]);
+        let mut args = dir_states(dir, states);
+        args.push(&folder);
+        args.push(&before);
         let rows = st
             .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
             .map_err(self.db())?;
@@ -500,13 +680,14 @@ impl Journal {
     }
 
     /// Names of the items in direction `dir` with one of `states`.
-    pub fn names(&self, dir: Dir, states: &[&str]) -> Result<Vec<String>, Error> {
+    pub fn names(&self, dir: Dir, states: &[State]) -> Result<Vec<String>, Error> {
         let marks = vec!["?"; states.len()].join(", ");
         let sql = format!("SELECT name FROM item WHERE dir=? AND state IN ({marks})");
         let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let args = std::iter::once(dir.as_str()).chain(states.iter().copied());
         let rows = st
-            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
+            .query_map(rusqlite::params_from_iter(dir_states(dir, states)), |r| {
+                r.get(0)
+            })
             .map_err(self.db())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
     }
@@ -518,7 +699,7 @@ impl Journal {
         dir: Dir,
         name: &str,
         sha256: &str,
-        states: &[&str],
+        states: &[State],
     ) -> Result<bool, Error> {
         let mut st = self
             .conn
@@ -527,12 +708,10 @@ impl Journal {
             )
             .map_err(self.db())?;
         let rows = st
-            .query_map(params![dir.as_str(), name, sha256], |r| {
-                r.get::<_, String>(0)
-            })
+            .query_map(params![dir, name, sha256], |r| r.get::<_, State>(0))
             .map_err(self.db())?;
         let found = rows.collect::<Result<Vec<_>, _>>().map_err(self.db())?;
-        Ok(found.iter().any(|s| states.contains(&s.as_str())))
+        Ok(found.iter().any(|s| states.contains(s)))
     }
 
     /// The packages each queued outgoing item travelled in so far: `(item id, seq)` pairs. What
@@ -587,7 +766,7 @@ impl Journal {
     }
 
     /// Whether this file was already collected from `folder` (terminal).
-    pub fn was_collected(&self, folder: &str, name: &str, sha256: &str) -> Result<bool, Error> {
+    pub fn was_collected(&self, folder: Sub, name: &str, sha256: &str) -> Result<bool, Error> {
         self.conn
             .query_row(
                 "SELECT 1 FROM collected WHERE folder=?1 AND name=?2 AND sha256=?3",
@@ -737,20 +916,29 @@ fn repair_v1(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
         insert_audit(
             tx,
             &AuditRow {
-                direction: "local".to_owned(),
                 file: Some(name),
                 sha256: Some(sha),
-                outcome: "repaired".to_owned(),
                 reason: Some(format!("journal item {id}: {why}")),
-                ..AuditRow::default()
+                ..AuditRow::new(Flow::Local, Outcome::Repaired)
             },
         )?;
     }
     Ok(())
 }
 
-const DUPLICATE: &str = "duplicate";
-const DEFERRED: &str = "deferred";
+const DUPLICATE: State = State::Duplicate;
+const DEFERRED: State = State::Deferred;
+
+/// The query arguments `dir, states…` of the item filters.
+fn dir_states(dir: Dir, states: &[State]) -> Vec<&dyn ToSql> {
+    let dir: &'static dyn ToSql = match dir {
+        Dir::Out => &Dir::Out,
+        Dir::In => &Dir::In,
+    };
+    std::iter::once(dir)
+        .chain(states.iter().map(|s| s as &dyn ToSql))
+        .collect()
+}
 
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     Ok(Item {
@@ -847,7 +1035,7 @@ impl Tx<'_> {
                 "INSERT INTO item(dir, name, folder, kind, size, sha256, state, seq, added, changed, incomplete) \
                  VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
                 params![
-                    item.dir.as_str(),
+                    item.dir,
                     item.name,
                     item.folder,
                     item.kind,
@@ -868,7 +1056,7 @@ impl Tx<'_> {
     /// The unique index on queued names decides, so two steps can never queue one name twice.
     pub fn queue_out(&self, item: &NewItem<'_>) -> Result<Queued, Error> {
         let t = now();
-        let insert = |state: &str| {
+        let insert = |state: State| {
             self.tx
                 .execute(
                     "INSERT OR IGNORE INTO item(dir, name, folder, kind, size, sha256, state, seq, added, changed, incomplete) \
@@ -877,7 +1065,7 @@ impl Tx<'_> {
                 )
                 .map_err(self.db())
         };
-        if insert("queued")? == 1 {
+        if insert(State::Queued)? == 1 {
             return Ok(Queued::Queued(self.tx.last_insert_rowid()));
         }
         // Ignored only by the unique index on queued names; a deferred row has no such index.
@@ -900,7 +1088,7 @@ impl Tx<'_> {
     }
 
     /// Changes an item's state.
-    pub fn set_state(&self, id: i64, state: &str) -> Result<(), Error> {
+    pub fn set_state(&self, id: i64, state: State) -> Result<(), Error> {
         self.tx
             .execute(
                 "UPDATE item SET state=?2, changed=?3 WHERE id=?1",
@@ -959,7 +1147,7 @@ impl Tx<'_> {
     }
 
     /// Records a file swept from Res / Face (terminal).
-    pub fn add_collected(&self, folder: &str, name: &str, sha256: &str) -> Result<(), Error> {
+    pub fn add_collected(&self, folder: Sub, name: &str, sha256: &str) -> Result<(), Error> {
         self.tx
             .execute(
                 "INSERT OR IGNORE INTO collected(folder, name, sha256, time) VALUES(?1, ?2, ?3, ?4)",
@@ -1015,7 +1203,7 @@ mod tests {
             tx.record_sent(1, "p", "peer", None, &[]) // primary key violation
         });
         assert!(r.is_err());
-        assert!(j.items(Dir::Out, &["queued"]).unwrap().is_empty());
+        assert!(j.items(Dir::Out, &[State::Queued]).unwrap().is_empty());
     }
 
     #[test]
@@ -1029,23 +1217,26 @@ mod tests {
                 Ok(id)
             })
             .unwrap();
-        assert_eq!(j.items(Dir::Out, &["queued"]).unwrap()[0].id, id);
+        assert_eq!(j.items(Dir::Out, &[State::Queued]).unwrap()[0].id, id);
         j.transaction(|tx| tx.record_applied("peer", 1, "q", None, &[[1, 1]]))
             .unwrap();
-        assert!(j.items(Dir::Out, &["queued"]).unwrap().is_empty());
-        assert_eq!(j.items(Dir::Out, &["acked"]).unwrap().len(), 1);
-        assert!(j.has_item(Dir::Out, "A.XML", "00", &["acked"]).unwrap());
+        assert!(j.items(Dir::Out, &[State::Queued]).unwrap().is_empty());
+        assert_eq!(j.items(Dir::Out, &[State::Acked]).unwrap().len(), 1);
+        assert!(
+            j.has_item(Dir::Out, "A.XML", "00", &[State::Acked])
+                .unwrap()
+        );
     }
 
     fn item(name: &str) -> NewItem<'_> {
         NewItem {
             dir: Dir::Out,
             name,
-            folder: "req",
+            folder: Sub::Req,
             kind: "single-req",
             size: 1,
             sha256: "00",
-            state: "queued",
+            state: State::Queued,
             seq: None,
             incomplete: false,
         }

@@ -561,12 +561,10 @@ impl Home {
         let journal = Journal::open(&self.file(JOURNAL_FILE))?;
         if let Some(reason) = rewritten {
             journal.audit(&journal::AuditRow {
-                direction: "local".to_owned(),
                 file: Some(IDENTITY_FILE.to_owned()),
                 actor: Some(actor()),
-                outcome: "protected".to_owned(),
                 reason: Some(reason),
-                ..journal::AuditRow::default()
+                ..journal::AuditRow::new(journal::Flow::Local, journal::Outcome::Protected)
             })?;
         }
         Ok(Installation {
@@ -839,7 +837,7 @@ mod tests {
     fn protected_rows(inst: &Installation) -> Vec<journal::AuditRow> {
         let rows = inst.journal.audit_rows(None).unwrap();
         rows.into_iter()
-            .filter(|r| r.outcome == "protected")
+            .filter(|r| r.outcome == journal::Outcome::Protected)
             .collect()
     }
 
@@ -889,7 +887,7 @@ mod tests {
                 rows[0].reason.as_deref(),
                 Some("identity.key was plain; now protected with Windows DPAPI, user scope")
             );
-            assert_eq!(crate::text::g_outcome(&rows[0].outcome), "鍵の保護");
+            assert_eq!(rows[0].outcome, journal::Outcome::Protected);
         } else {
             assert_eq!(on_disk, LEGACY_KEY);
             assert_eq!(rows, []);

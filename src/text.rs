@@ -789,23 +789,30 @@ pub fn g_home_sticks(list: &str) -> String {
 }
 /// Column headings of the history table.
 pub const G_HISTORY_COLUMNS: [&str; 5] = ["日時", "結果", "ファイル名", "内容", "理由"];
-/// The audit log's outcome word in the history table.
-pub fn g_outcome(outcome: &str) -> &str {
-    match outcome {
-        "published" => "取り込み・配置",
-        "received" => "受信",
-        "sent" | "sealed" => "送信",
-        "collected" => "取り出し",
-        "acked" => "受け取り確認",
-        "held" => "保留",
-        "refused" => "拒否",
-        "enrolled" => "USBメモリ登録",
-        "revoked" => "USBメモリ使用停止",
-        "duplicate-ignored" => "重複（無視）",
-        "protected" => "鍵の保護",
-        other => other,
-    }
-}
+/// The audit log's outcome words in the history table (see `gui::outcome_word`).
+pub const G_OUTCOME_PUBLISHED: &str = "取り込み・配置";
+/// History: received.
+pub const G_OUTCOME_RECEIVED: &str = "受信";
+/// History: sealed into a package.
+pub const G_OUTCOME_SEALED: &str = "送信";
+/// History: extracted by hand (`open`).
+pub const G_OUTCOME_OPENED: &str = "取り出し（手作業）";
+/// History: collected from an OQS folder.
+pub const G_OUTCOME_COLLECTED: &str = "取り出し";
+/// History: held.
+pub const G_OUTCOME_HELD: &str = "保留";
+/// History: refused.
+pub const G_OUTCOME_REFUSED: &str = "拒否";
+/// History: stick enrolled.
+pub const G_OUTCOME_ENROLLED: &str = "USBメモリ登録";
+/// History: stick revoked.
+pub const G_OUTCOME_REVOKED: &str = "USBメモリ使用停止";
+/// History: duplicate ignored.
+pub const G_OUTCOME_DUPLICATE: &str = "重複（無視）";
+/// History: the journal repaired itself.
+pub const G_OUTCOME_REPAIRED: &str = "記録の修復";
+/// History: the key file was protected.
+pub const G_OUTCOME_PROTECTED: &str = "鍵の保護";
 
 // --- selftest (`oqs-courier selftest`, 設定画面「このPCを点検する」) ---------------------------
 

@@ -5,7 +5,7 @@
 //! then rename them into place and record the sequence number. Refuses the whole stick if any
 //! package on it is bad. Does not classify OQS files and does not talk to the user.
 
-use crate::journal::AuditRow;
+use crate::journal::{AuditRow, Flow, Outcome};
 use crate::package::{self, Classified, FileEntry, FileSink, NullSink, OpenedManifest, SourceFile};
 use crate::pairing::{self, Card};
 use crate::state::{Installation, Role};
@@ -245,7 +245,7 @@ pub fn seal(
         .transaction(|tx| {
             tx.record_sent(seq, &id, &peer_fp, None, &[])?;
             for f in &written.meta.files {
-                tx.audit(&file_audit("out", &id, seq, f, "sealed"))?;
+                tx.audit(&file_audit(Flow::Out, &id, seq, f, Outcome::Sealed))?;
             }
             Ok(())
         })
@@ -255,14 +255,13 @@ pub fn seal(
 
 /// An audit row about one file of a package.
 pub(crate) fn file_audit(
-    direction: &str,
+    direction: Flow,
     package_id: &str,
     seq: u64,
     f: &FileEntry,
-    outcome: &str,
+    outcome: Outcome,
 ) -> AuditRow {
     AuditRow {
-        direction: direction.to_owned(),
         package_id: Some(package_id.to_owned()),
         seq: Some(seq),
         file: Some(f.name.clone()),
@@ -270,8 +269,7 @@ pub(crate) fn file_audit(
         sha256: Some(f.sha256.clone()),
         kind: Some(f.kind.clone()),
         actor: Some(crate::state::actor()),
-        outcome: outcome.to_owned(),
-        ..AuditRow::default()
+        ..AuditRow::new(direction, outcome)
     }
 }
 
@@ -394,7 +392,7 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
             .transaction(|tx| {
                 tx.record_applied(&sender, seq, &id, None, &m.meta.acks)?;
                 for f in &m.meta.files {
-                    tx.audit(&file_audit("in", &id, seq, f, "opened"))?;
+                    tx.audit(&file_audit(Flow::In, &id, seq, f, Outcome::Opened))?;
                 }
                 Ok(())
             })

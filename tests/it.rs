@@ -18,6 +18,7 @@ mod it {
     pub mod fixture;
     pub mod gui;
     pub mod hostile;
+    pub mod journal_fixture;
     pub mod layout;
     pub mod powerloss;
     pub mod regression;

@@ -10,7 +10,7 @@
 
 use super::plan::{self, Collect, NoRoom, SealPlan};
 use super::{Options, destination, folder, package_len, pair_of, sha256_file};
-use crate::journal::Dir;
+use crate::journal::{Dir, State};
 use crate::oqs::{self, folders::Sub};
 use crate::state::{Installation, Role};
 use crate::stick::Stick;
@@ -90,12 +90,9 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
         acks_needed |= !p.files.is_empty();
         new_acks.extend(p.acks.iter().copied());
         for f in &p.files {
-            let dup = inst.journal.has_item(
-                Dir::In,
-                &f.name,
-                &f.sha256,
-                &["pending", "held", "publishing", "published"],
-            )?;
+            let dup = inst
+                .journal
+                .has_item(Dir::In, &f.name, &f.sha256, State::RECEIVED)?;
             match (dup, destination(role, &f.name)) {
                 (false, Some(Sub::Req)) => new_requests += 1,
                 (false, Some(_)) => new_results += 1,
@@ -104,11 +101,8 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
             plan.files_new += 1;
         }
     }
-    let pending = inst.journal.items(Dir::In, &["pending", "held"])?;
-    let pending_req = pending
-        .iter()
-        .filter(|i| i.folder == Sub::Req.label())
-        .count();
+    let pending = inst.journal.items(Dir::In, State::WAITING_IN)?;
+    let pending_req = pending.iter().filter(|i| i.folder == Sub::Req).count();
     match role {
         Role::Clinic => plan.prompt_rows = pending.len() - pending_req + new_results,
         Role::Terminal => plan.requests_to_publish = pending_req + new_requests,
@@ -135,13 +129,10 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
                 continue;
             };
             let already = match role {
-                Role::Clinic => inst.journal.has_item(
-                    Dir::Out,
-                    &name,
-                    &sha,
-                    &["queued", "deferred", "acked"],
-                )?,
-                Role::Terminal => inst.journal.was_collected(sub.label(), &name, &sha)?,
+                Role::Clinic => inst
+                    .journal
+                    .has_item(Dir::Out, &name, &sha, State::COLLECTED)?,
+                Role::Terminal => inst.journal.was_collected(sub, &name, &sha)?,
             };
             if already {
                 continue;
@@ -162,7 +153,7 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
                         id: i64::MAX - waiting.len() as i64, // after everything queued
                         name_len: name.len(),
                         size,
-                        class: plan::Class::of(&kind.label(), &name),
+                        class: plan::Class::of(&name),
                     });
                 }
             }
@@ -178,7 +169,7 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
         .filter(|(_, seq)| new_acks.iter().any(|[a, b]| (*a..=*b).contains(seq)))
         .map(|(item, _)| item)
         .collect();
-    let queued = inst.journal.items(Dir::Out, &["queued"])?;
+    let queued = inst.journal.items(Dir::Out, &[State::Queued])?;
     let mut all: Vec<plan::Waiting> = queued
         .iter()
         .filter(|i| !settled.contains(&i.id))
@@ -186,7 +177,7 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
             id: i.id,
             name_len: i.name.len(),
             size: i.size,
-            class: plan::Class::of(&i.kind, &i.name),
+            class: plan::Class::of(&i.name),
         })
         .collect();
     all.extend(waiting);

@@ -34,7 +34,7 @@ pub use dry_run::{StepPlan, dry_run};
 pub use status::{OLD_UNANSWERED_HOURS, Status, status};
 pub use step::{Frontend, Progress, run_step, unasked};
 
-use crate::journal::{AuditRow, Dir, Item, NewItem, Tx};
+use crate::journal::{AuditRow, Dir, Flow, Item, NewItem, Outcome as Audited, State, Tx};
 use crate::label::Label;
 use crate::oqs::folders::{self, Sub};
 use crate::oqs::{self, Completeness, Kind, Summary};
@@ -287,11 +287,9 @@ pub fn begin<'a>(
 fn refuse_audit(inst: &Installation, stick: Option<&str>, reason: &str) {
     let _ = inst.journal.audit(&AuditRow {
         stick: stick.map(str::to_owned),
-        direction: "in".to_owned(),
         actor: Some(crate::state::actor()),
-        outcome: "refused".to_owned(),
         reason: Some(reason.to_owned()),
-        ..AuditRow::default()
+        ..AuditRow::new(Flow::In, Audited::Refused)
     });
 }
 
@@ -352,21 +350,19 @@ impl Session<'_> {
         self.store().join(id.to_string())
     }
 
-    fn audit_base(&self, direction: &str, outcome: &str) -> AuditRow {
+    fn audit_base(&self, direction: Flow, outcome: Audited) -> AuditRow {
         AuditRow {
             stick: Some(self.marker.stick_id.clone()),
-            direction: direction.to_owned(),
             actor: Some(crate::state::actor()),
-            outcome: outcome.to_owned(),
-            ..AuditRow::default()
+            ..AuditRow::new(direction, outcome)
         }
     }
 
     fn item_audit(
         &self,
         item: &Item,
-        direction: &str,
-        outcome: &str,
+        direction: Flow,
+        outcome: Audited,
         reason: Option<String>,
     ) -> AuditRow {
         AuditRow {
@@ -388,10 +384,7 @@ impl Session<'_> {
     fn tidy(&mut self) -> Result<(), Error> {
         let store = self.store();
         let mut live = std::collections::HashSet::new();
-        let waiting = [
-            (Dir::Out, &["queued", "deferred"][..]),
-            (Dir::In, &["pending", "held"][..]),
-        ];
+        let waiting = [(Dir::Out, State::WAITING_OUT), (Dir::In, State::WAITING_IN)];
         for (dir, states) in waiting {
             for item in self.inst.journal.items(dir, states)? {
                 if self.stored(item.id).is_file() {
@@ -400,18 +393,18 @@ impl Session<'_> {
                 }
                 let audit = self.item_audit(
                     &item,
-                    "local",
-                    "repaired",
+                    Flow::Local,
+                    Audited::Repaired,
                     Some("its stored copy is missing: marked lost".into()),
                 );
                 self.inst.journal.transaction(|tx| {
-                    tx.set_state(item.id, "lost")?;
+                    tx.set_state(item.id, State::Lost)?;
                     tx.audit(&audit)
                 })?;
             }
         }
         // A publish in progress still needs its copy (see `recover`).
-        for item in self.inst.journal.items(Dir::In, &["publishing"])? {
+        for item in self.inst.journal.items(Dir::In, &[State::Publishing])? {
             live.insert(item.id);
         }
         let Ok(entries) = fs::read_dir(&store) else {
@@ -430,8 +423,8 @@ impl Session<'_> {
     /// Finishes publishes a crash interrupted (see the module doc).
     fn recover(&mut self) -> Result<(), Error> {
         let _ = fs::remove_dir_all(self.inst.home.path().join("incoming"));
-        for item in self.inst.journal.items(Dir::In, &["publishing"])? {
-            let sub = Sub::from_label(&item.folder).unwrap_or(Sub::Res);
+        for item in self.inst.journal.items(Dir::In, &[State::Publishing])? {
+            let sub = item.folder;
             let dir = folder(&self.oqs_root, sub)?;
             let tmp = temp_name(&dir, item.id);
             if tmp.exists() {
@@ -439,8 +432,8 @@ impl Session<'_> {
             }
             let audit = self.item_audit(
                 &item,
-                "local",
-                "published",
+                Flow::Local,
+                Audited::Published,
                 Some("completed after an interruption".into()),
             );
             self.mark_published(&item, sub, audit)?;
@@ -502,16 +495,14 @@ impl Session<'_> {
         let (sender, id, seq) = (m.sender().to_string(), m.header.id_hex(), m.meta.seq);
         let stick_id = self.marker.stick_id.clone();
         let store = self.store();
-        let audit = self.audit_base("in", "received");
+        let audit = self.audit_base(Flow::In, Audited::Received);
         // Which files are new: not a duplicate of something received before.
         let mut fresh = Vec::new();
         for (i, f) in m.meta.files.iter().enumerate() {
-            let dup = self.inst.journal.has_item(
-                Dir::In,
-                &f.name,
-                &f.sha256,
-                &["pending", "held", "publishing", "published"],
-            )?;
+            let dup = self
+                .inst
+                .journal
+                .has_item(Dir::In, &f.name, &f.sha256, State::RECEIVED)?;
             fresh.push((i, f, dup, destination(role, &f.name)));
         }
         let mut received = 0;
@@ -519,17 +510,17 @@ impl Session<'_> {
             .journal
             .transaction(|tx: &Tx<'_>| {
                 for (i, f, dup, dest) in &fresh {
-                    let mut row = file_audit("in", &id, seq, f, "received");
+                    let mut row = file_audit(Flow::In, &id, seq, f, Audited::Received);
                     row.stick = audit.stick.clone();
                     row.kind = Some(oqs::classify(&f.name).label());
                     row.summary = None;
                     match (dup, dest) {
                         (true, _) => {
-                            row.outcome = "duplicate-ignored".to_owned();
+                            row.outcome = Audited::DuplicateIgnored;
                             tx.audit(&row)?;
                         }
                         (false, None) => {
-                            row.outcome = "refused".to_owned();
+                            row.outcome = Audited::Refused;
                             row.reason = Some(format!(
                                 "a {} does not belong on a {}",
                                 row.kind.clone().unwrap_or_default(),
@@ -541,11 +532,11 @@ impl Session<'_> {
                             let item = tx.add_item(&NewItem {
                                 dir: Dir::In,
                                 name: &f.name,
-                                folder: sub.label(),
+                                folder: *sub,
                                 kind: &oqs::classify(&f.name).label(),
                                 size: f.size,
                                 sha256: &f.sha256,
-                                state: "pending",
+                                state: State::Pending,
                                 seq: Some(seq),
                                 incomplete: f.incomplete,
                             })?;
@@ -576,9 +567,9 @@ impl Session<'_> {
 
     /// Clinic: the import prompt — every received result not yet published, with its summary.
     pub fn import_rows(&self) -> Result<Vec<ImportRow>, Error> {
-        let items = self.inst.journal.items(Dir::In, &["pending", "held"])?;
+        let items = self.inst.journal.items(Dir::In, State::WAITING_IN)?;
         let mut rows = Vec::new();
-        for item in items.into_iter().filter(|i| i.folder != Sub::Req.label()) {
+        for item in items.into_iter().filter(|i| i.folder != Sub::Req) {
             let path = self.stored(item.id);
             let bytes = read_prefix(&path, oqs::MAX_INPUT as u64 + 1)?;
             let mut summary = oqs::summarize(&item.name, &bytes);
@@ -596,11 +587,11 @@ impl Session<'_> {
         for row in self.import_rows()? {
             if accepted.contains(&row.item.id) {
                 self.publish(&row.item, Some(actor), Some(short_summary(&row.summary)))?;
-            } else if row.item.state != "held" {
-                let audit = self.item_audit(&row.item, "local", "held", None);
+            } else if row.item.state != State::Held {
+                let audit = self.item_audit(&row.item, Flow::Local, Audited::Held, None);
                 let id = row.item.id;
                 self.inst.journal.transaction(|tx| {
-                    tx.set_state(id, "held")?;
+                    tx.set_state(id, State::Held)?;
                     tx.audit(&audit)
                 })?;
                 self.outcome.held += 1;
@@ -613,9 +604,9 @@ impl Session<'_> {
 
     /// Terminal: publishes every received request into Req and adds it to the awaiting list.
     pub fn publish_requests(&mut self) -> Result<usize, Error> {
-        let items = self.inst.journal.items(Dir::In, &["pending", "held"])?;
+        let items = self.inst.journal.items(Dir::In, State::WAITING_IN)?;
         let mut n = 0;
-        for item in items.into_iter().filter(|i| i.folder == Sub::Req.label()) {
+        for item in items.into_iter().filter(|i| i.folder == Sub::Req) {
             self.publish(&item, None, None)?;
             n += 1;
         }
@@ -629,7 +620,7 @@ impl Session<'_> {
         actor: Option<&str>,
         summary: Option<String>,
     ) -> Result<(), Error> {
-        let sub = Sub::from_label(&item.folder).unwrap_or(Sub::Res);
+        let sub = item.folder;
         let dir = folder(&self.oqs_root, sub)?;
         let target = dir.join(&item.name);
         if target.exists() {
@@ -639,13 +630,13 @@ impl Session<'_> {
             if sum != item.sha256 {
                 let audit = self.item_audit(
                     item,
-                    "local",
-                    "held",
+                    Flow::Local,
+                    Audited::Held,
                     Some("a different file of the same name is in the folder".into()),
                 );
                 let id = item.id;
                 self.inst.journal.transaction(|tx| {
-                    tx.set_state(id, "held")?;
+                    tx.set_state(id, State::Held)?;
                     tx.audit(&audit)
                 })?;
                 self.outcome.held += 1;
@@ -657,11 +648,11 @@ impl Session<'_> {
             let id = item.id;
             self.inst
                 .journal
-                .transaction(|tx| tx.set_state(id, "publishing"))?;
+                .transaction(|tx| tx.set_state(id, State::Publishing))?;
             durable::rename(&tmp, &target).map_err(|e| io(&target, e))?;
             durable::sync_dir(&dir).map_err(|e| io(&dir, e))?;
         }
-        let mut audit = self.item_audit(item, "local", "published", None);
+        let mut audit = self.item_audit(item, Flow::Local, Audited::Published, None);
         audit.actor = actor.map(str::to_owned).or(audit.actor);
         audit.summary = summary;
         self.mark_published(item, sub, audit)?;
@@ -676,7 +667,7 @@ impl Session<'_> {
         let id = item.id;
         let await_name = (sub == Sub::Req).then(|| item.name.clone());
         self.inst.journal.transaction(|tx| {
-            tx.set_state(id, "published")?;
+            tx.set_state(id, State::Published)?;
             if let Some(n) = &await_name {
                 tx.add_awaiting(n)?;
             }
@@ -770,13 +761,11 @@ impl Session<'_> {
         };
         let role = self.inst.config.role;
         let already = match role {
-            Role::Clinic => self.inst.journal.has_item(
-                Dir::Out,
-                name,
-                &sha,
-                &["queued", "deferred", "acked"],
-            )?,
-            Role::Terminal => self.inst.journal.was_collected(sub.label(), name, &sha)?,
+            Role::Clinic => self
+                .inst
+                .journal
+                .has_item(Dir::Out, name, &sha, State::COLLECTED)?,
+            Role::Terminal => self.inst.journal.was_collected(sub, name, &sha)?,
         };
         if !already {
             let store = self.store();
@@ -817,7 +806,7 @@ impl Session<'_> {
             } else {
                 Vec::new()
             };
-            let mut audit = self.audit_base("local", "collected");
+            let mut audit = self.audit_base(Flow::Local, Audited::Collected);
             if incomplete {
                 audit.reason = Some(format!(
                     "content incomplete after waiting {} s: travels flagged incomplete",
@@ -829,7 +818,6 @@ impl Session<'_> {
             audit.sha256 = Some(sha.clone());
             audit.kind = Some(kind.label());
             let label = kind.label();
-            let folder_label = sub.label();
             self.inst
                 .journal
                 .transaction(|tx| {
@@ -838,11 +826,11 @@ impl Session<'_> {
                         .queue_out(&NewItem {
                             dir: Dir::Out,
                             name,
-                            folder: folder_label,
+                            folder: sub,
                             kind: &label,
                             size,
                             sha256: &sha,
-                            state: "queued",
+                            state: State::Queued,
                             seq: None,
                             incomplete,
                         })?
@@ -854,7 +842,7 @@ impl Session<'_> {
                         }
                     })?;
                     if role == Role::Terminal {
-                        tx.add_collected(folder_label, name, &sha)?;
+                        tx.add_collected(sub, name, &sha)?;
                         for req in &answers {
                             tx.remove_awaiting(req)?;
                         }
@@ -948,7 +936,7 @@ impl Session<'_> {
     pub fn finish(mut self) -> Result<Outcome, Error> {
         // A file that waited for an acknowledged one of the same name takes its turn now.
         self.inst.journal.transaction(|tx| tx.promote_deferred())?;
-        let queued = self.inst.journal.items(Dir::Out, &["queued"])?;
+        let queued = self.inst.journal.items(Dir::Out, &[State::Queued])?;
         let must_ack = self.acks_needed;
         let before = self.stick.scan()?;
         let mut cleared = false;
@@ -964,7 +952,7 @@ impl Session<'_> {
                     id: i.id,
                     name_len: i.name.len(),
                     size: i.size,
-                    class: plan::Class::of(&i.kind, &i.name),
+                    class: plan::Class::of(&i.name),
                 })
                 .collect();
             let room = plan::Room {
@@ -1019,7 +1007,7 @@ impl Session<'_> {
                 .files
                 .iter()
                 .map(|f| {
-                    let mut r = file_audit("out", &pkg, seq, f, "sealed");
+                    let mut r = file_audit(Flow::Out, &pkg, seq, f, Audited::Sealed);
                     r.stick = Some(stick_id.clone());
                     r
                 })
@@ -1236,11 +1224,9 @@ pub fn enroll(inst: &mut Installation, root: &Path, label: &Label) -> Result<Mar
     inst.journal.note_stick(&marker.stick_id, &marker.label)?;
     inst.journal.audit(&AuditRow {
         stick: Some(marker.stick_id.clone()),
-        direction: "local".to_owned(),
         actor: Some(crate::state::actor()),
-        outcome: "enrolled".to_owned(),
         summary: Some(marker.label.clone()),
-        ..AuditRow::default()
+        ..AuditRow::new(Flow::Local, Audited::Enrolled)
     })?;
     Ok(marker)
 }
@@ -1274,10 +1260,8 @@ pub fn revoke(inst: &Installation, id: &str) -> Result<Option<Revoked>, Error> {
         inst.journal.revoke_stick(&id)?;
         inst.journal.audit(&AuditRow {
             stick: Some(id),
-            direction: "local".to_owned(),
             actor: Some(crate::state::actor()),
-            outcome: "revoked".to_owned(),
-            ..AuditRow::default()
+            ..AuditRow::new(Flow::Local, Audited::Revoked)
         })?;
     }
     Ok(Some(what))
@@ -1374,7 +1358,7 @@ pub fn audit_csv_line(r: &AuditRow) -> String {
     [
         q(&r.time),
         o(&r.stick),
-        q(&r.direction),
+        q(r.direction.as_str()),
         o(&r.package_id),
         n(r.seq),
         o(&r.file),
@@ -1383,7 +1367,7 @@ pub fn audit_csv_line(r: &AuditRow) -> String {
         o(&r.kind),
         o(&r.summary),
         o(&r.actor),
-        q(&r.outcome),
+        q(r.outcome.as_str()),
         o(&r.reason),
     ]
     .join(",")

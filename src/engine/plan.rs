@@ -63,12 +63,12 @@ pub enum Class {
 }
 
 impl Class {
-    /// The class of a file of kind `kind` (an [`crate::oqs::Kind::label`]) named `name`.
-    pub fn of(kind: &str, name: &str) -> Class {
+    /// The class of the file named `name` (classified by its name, as everywhere).
+    pub fn of(name: &str) -> Class {
         let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
         if ext.eq_ignore_ascii_case("pdf") || ext.eq_ignore_ascii_case("zip") {
             Class::Large
-        } else if kind == "face" {
+        } else if crate::oqs::classify(name) == Kind::Face {
             Class::Face
         } else {
             Class::Answer
@@ -272,12 +272,12 @@ mod tests {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
 
-    fn w(id: i64, name: &str, kind: &str, size: u64) -> Waiting {
+    fn w(id: i64, name: &str, size: u64) -> Waiting {
         Waiting {
             id,
             name_len: name.len(),
             size,
-            class: Class::of(kind, name),
+            class: Class::of(name),
         }
     }
 
@@ -290,25 +290,22 @@ mod tests {
 
     #[test]
     fn classes_follow_kind_and_extension() {
-        for (kind, name, class) in [
-            ("single-req", "OQSsiquc01req_1.xml", Class::Answer),
-            ("single-res", "OQSsiquc01res_1.xml", Class::Answer),
-            ("single-err", "OQSsiquc01req_1.xml.err", Class::Answer),
-            ("face", "OQSsiquc01res_face_1.xml", Class::Face),
-            ("drug-res", "OQSsimed01res_1.PDF", Class::Large),
-            ("checkup-res", "OQSsichk01res_1.zip", Class::Large),
-            ("unknown", "readme", Class::Answer),
+        for (name, class) in [
+            ("OQSsiquc01req_1.xml", Class::Answer),
+            ("OQSsiquc01res_1.xml", Class::Answer),
+            ("OQSsiquc01req_1.xml.err", Class::Answer),
+            ("OQSsiquc01res_face_1.xml", Class::Face),
+            ("YZKsiquc01res_0125010112001234.PDF", Class::Large),
+            ("TKKsiquc01res_0225010112001234.zip", Class::Large),
+            ("readme", Class::Answer),
         ] {
-            assert_eq!(Class::of(kind, name), class, "{name}");
+            assert_eq!(Class::of(name), class, "{name}");
         }
     }
 
     #[test]
     fn everything_travels_when_it_fits_or_the_free_space_is_unknown() {
-        let waiting = [
-            w(1, "a.xml", "single-res", 10 * KIB),
-            w(2, "b.pdf", "drug-res", 900 * KIB),
-        ];
+        let waiting = [w(1, "a.xml", 10 * KIB), w(2, "b.pdf", 900 * KIB)];
         for r in [
             room(10 * MIB),
             Room {
@@ -329,11 +326,11 @@ mod tests {
     fn a_backlog_bigger_than_the_stick_sends_answers_then_faces_then_large_files() {
         // 3.5 MB waiting on a stick with 3 MiB free: the answer and the faces go, the PDF waits.
         let waiting = [
-            w(1, "drug.pdf", "drug-res", 1_500 * KIB),
-            w(2, "face1.xml", "face", 900 * KIB),
-            w(3, "res1.xml", "single-res", 8 * KIB),
-            w(4, "face2.xml", "face", 900 * KIB),
-            w(5, "res1.xml.err", "single-err", KIB),
+            w(1, "drug.pdf", 1_500 * KIB),
+            w(2, "OQSsiquc01res_face_1.xml", 900 * KIB),
+            w(3, "OQSsiquc01res_1.xml", 8 * KIB),
+            w(4, "OQSsiquc01res_face_2.xml", 900 * KIB),
+            w(5, "OQSsiquc01req_1.xml.err", KIB),
         ];
         let plan = seal(&waiting, 2, room(3 * MIB), false).unwrap();
         assert_eq!(
@@ -351,10 +348,7 @@ mod tests {
 
     #[test]
     fn a_large_file_that_does_not_fit_lets_smaller_later_ones_go() {
-        let waiting = [
-            w(1, "a.zip", "checkup-res", 5 * MIB),
-            w(2, "b.zip", "checkup-res", 100 * KIB),
-        ];
+        let waiting = [w(1, "a.zip", 5 * MIB), w(2, "b.zip", 100 * KIB)];
         let plan = seal(&waiting, 0, room(2 * MIB), false).unwrap();
         assert_eq!(plan.take, vec![2]);
         assert_eq!(plan.left, 1);
@@ -362,7 +356,7 @@ mod tests {
 
     #[test]
     fn superseded_packages_on_the_stick_are_removed_first_only_when_their_room_is_needed() {
-        let waiting = [w(1, "a.xml", "single-res", 2 * MIB)];
+        let waiting = [w(1, "a.xml", 2 * MIB)];
         let r = Room {
             free: Some(MIB),
             reclaimable: 3 * MIB,
@@ -378,7 +372,7 @@ mod tests {
 
     #[test]
     fn acknowledgements_alone_still_travel_when_no_file_fits() {
-        let waiting = [w(1, "a.pdf", "drug-res", 4 * MIB)];
+        let waiting = [w(1, "a.pdf", 4 * MIB)];
         let plan = seal(&waiting, 3, room(MIB), true).unwrap();
         assert!(plan.take.is_empty());
         assert_eq!((plan.left, plan.left_bytes), (1, 4 * MIB));
@@ -398,11 +392,7 @@ mod tests {
     #[test]
     fn the_format_limits_split_a_package_even_on_a_large_stick() {
         let big = package::MAX_DATA_LEN / 2;
-        let waiting = [
-            w(1, "a.zip", "checkup-res", big),
-            w(2, "b.zip", "checkup-res", big),
-            w(3, "c.xml", "single-res", 1),
-        ];
+        let waiting = [w(1, "a.zip", big), w(2, "b.zip", big), w(3, "c.xml", 1)];
         let plan = seal(&waiting, 0, room(u64::MAX / 2), false).unwrap();
         assert_eq!(plan.take, vec![1, 3]);
         assert_eq!((plan.left, plan.left_bytes), (1, big));

@@ -2,7 +2,7 @@
 
 use super::folder_counts;
 use crate::Error;
-use crate::journal::Dir;
+use crate::journal::{Dir, State};
 use crate::oqs;
 use crate::oqs::folders::Sub;
 use crate::state::{Installation, Role};
@@ -48,11 +48,11 @@ pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
         Role::Clinic => {
             // Every name that answers a request, once; then each old request is one lookup.
             let answers: HashSet<String> = j
-                .names(Dir::In, &["pending", "held", "publishing", "published"])?
+                .names(Dir::In, State::RECEIVED)?
                 .into_iter()
                 .map(|n| n.to_ascii_uppercase())
                 .collect();
-            j.names_added_before(Dir::Out, Sub::Req.label(), &["queued", "acked"], &cutoff)?
+            j.names_added_before(Dir::Out, Sub::Req, &[State::Queued, State::Acked], &cutoff)?
                 .iter()
                 .filter(|req| {
                     !oqs::expected_responses(req)
@@ -66,8 +66,8 @@ pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
     Ok(Status {
         peer: inst.peer.as_ref().map(|p| p.label.clone()),
         waiting_in_folders: folder_counts(inst)?,
-        in_transit: j.count_items(Dir::Out, &["queued"])?,
-        to_import: j.count_items(Dir::In, &["pending", "held"])?,
+        in_transit: j.count_items(Dir::Out, &[State::Queued])?,
+        to_import: j.count_items(Dir::In, State::WAITING_IN)?,
         awaiting: j.awaiting()?.len(),
         old_unanswered,
         old_hours,

@@ -695,6 +695,25 @@ fn save_report(report: &str) -> String {
     }
 }
 
+/// The word for an audit outcome in the history table.
+fn outcome_word(outcome: crate::journal::Outcome) -> &'static str {
+    use crate::journal::Outcome;
+    match outcome {
+        Outcome::Published => text::G_OUTCOME_PUBLISHED,
+        Outcome::Received => text::G_OUTCOME_RECEIVED,
+        Outcome::Sealed => text::G_OUTCOME_SEALED,
+        Outcome::Opened => text::G_OUTCOME_OPENED,
+        Outcome::Collected => text::G_OUTCOME_COLLECTED,
+        Outcome::Held => text::G_OUTCOME_HELD,
+        Outcome::Refused => text::G_OUTCOME_REFUSED,
+        Outcome::Enrolled => text::G_OUTCOME_ENROLLED,
+        Outcome::Revoked => text::G_OUTCOME_REVOKED,
+        Outcome::DuplicateIgnored => text::G_OUTCOME_DUPLICATE,
+        Outcome::Repaired => text::G_OUTCOME_REPAIRED,
+        Outcome::Protected => text::G_OUTCOME_PROTECTED,
+    }
+}
+
 pub(crate) fn big_button<'a, M: Clone + 'a>(caption: &'a str, on: M) -> Element<'a, M> {
     button(label(caption).size(22))
         .padding([12, 28])
@@ -815,7 +834,7 @@ fn history_view(rows: &[AuditRow]) -> Element<'_, Message> {
         list = list.push(cells(
             [
                 &time,
-                text::g_outcome(&r.outcome),
+                outcome_word(r.outcome),
                 r.file.as_deref().unwrap_or(""),
                 r.summary.as_deref().unwrap_or(""),
                 r.reason.as_deref().unwrap_or(""),

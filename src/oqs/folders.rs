@@ -7,8 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-/// One subfolder of the OQS folder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// One subfolder of the OQS folder (in JSON and the journal by its [`Sub::label`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Sub {
     /// Requests (レセコン → 連携アプリ).
     Req,

@@ -104,10 +104,13 @@ fn round_trips_with_both_simulators_deliver_everything_exactly_once() {
         let rows = inst.journal.audit_rows(None).unwrap();
         assert!(
             rows.iter()
-                .filter(|r| r.outcome == "sealed")
+                .filter(|r| r.outcome == oqs_courier::journal::Outcome::Sealed)
                 .all(|r| r.sha256.as_deref().is_some_and(|h| h.len() == 64))
         );
-        assert!(rows.iter().any(|r| r.outcome == "published"));
+        assert!(
+            rows.iter()
+                .any(|r| r.outcome == oqs_courier::journal::Outcome::Published)
+        );
     }
     let published_at_clinic = p
         .clinic
@@ -115,7 +118,7 @@ fn round_trips_with_both_simulators_deliver_everything_exactly_once() {
         .audit_rows(None)
         .unwrap()
         .into_iter()
-        .filter(|r| r.outcome == "published")
+        .filter(|r| r.outcome == oqs_courier::journal::Outcome::Published)
         .count();
     assert_eq!(published_at_clinic as u64, 30 + stats.faces.len() as u64);
 }

@@ -410,10 +410,10 @@ fn run_campaign(fs: Fs, requests: u64, pull_every: usize, min_trips: usize) -> O
     );
     for inst in [&p.clinic, &p.terminal] {
         let rows = inst.journal.audit_rows(None).unwrap();
-        for r in rows
-            .iter()
-            .filter(|r| r.outcome == "sealed" || r.outcome == "published")
-        {
+        for r in rows.iter().filter(|r| {
+            r.outcome == oqs_courier::journal::Outcome::Sealed
+                || r.outcome == oqs_courier::journal::Outcome::Published
+        }) {
             assert!(r.sha256.as_deref().is_some_and(|h| h.len() == 64), "{r:?}");
         }
     }

@@ -200,7 +200,7 @@ fn insert_prompt_import_done_through_the_window() {
     let history = ui(&app);
     drop(history);
     assert!(
-        matches!(&app.screen, Screen::History(rows) if rows.iter().any(|r| r.outcome == "published"))
+        matches!(&app.screen, Screen::History(rows) if rows.iter().any(|r| r.outcome == oqs_courier::journal::Outcome::Published))
     );
 }
 
@@ -691,29 +691,29 @@ fn screens_match_the_committed_snapshots() {
     );
     shot(&app, "problem");
 
-    let audit = |time: &str, outcome: &str, file: &str, summary: &str| AuditRow {
+    use oqs_courier::journal::{Flow, Outcome};
+    let audit = |time: &str, outcome: Outcome, file: &str, summary: &str| AuditRow {
         time: time.into(),
-        outcome: outcome.into(),
         file: Some(file.into()),
         summary: Some(summary.into()),
-        ..AuditRow::default()
+        ..AuditRow::new(Flow::Local, outcome)
     };
     app.screen = Screen::History(vec![
         audit(
             "2026-11-27T09:41:07+09:00",
-            "published",
+            Outcome::Published,
             "OQSsiquc01res_202611270001.xml",
             "資格確認 試験 太郎 正常",
         ),
         audit(
             "2026-11-27T09:40:55+09:00",
-            "received",
+            Outcome::Received,
             "OQSsiquc01res_face_20261127093000.xml",
             "顔認証 試験 花子 正常",
         ),
         audit(
             "2026-11-27T08:02:13+09:00",
-            "sent",
+            Outcome::Sealed,
             "OQSsiquc01req_202611270001.xml",
             "",
         ),

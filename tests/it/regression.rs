@@ -323,7 +323,7 @@ fn regression_two_steps_at_once_journal_left_wedged_is_repaired() {
         .audit_rows(None)
         .unwrap()
         .into_iter()
-        .filter(|r| r.outcome == "repaired")
+        .filter(|r| r.outcome == oqs_courier::journal::Outcome::Repaired)
         .collect();
     assert_eq!(repaired.len(), 1, "{repaired:?}");
     drop(inst);
@@ -418,7 +418,7 @@ fn paused_writer_run(requests: u64, pause: Duration) -> (usize, usize) {
         .audit_rows(None)
         .unwrap()
         .into_iter()
-        .filter(|r| r.outcome == "published")
+        .filter(|r| r.outcome == oqs_courier::journal::Outcome::Published)
         .filter_map(|r| Some((r.file?, r.sha256?)))
         .collect();
     for (p, bytes) in &files {
@@ -492,7 +492,7 @@ fn regression_paused_writer_never_finishing_travels_flagged_incomplete() {
         .unwrap()
         .into_iter()
         .filter(|r| {
-            r.outcome == "collected"
+            r.outcome == oqs_courier::journal::Outcome::Collected
                 && r.reason
                     .as_deref()
                     .is_some_and(|why| why.contains("incomplete"))

@@ -145,10 +145,12 @@ fn spec_h_a_different_package_under_an_applied_seq_is_refused() {
     assert_eq!(err.message(), text::E_SEQ_REUSED, "{err}");
     let refused = p.terminal.journal.audit_rows(None).unwrap();
     assert!(
-        refused.iter().any(|r| r.outcome == "refused"
-            && r.reason
-                .as_deref()
-                .is_some_and(|w| w.contains("went backwards"))),
+        refused
+            .iter()
+            .any(|r| r.outcome == oqs_courier::journal::Outcome::Refused
+                && r.reason
+                    .as_deref()
+                    .is_some_and(|w| w.contains("went backwards"))),
         "not audited: {refused:?}"
     );
     let dest = p.path("dest");

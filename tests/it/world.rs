@@ -230,7 +230,10 @@ pub fn journals_settled(clinic: &Installation, terminal: &Installation) -> Resul
     for (who, inst) in [("clinic", clinic), ("terminal", terminal)] {
         let rows = inst.journal.audit_rows(None).map_err(|e| e.to_string())?;
         let mut seen = HashSet::new();
-        for r in rows.iter().filter(|r| r.outcome == "published") {
+        for r in rows
+            .iter()
+            .filter(|r| r.outcome == oqs_courier::journal::Outcome::Published)
+        {
             let key = (r.file.clone(), r.sha256.clone());
             if !seen.insert(key) {
                 return Err(format!("{who}: published twice: {:?}", r.file));
@@ -238,11 +241,18 @@ pub fn journals_settled(clinic: &Installation, terminal: &Installation) -> Resul
         }
         let left_in = inst
             .journal
-            .items(Dir::In, &["pending", "held", "publishing"])
+            .items(
+                Dir::In,
+                &[
+                    oqs_courier::journal::State::Pending,
+                    oqs_courier::journal::State::Held,
+                    oqs_courier::journal::State::Publishing,
+                ],
+            )
             .map_err(|e| e.to_string())?;
         let left_out = inst
             .journal
-            .items(Dir::Out, &["queued"])
+            .items(Dir::Out, &[oqs_courier::journal::State::Queued])
             .map_err(|e| e.to_string())?;
         if !left_in.is_empty() || !left_out.is_empty() {
             return Err(format!(
