@@ -7,6 +7,10 @@
 # (and again only when the prefix or the shim DLL is missing or stale), then passes any extra
 # arguments through to cargo test, e.g.  bash scripts/wine-test.sh --test it -- cli
 #
+# Without arguments it runs the whole suite including the tests `#[ignore]`d for needing what
+# this script provides (a window under an X display, a faked removable drive), but not the slow
+# opt-in campaigns (ignored, names ending in `_full`):  -- --include-ignored --skip _full
+#
 # Wine 8 lacks bcryptprimitives.dll, which Rust std >= 1.78 imports (ProcessPrng,
 # rust-lang/rust#121337); see packaging/wine/README.md for the test-only shim installed here.
 set -euo pipefail
@@ -42,6 +46,9 @@ export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 run=()
 if [[ -z "${DISPLAY:-}" ]] && command -v xvfb-run >/dev/null 2>&1; then
     run=(xvfb-run -a -s "-screen 0 1366x768x24")
+fi
+if [[ $# -eq 0 ]]; then
+    set -- -- --include-ignored --skip _full
 fi
 status=0
 "${run[@]}" cargo test --no-fail-fast --target x86_64-pc-windows-gnu "$@" </dev/null || status=$?

@@ -1,9 +1,10 @@
 //! The sync engine on a real stick file system, as on a clinic's USB stick: FAT16 and FAT32
 //! images mounted with fusefat, exFAT images with exfat-fuse over a loop device. Needs
-//! `mkfs.vfat`, `fusefat` and `fusermount` (dosfstools, fusefat), and for exFAT `mkfs.exfat`,
-//! `mount.exfat-fuse` and `losetup` (exfatprogs, exfat-fuse, root); without them the tests print
-//! why they skip — unless `OQS_COURIER_REQUIRE_ALL` is set (as in `.ci/run`), which makes a missing
-//! tool a failure.
+//! `mkfs.vfat`, `fusefat` and `fusermount` (dosfstools, fusefat, fuse), and for exFAT
+//! `mkfs.exfat`, `mount.exfat-fuse` and `losetup` (exfatprogs, exfat-fuse, root). So every test
+//! here is `#[ignore = "needs …"]`: a plain `cargo test` lists it as ignored, and
+//! `cargo test -- --include-ignored` (as `.ci/run` does) runs it — and then a missing tool is a
+//! failure that names the packages to install, never a silent pass.
 #![cfg(unix)]
 
 use super::util::{Pair, paired};
@@ -44,10 +45,14 @@ impl Fs {
         }
     }
 
-    fn packages(self) -> &'static str {
+    /// What a test on this file system needs: the `#[ignore]` reason of those tests (an
+    /// attribute takes only a literal, so the reasons repeat this text).
+    fn needs(self) -> &'static str {
         match self {
-            Fs::ExFat => "apt-get install exfatprogs exfat-fuse",
-            _ => "apt-get install dosfstools fusefat",
+            Fs::ExFat => {
+                "needs exfat-fuse and root (losetup): apt-get install exfatprogs exfat-fuse fuse"
+            }
+            _ => "needs fusefat: apt-get install dosfstools fusefat fuse",
         }
     }
 }
@@ -64,24 +69,21 @@ pub struct FatStick {
 }
 
 impl FatStick {
-    /// A fresh FAT image of `mb` MiB (FAT type chosen by `mkfs.vfat`), mounted read-write;
-    /// `None` (with a printed reason) when the tools are missing.
-    pub fn new(dir: &Path, mb: u64) -> Option<Self> {
+    /// A fresh FAT image of `mb` MiB (FAT type chosen by `mkfs.vfat`), mounted read-write.
+    /// Panics when a tool is missing (callers are `#[ignore = "needs fusefat: …"]` tests).
+    pub fn new(dir: &Path, mb: u64) -> Self {
         Self::formatted(dir, mb, Fs::Auto)
     }
 
-    /// A fresh image of `mb` MiB formatted as `fs`, mounted read-write; `None` (with a printed
-    /// reason) when the tools are missing, unless `OQS_COURIER_REQUIRE_ALL` is set.
-    pub fn formatted(dir: &Path, mb: u64, fs: Fs) -> Option<Self> {
+    /// A fresh image of `mb` MiB formatted as `fs`, mounted read-write. Panics when a tool is
+    /// missing: the test was asked to run (`--include-ignored`), so it must not pass unrun.
+    pub fn formatted(dir: &Path, mb: u64, fs: Fs) -> Self {
         for tool in fs.tools() {
-            if !have(tool) {
-                assert!(
-                    std::env::var_os("OQS_COURIER_REQUIRE_ALL").is_none(),
-                    "{tool} is missing but OQS_COURIER_REQUIRE_ALL is set"
-                );
-                eprintln!("SKIP: {tool} not installed ({})", fs.packages());
-                return None;
-            }
+            assert!(
+                have(tool),
+                "{tool} is not installed (or not on PATH); this test {}",
+                fs.needs()
+            );
         }
         let img = dir.join("stick.img");
         std::fs::File::create(&img)
@@ -136,7 +138,7 @@ impl FatStick {
         };
         std::fs::create_dir_all(&s.mnt).unwrap();
         s.mount(false);
-        Some(s)
+        s
     }
 
     pub fn mount(&mut self, read_only: bool) {
@@ -292,9 +294,9 @@ fn oqs(p: &Pair, who: &str) -> PathBuf {
 
 /// Runs both simulators and carries a FAT stick back and forth; `pull_every` > 0 pulls the stick
 /// in the middle of every n-th step. Returns the number of trips.
-fn run_campaign(fs: Fs, requests: u64, pull_every: usize, min_trips: usize) -> Option<usize> {
+fn run_campaign(fs: Fs, requests: u64, pull_every: usize, min_trips: usize) -> usize {
     let mut p = paired();
-    let mut fat = FatStick::formatted(p.dir.path(), 64, fs)?;
+    let mut fat = FatStick::formatted(p.dir.path(), 64, fs);
     let mnt = fat.mnt.clone();
     engine::enroll(&mut p.clinic, &mnt, &"受付用1".parse().unwrap()).unwrap();
 
@@ -417,23 +419,25 @@ fn run_campaign(fs: Fs, requests: u64, pull_every: usize, min_trips: usize) -> O
             assert!(r.sha256.as_deref().is_some_and(|h| h.len() == 64), "{r:?}");
         }
     }
-    Some(trips)
+    trips
 }
 
-/// Every end-to-end test below, once per file system a clinic's stick can have.
+/// Every end-to-end test below, once per file system a clinic's stick can have, each
+/// `#[ignore]`d with what that file system needs (the text of [`Fs::needs`]).
 macro_rules! on_every_file_system {
-    ($($module:ident => $fs:expr),* $(,)?) => {$(
+    ($($module:ident => $fs:expr, $needs:literal);* $(;)?) => {$(
         mod $module {
             use super::*;
 
             #[test]
+            #[ignore = $needs]
             fn two_hundred_requests_arrive_exactly_once() {
-                if let Some(trips) = run_campaign($fs, 200, 0, 10) {
-                    assert!(trips >= 10, "{trips}");
-                }
+                let trips = run_campaign($fs, 200, 0, 10);
+                assert!(trips >= 10, "{trips}");
             }
 
             #[test]
+            #[ignore = $needs]
             fn stick_pulled_mid_step_loses_and_doubles_nothing() {
                 // At least 50 steps (25 trips), every second one pulled at a rotating
                 // checkpoint.
@@ -441,6 +445,7 @@ macro_rules! on_every_file_system {
             }
 
             #[test]
+            #[ignore = $needs]
             fn full_and_read_only_sticks_give_their_own_message_and_change_nothing() {
                 full_and_read_only($fs);
             }
@@ -449,16 +454,14 @@ macro_rules! on_every_file_system {
 }
 
 on_every_file_system! {
-    fat16 => Fs::Fat16,
-    fat32 => Fs::Fat32,
-    exfat => Fs::ExFat,
+    fat16 => Fs::Fat16, "needs fusefat: apt-get install dosfstools fusefat fuse";
+    fat32 => Fs::Fat32, "needs fusefat: apt-get install dosfstools fusefat fuse";
+    exfat => Fs::ExFat, "needs exfat-fuse and root (losetup): apt-get install exfatprogs exfat-fuse fuse";
 }
 
 fn full_and_read_only(fs: Fs) {
     let mut p = paired();
-    let Some(mut fat) = FatStick::formatted(p.dir.path(), 4, fs) else {
-        return;
-    };
+    let mut fat = FatStick::formatted(p.dir.path(), 4, fs);
     let mnt = fat.mnt.clone();
     engine::enroll(&mut p.clinic, &mnt, &"受付用1".parse().unwrap()).unwrap();
     // Fill the stick.
@@ -540,9 +543,7 @@ fn padded_xml(len: usize) -> Vec<u8> {
 /// figures. Needs a driver that reports free space (fusefat does for FAT12, exfat-fuse always).
 fn backlog_bigger_than_the_stick(fs: Fs) {
     let mut p = paired();
-    let Some(fat) = FatStick::formatted(p.dir.path(), 6, fs) else {
-        return;
-    };
+    let fat = FatStick::formatted(p.dir.path(), 6, fs);
     let mnt = fat.mnt.clone();
     engine::enroll(&mut p.clinic, &mnt, &"受付用1".parse().unwrap()).unwrap();
     let free = oqs_courier::volume::available_space(&mnt).expect("free space reported");
@@ -639,11 +640,13 @@ fn backlog_bigger_than_the_stick(fs: Fs) {
 }
 
 #[test]
+#[ignore = "needs fusefat: apt-get install dosfstools fusefat fuse"]
 fn fat12_backlog_bigger_than_the_stick_travels_in_parts() {
     backlog_bigger_than_the_stick(Fs::Auto);
 }
 
 #[test]
+#[ignore = "needs exfat-fuse and root (losetup): apt-get install exfatprogs exfat-fuse fuse"]
 fn exfat_backlog_bigger_than_the_stick_travels_in_parts() {
     backlog_bigger_than_the_stick(Fs::ExFat);
 }

@@ -35,8 +35,8 @@ impl FileSink for Collect {
     }
 }
 
-fn manifest() -> PathBuf {
-    let dir = Path::new(FIXTURE).join("stick/OQSCOURIER/packages");
+fn manifest(root: &Path) -> PathBuf {
+    let dir = root.join("stick/OQSCOURIER/packages");
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -46,17 +46,23 @@ fn manifest() -> PathBuf {
 
 #[test]
 fn frozen_v1_package_still_opens() {
-    let clinic = identity(&Path::new(FIXTURE).join("clinic.identity.key"));
-    let terminal = identity(&Path::new(FIXTURE).join("terminal.identity.key"));
+    opens_byte_for_byte(Path::new(FIXTURE));
+}
+
+/// The fixture under `root` opens for the terminal with every expected file, byte for byte.
+fn opens_byte_for_byte(root: &Path) {
+    let clinic = identity(&root.join("clinic.identity.key"));
+    let terminal = identity(&root.join("terminal.identity.key"));
     let peer: PublicKeys = clinic.public();
-    let Classified::ForUs(m) = package::read_manifest(&manifest(), &terminal, Some(&peer)).unwrap()
+    let Classified::ForUs(m) =
+        package::read_manifest(&manifest(root), &terminal, Some(&peer)).unwrap()
     else {
         panic!("the fixture is addressed to the terminal");
     };
     assert_eq!(m.meta.seq, 1);
     let mut got = Collect::default();
     m.stream(&mut got).unwrap();
-    let expected_dir = Path::new(FIXTURE).join("expected");
+    let expected_dir = root.join("expected");
     let mut names: Vec<String> = std::fs::read_dir(&expected_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -74,21 +80,29 @@ fn frozen_v1_package_still_opens() {
     }
     // The clinic sees it as its own package, the wrong peer cannot open it.
     assert!(matches!(
-        package::read_manifest(&manifest(), &clinic, Some(&terminal.public())).unwrap(),
+        package::read_manifest(&manifest(root), &clinic, Some(&terminal.public())).unwrap(),
         Classified::Own(_)
     ));
-    assert!(package::read_manifest(&manifest(), &terminal, Some(&terminal.public())).is_err());
+    assert!(package::read_manifest(&manifest(root), &terminal, Some(&terminal.public())).is_err());
 }
 
-/// Regenerates the fixture. Run only when the format version changes (never for v1 again):
-/// `OQS_COURIER_WRITE_FIXTURE=1 cargo test --test it regenerate_v1_fixture -- --ignored`
+/// Regenerates the fixture into a temporary folder and checks that it opens like the frozen one
+/// (so the generator stays right). Only with `OQS_COURIER_WRITE_FIXTURE=1` does it overwrite
+/// the committed fixture — only when the format version changes (never for v1 again):
+/// `OQS_COURIER_WRITE_FIXTURE=1 cargo test --test it regenerate_v1_fixture`
 #[test]
-#[ignore = "writes the frozen fixture"]
 fn regenerate_v1_fixture() {
-    if std::env::var_os("OQS_COURIER_WRITE_FIXTURE").is_none() {
-        return;
-    }
-    let root = Path::new(FIXTURE);
+    let scratch = tempfile::tempdir().unwrap();
+    let root = if std::env::var_os("OQS_COURIER_WRITE_FIXTURE").is_some_and(|v| v == "1") {
+        Path::new(FIXTURE)
+    } else {
+        scratch.path()
+    };
+    write_fixture(root);
+    opens_byte_for_byte(root);
+}
+
+fn write_fixture(root: &Path) {
     let _ = std::fs::remove_dir_all(root);
     let expected = root.join("expected");
     std::fs::create_dir_all(&expected).unwrap();

@@ -51,14 +51,26 @@ fn next(rx: &mut iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>)
 const UPDATE_ENV: &str = "OQS_COURIER_UPDATE_SNAPSHOTS";
 
 /// Compares the window's picture with the committed PNG `tests/snapshots/gui/<name>-tiny-skia.png`
-/// (written when missing or when [`UPDATE_ENV`] is `1`). A differing picture is saved under
-/// `target/gui-snapshots/` for a look.
+/// (rewritten only when [`UPDATE_ENV`] is `1`). A missing PNG is a failure — a new or renamed
+/// screen must not pass by writing its own baseline — and so is a differing picture, which is
+/// saved under `target/gui-snapshots/` for a look.
 fn snapshot(ui: &mut Simulator<'_, Message>, name: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let committed = root.join("tests/snapshots/gui");
+    let baseline = committed.join(format!("{name}-tiny-skia.png"));
     let shot = ui.snapshot(&iced::Theme::Light).unwrap();
     if std::env::var(UPDATE_ENV).is_ok_and(|v| v == "1") {
-        let _ = std::fs::remove_file(committed.join(format!("{name}-tiny-skia.png")));
+        let _ = std::fs::remove_file(&baseline);
+    } else if !baseline.exists() {
+        let out = root.join("target/gui-snapshots");
+        let _ = std::fs::remove_file(out.join(format!("{name}-tiny-skia.png")));
+        let _ = shot.matches_image(out.join(format!("{name}.png")));
+        panic!(
+            "no committed snapshot of the {name} screen: tests/snapshots/gui/{name}-tiny-skia.png \
+             is missing (this run's picture: target/gui-snapshots/{name}-tiny-skia.png); for a new \
+             or renamed screen, run `{UPDATE_ENV}=1 cargo test --test it gui::`, look at the new \
+             PNG and commit it"
+        );
     }
     if shot
         .matches_image(committed.join(format!("{name}.png")))
