@@ -4,8 +4,8 @@
 //! in-memory [`FakeSource`] for tests), the candidate [`Filter`] (removable, never the system
 //! volume, never a network drive), the pure [`diff`] of two volume sets into [`Event`]s and the
 //! polling [`Watcher`]. It must not read or write anything on a volume beyond asking whether the
-//! courier folder exists ([`has_courier_folder`]) and how much room is left
-//! ([`available_space`]); whether a stick is enrolled, and what to do with it, is decided by
+//! courier folder exists ([`has_courier_folder`]); free space is [`crate::volume`]'s. Whether a
+//! stick is enrolled, and what to do with it, is decided by
 //! [`crate::stick`] and the sync engine.
 //!
 //! Nothing here may touch a volume it was not asked about: a FUSE mount whose daemon stopped, or
@@ -13,10 +13,10 @@
 //! watcher or a write to an unrelated stick. So on Linux the volume list is parsed from
 //! `/proc/self/mountinfo` ([`parse_mountinfo`], [`MountinfoSource`]) with "removable" taken from
 //! the `/dev/disk/by-id/usb-*` links, never from the mount points themselves (sysinfo calls
-//! `metadata` on every mount, even when asked for nothing), and [`available_space`] asks only the
-//! volume holding its path. Other Unixes (macOS) list through sysinfo ([`SysinfoSource`]).
+//! `metadata` on every mount, even when asked for nothing), and
+//! [`crate::volume::available_space`] asks only the volume holding its path. Other Unixes (macOS) list through sysinfo ([`SysinfoSource`]).
 //!
-//! On Windows the volume list comes from Win32 directly ([`WindowsSource`]: drive letters, drive
+//! On Windows the volume list comes from Win32 directly (`WindowsSource`: drive letters, drive
 //! type, and the bus type, so USB disks that report as fixed still count), and a hidden window
 //! receives `WM_DEVICECHANGE` and nudges the [`Watcher`] at once ([`Watcher::system`]); the
 //! periodic poll stays as the safety net. What those answers mean is decided here by pure
@@ -716,7 +716,7 @@ impl VolumeSource for WindowsSource {
     }
 }
 
-/// This computer's volume source: [`WindowsSource`] on Windows, [`MountinfoSource`] on Linux,
+/// This computer's volume source: `WindowsSource` on Windows, [`MountinfoSource`] on Linux,
 /// [`SysinfoSource`] elsewhere.
 pub fn system_source() -> Box<dyn VolumeSource + Send> {
     #[cfg(windows)]

@@ -1,12 +1,26 @@
 //! oqs-courier: carries オンライン資格確認 link files between a Dynamics PC and the 資格確認端末 on a
 //! USB stick, in encrypted, signed, checksummed packages.
 //!
-//! The library holds all logic and no GUI. Modules are nouns that own one thing:
-//! [`package`] (the sealed format), [`crypto`] (keys and primitives), [`label`] (names of PCs
-//! and sticks), [`pairing`] (cards and the comparison code), [`stick`] (the folder layout on a stick), [`state`] (the installation's
-//! state directory), [`transfer`] (seal / inspect / open for one installation), [`filename`]
-//! (which names may travel), [`durable`] (crash-safe writes), [`text`] (everything staff read),
-//! [`error`] (the crate error) and [`demo`] (the embedded default run).
+//! The library holds all logic and no GUI; `src/main.rs` (the console, with `src/cli/`) and
+//! `src/bin/oqs-courier-gui.rs` (the desktop app, [`gui`]) are thin front ends. Modules are
+//! nouns that own one thing:
+//!
+//! - the wire and the keys: [`package`] (the sealed format, `docs/FORMAT.md`), [`crypto`]
+//!   (keys and primitives), [`pairing`] (cards and the comparison code), [`label`] (names of
+//!   PCs and sticks), [`filename`] (which names may travel);
+//! - where things live: [`stick`] (the folder layout and enrolment marker on a stick),
+//!   [`state`] (the installation's state directory), [`journal`] (its SQLite memory,
+//!   `docs/JOURNAL.md`), [`durable`] (crash-safe writes), [`volume`] (free space, flushing a
+//!   volume, "full"), [`detect`] (which drives are sticks, and when they arrive);
+//! - the work: [`engine`] (a step with a stick: one driver, a pure plan, receive, publish,
+//!   collect, seal), [`transfer`] (seal / inspect / open by hand), [`oqs`] (the OQS link files:
+//!   names, answers, summaries, folders), [`selftest`] (the owner's check of a PC);
+//! - around it: [`text`] (everything staff read), [`error`] (the crate error, with a hint per
+//!   front end), [`simulate`] (the other ends of the OQS interface, for tests and the demo),
+//!   [`demo`] (the embedded default run), and `win32` (Windows only: the crate's only
+//!   `unsafe`, plain calls into Windows).
+//!
+//! No module imports one that imports it back (`tests/it/layout.rs`).
 
 pub mod crypto;
 pub mod demo;

@@ -2,7 +2,7 @@
 //!
 //! Owns where the state lives (`--home`, `OQS_COURIER_HOME`, or the per-user default), its file
 //! layout and its on-disk formats (JSON, documented in `docs/FORMAT.md` §8). Secret keys are
-//! written only here, owner-only, and on Windows protected with DPAPI ([`keyfile`]). Every file
+//! written only here, owner-only, and on Windows protected with DPAPI (`state/keyfile.rs`). Every file
 //! is replaced atomically. This module never touches a stick.
 
 use crate::crypto::{self, Fingerprint, Identity, PublicKeys};

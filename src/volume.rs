@@ -1,5 +1,5 @@
 //! The volume a path lives on: its free space, flushing it whole, and whether a failed write
-//! means "full". A leaf: it asks the operating system (through [`crate::win32`] on Windows)
+//! means "full". A leaf: it asks the operating system (through `win32` on Windows)
 //! and depends on no other module of the crate, so the stick layout, the package writer and
 //! the drive detection can all use it.
 //!

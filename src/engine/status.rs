@@ -1,12 +1,14 @@
 //! What the home screen and `oqs-courier status` show: one computation for both front ends.
 
-use super::folder_counts;
+use super::io;
 use crate::Error;
 use crate::journal::{Dir, State};
 use crate::oqs;
+use crate::oqs::folders;
 use crate::oqs::folders::Sub;
 use crate::state::{Installation, Role};
 use std::collections::HashSet;
+use std::fs;
 
 /// Requests without an answer for this long are pointed out (home screen and `status`).
 pub const OLD_UNANSWERED_HOURS: i64 = 24;
@@ -79,4 +81,24 @@ pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
             .map(|s| (s.label, s.id))
             .collect(),
     })
+}
+
+/// Files waiting in this PC's OQS folders to be collected (requests at the clinic; results and
+/// face files at the terminal).
+fn folder_counts(inst: &Installation) -> Result<usize, Error> {
+    let subs: &[Sub] = match inst.config.role {
+        Role::Clinic => &[Sub::Req],
+        Role::Terminal => &[Sub::Res, Sub::Face],
+    };
+    let mut n = 0;
+    for &sub in subs {
+        if let Some(dir) = folders::find(&inst.config.oqs_dir, sub) {
+            n += fs::read_dir(&dir)
+                .map_err(|e| io(&dir, e))?
+                .flatten()
+                .filter(|e| oqs::classify(&e.file_name().to_string_lossy()).is_known())
+                .count();
+        }
+    }
+    Ok(n)
 }
