@@ -173,12 +173,7 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
     let mut all: Vec<plan::Waiting> = queued
         .iter()
         .filter(|i| !settled.contains(&i.id))
-        .map(|i| plan::Waiting {
-            id: i.id,
-            name_len: i.name.len(),
-            size: i.size,
-            class: plan::Class::of(&i.name),
-        })
+        .map(plan::Waiting::of)
         .collect();
     all.extend(waiting);
     plan.waiting_to_travel = all.len();

@@ -89,6 +89,18 @@ pub struct Waiting {
     pub class: Class,
 }
 
+impl Waiting {
+    /// A journal item waiting to travel.
+    pub fn of(item: &crate::journal::Item) -> Self {
+        Waiting {
+            id: item.id,
+            name_len: item.name.len(),
+            size: item.size,
+            class: Class::of(&item.name),
+        }
+    }
+}
+
 /// Room for the package on the stick.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Room {

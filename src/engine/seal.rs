@@ -19,15 +19,7 @@ impl Session<'_> {
             let dir = self.stick.packages_dir();
             self.stick.ensure(&dir)?;
             // What fits on the stick travels now, the rest on the next trip (engine::plan).
-            let waiting: Vec<plan::Waiting> = queued
-                .iter()
-                .map(|i| plan::Waiting {
-                    id: i.id,
-                    name_len: i.name.len(),
-                    size: i.size,
-                    class: plan::Class::of(&i.name),
-                })
-                .collect();
+            let waiting: Vec<plan::Waiting> = queued.iter().map(plan::Waiting::of).collect();
             let room = plan::Room {
                 free: crate::volume::available_space(&dir),
                 reclaimable: before.manifests.iter().map(|m| package_len(m)).sum(),

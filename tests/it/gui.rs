@@ -101,6 +101,20 @@ fn click(app: &mut App, caption: &str) {
     }
 }
 
+/// Staff press Esc.
+fn press_escape(app: &mut App) {
+    use iced::keyboard::{Event, Key, Location, Modifiers, key};
+    let _ = app.update(Message::Key(Event::KeyPressed {
+        key: Key::Named(key::Named::Escape),
+        modified_key: Key::Named(key::Named::Escape),
+        physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
+        location: Location::Standard,
+        modifiers: Modifiers::default(),
+        text: None,
+        repeat: false,
+    }));
+}
+
 fn shows(app: &App, what: &str) -> bool {
     ui(app).find(what).is_ok()
 }
@@ -343,17 +357,7 @@ fn later_holds_results_and_refusals_get_their_own_screen() {
         matches!(&app.screen, Screen::Prompt { rows, .. } if rows[0].problem),
         "error rows stand out"
     );
-    let _ = app.update(Message::Key(iced::keyboard::Event::KeyPressed {
-        key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
-        modified_key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
-        physical_key: iced::keyboard::key::Physical::Unidentified(
-            iced::keyboard::key::NativeCode::Unidentified,
-        ),
-        location: iced::keyboard::Location::Standard,
-        modifiers: iced::keyboard::Modifiers::default(),
-        text: None,
-        repeat: false,
-    }));
+    press_escape(&mut app);
     let _ = app.update(Message::Worker(next(&mut events)));
     assert!(
         matches!(app.screen, Screen::Done(ref o) if o.published == 0 && o.held == 1),
@@ -802,16 +806,6 @@ fn settings_offer_the_self_test_and_show_its_report() {
     };
     assert!(shown.contains("[OK]   ペアリング"), "{shown}");
     assert!(shown.contains("このペアに登録済みです"), "{shown}");
-    let _ = app.update(Message::Key(iced::keyboard::Event::KeyPressed {
-        key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
-        modified_key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
-        physical_key: iced::keyboard::key::Physical::Unidentified(
-            iced::keyboard::key::NativeCode::Unidentified,
-        ),
-        location: iced::keyboard::Location::Standard,
-        modifiers: iced::keyboard::Modifiers::default(),
-        text: None,
-        repeat: false,
-    }));
+    press_escape(&mut app);
     assert!(matches!(app.screen, Screen::Home));
 }
