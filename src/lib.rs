@@ -7,7 +7,7 @@
 //!
 //! - the wire and the keys: [`package`] (the sealed format, `docs/FORMAT.md`), [`crypto`]
 //!   (keys and primitives), [`pairing`] (cards and the comparison code), [`label`] (names of
-//!   PCs and sticks), [`filename`] (which names may travel);
+//!   PCs and sticks), [`role`] (clinic or terminal), [`filename`] (which names may travel);
 //! - where things live: [`stick`] (the folder layout and enrolment marker on a stick),
 //!   [`state`] (the installation's state directory), [`journal`] (its SQLite memory,
 //!   `docs/JOURNAL.md`), [`durable`] (crash-safe writes), [`volume`] (free space, flushing a
@@ -36,6 +36,7 @@ pub mod label;
 pub mod oqs;
 pub mod package;
 pub mod pairing;
+pub mod role;
 pub mod selftest;
 pub mod simulate;
 pub mod state;

@@ -8,7 +8,8 @@
 
 use crate::crypto::{self, PublicKeys};
 use crate::label::Label;
-use crate::state::{Peer, Role};
+use crate::role::Role;
+use crate::state::Peer;
 use serde::{Deserialize, Serialize};
 
 /// Value of the card's `format` field.

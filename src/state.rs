@@ -10,6 +10,7 @@ use crate::durable;
 use crate::journal::{self, Journal};
 use crate::oqs::folders::Sub;
 use crate::oqs::{Kind, Process};
+pub use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -108,43 +109,6 @@ pub enum Error {
 #[derive(Debug)]
 pub struct StepLock {
     _file: File,
-}
-
-/// Which PC this installation runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The reception PC with Dynamics.
-    Clinic,
-    /// The 資格確認端末.
-    Terminal,
-}
-
-impl Role {
-    /// The role's name in files and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Clinic => "clinic",
-            Role::Terminal => "terminal",
-        }
-    }
-
-    /// The role a peer must have.
-    pub fn opposite(self) -> Role {
-        match self {
-            Role::Clinic => Role::Terminal,
-            Role::Terminal => Role::Clinic,
-        }
-    }
-
-    /// Parses `clinic` / `terminal`.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "clinic" => Some(Role::Clinic),
-            "terminal" => Some(Role::Terminal),
-            _ => None,
-        }
-    }
 }
 
 /// `config.json`.
