@@ -699,6 +699,17 @@ fn screens_match_the_committed_snapshots() {
     });
     shot(&app, "done");
 
+    // The terminal's done screen when the stick could not take everything.
+    app.screen = Screen::Done(engine::Outcome {
+        sent: 3,
+        awaiting: 1,
+        left_behind: 2,
+        left_behind_bytes: 1_800_000,
+        space_needed: 3_900_000,
+        ..engine::Outcome::default()
+    });
+    shot(&app, "done-left-behind");
+
     app.enrollable = Some(PathBuf::from("E:\\"));
     app.screen = Screen::Problem(
         text::E_STICK_NOT_ENROLLED.into(),
