@@ -3,7 +3,7 @@
 //! common outcome, the applied ledger, acknowledgements, a stick. Every later version must open
 //! it (migrating it if its schema moved on) and read the same facts, listed in `expected.json`.
 
-use super::world::{Act, World};
+use super::world::{A_FEW_TRIPS, World};
 use oqs_courier::journal::{Dir, Journal, Outcome, State};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -79,18 +79,7 @@ fn regenerate_journal_v1_fixture() {
         scratch.path().to_owned()
     };
     let w = World::new();
-    for act in [
-        Act::Dynamics,
-        Act::Clinic,
-        Act::Terminal,
-        Act::Renkei,
-        Act::Terminal,
-        Act::Clinic,
-        Act::Dynamics,
-        Act::Clinic,
-    ] {
-        w.act(act).unwrap();
-    }
+    w.play(A_FEW_TRIPS);
     let src = w.home(true).join("journal.sqlite3");
     // Fold the write-ahead log into the file: open and close once more.
     drop(Journal::open(&src).unwrap());

@@ -4,7 +4,7 @@
 
 use super::cli::exe;
 use super::util::tree;
-use super::world::{Act, World};
+use super::world::{A_FEW_TRIPS, World};
 use oqs_courier::simulate::PATIENTS;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -24,17 +24,7 @@ fn selftest(home: &Path, stick: Option<&Path>) -> Output {
 /// Both PCs after a few trips with synthetic patients' results in every folder.
 fn busy_world() -> World {
     let w = World::new();
-    for act in [
-        Act::Dynamics,
-        Act::Clinic,
-        Act::Terminal,
-        Act::Renkei,
-        Act::Terminal,
-        Act::Clinic,
-        Act::Dynamics,
-    ] {
-        w.act(act).unwrap();
-    }
+    w.play(A_FEW_TRIPS);
     w
 }
 

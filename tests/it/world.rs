@@ -37,6 +37,12 @@ pub const SCRIPT: &[Act] = &[
     Dynamics, Clinic, Clinic, Terminal, Renkei, Terminal, Clinic, Dynamics, Terminal, Clinic,
 ];
 
+/// A short working day: requests sent, answered with face results, imported, and the next
+/// requests written (for tests that need a used installation on both sides).
+pub const A_FEW_TRIPS: &[Act] = &[
+    Dynamics, Clinic, Terminal, Renkei, Terminal, Clinic, Dynamics, Clinic,
+];
+
 /// One settling round after the script (and after a fault); the last terminal step takes the
 /// clinic's acknowledgement off the stick.
 const ROUND: [Act; 5] = [Renkei, Terminal, Clinic, Dynamics, Terminal];
@@ -130,6 +136,13 @@ impl World {
     }
 
     /// Runs one act of the script; `Err` describes an oracle failure.
+    /// Runs every act of `script`, panicking on an oracle failure.
+    pub fn play(&self, script: &[Act]) {
+        for act in script {
+            self.act(*act).unwrap();
+        }
+    }
+
     pub fn act(&self, act: Act) -> Result<(), String> {
         match act {
             Clinic | Terminal => self
