@@ -130,13 +130,18 @@ fn write_fixture(root: &Path) {
     oqs_courier::transfer::pair_import(&mut clinic, &stick).unwrap();
     std::fs::remove_dir_all(stick.pairing_dir()).unwrap();
     oqs_courier::transfer::seal(&mut clinic, &stick, &paths).unwrap();
-    for (name, home) in [
-        ("clinic", tmp.path().join("clinic/state")),
-        ("terminal", tmp.path().join("terminal/state")),
-    ] {
-        std::fs::copy(
-            home.join("identity.key"),
+    // The test keys in the plain form of FORMAT.md §8 (on Windows the installations' own key
+    // files are DPAPI-protected for this user and could not be committed).
+    for (name, inst) in [("clinic", &clinic), ("terminal", &terminal)] {
+        let (pkcs8, x) = inst.identity.secrets();
+        let plain = serde_json::json!({
+            "version": 1,
+            "ed25519_pkcs8": hex::encode(pkcs8),
+            "x25519_secret": hex::encode(x),
+        });
+        std::fs::write(
             root.join(format!("{name}.identity.key")),
+            serde_json::to_vec_pretty(&plain).unwrap(),
         )
         .unwrap();
     }
