@@ -162,7 +162,7 @@ pub fn dry_run(inst: &Installation, stick_root: &Path, opts: &Options) -> Result
 
     // Seal: what is queued and not settled by the acknowledgements just received, plus what
     // would be collected.
-    let settled: Vec<i64> = inst
+    let settled: std::collections::HashSet<i64> = inst
         .journal
         .queued_sent_seqs()?
         .into_iter()

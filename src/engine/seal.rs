@@ -38,10 +38,8 @@ impl Session<'_> {
                 }
                 cleared = true;
             }
-            let queued: Vec<&Item> = queued
-                .iter()
-                .filter(|i| seal_plan.take.contains(&i.id))
-                .collect();
+            let take: std::collections::HashSet<i64> = seal_plan.take.iter().copied().collect();
+            let queued: Vec<&Item> = queued.iter().filter(|i| take.contains(&i.id)).collect();
             self.outcome.left_behind = seal_plan.left;
             self.outcome.left_behind_bytes = seal_plan.left_bytes;
             self.outcome.space_needed = seal_plan.need_all;
