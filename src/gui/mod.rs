@@ -7,9 +7,15 @@
 //! same library functions as the command line. Compiled only with the `gui` feature; the library
 //! works without it.
 
+pub mod dialogs;
+mod history;
+mod prompt;
+mod report;
 pub mod settings;
 pub mod setup;
 pub mod startup;
+mod status;
+pub mod theme;
 pub mod worker;
 
 use crate::detect;
@@ -18,11 +24,12 @@ use crate::journal::AuditRow;
 use crate::state::{Home, Installation};
 use crate::text;
 use iced::futures::StreamExt;
-use iced::widget::{button, checkbox, column, container, row, scrollable, text as label};
-use iced::{Color, Element, Font, Length, Subscription, Task, window};
+use iced::widget::{column, container, row, scrollable, text as label};
+use iced::{Element, Font, Length, Subscription, Task, window};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
+use theme::{GREEN, RED, big_button};
 
 /// The bundled Japanese font (IPAexGothic, IPA Font License v1.0; see `packaging/fonts/`).
 pub const FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
@@ -33,10 +40,6 @@ pub const FONT_NAME: &str = "IPAexGothic";
 pub const ICON: &[u8] = include_bytes!("../../assets/icon.png");
 /// The window's size when it opens: fits a 1366×768 reception screen with the taskbar.
 pub const WINDOW_SIZE: (f32, f32) = (960.0, 640.0);
-
-pub(crate) const RED: Color = Color::from_rgb(0.72, 0.08, 0.08);
-const ORANGE: Color = Color::from_rgb(0.78, 0.42, 0.0);
-pub(crate) const GREEN: Color = Color::from_rgb(0.05, 0.45, 0.15);
 
 /// Where sticks come from.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
@@ -410,7 +413,7 @@ impl App {
             }
             Message::SaveSelftest => {
                 if let Screen::Selftest(Some(report)) = &self.screen {
-                    self.notice = Some(save_report(report));
+                    self.notice = Some(report::save_report(report));
                 }
             }
         }
@@ -498,29 +501,6 @@ impl App {
         self.screen = Screen::Working;
     }
 
-    fn export_csv(&mut self) {
-        let Some(inst) = &self.inst else { return };
-        let Ok(inst) = inst.try_lock() else { return };
-        let path = inst.home.path().join(format!(
-            "作業履歴-{}.csv",
-            chrono::Local::now().format("%Y%m%d-%H%M%S")
-        ));
-        // A journal that cannot be read is an error, never a header-only file called a success.
-        let written = inst
-            .journal
-            .audit_rows(None)
-            .map_err(|e| e.to_string())
-            .and_then(|rows| {
-                let mut out = Vec::new();
-                engine::write_audit_csv(&rows, &mut out).map_err(|e| e.to_string())?;
-                std::fs::write(&path, out).map_err(|e| e.to_string())
-            });
-        self.notice = Some(match written {
-            Ok(()) => text::g_exported(&path.display().to_string()),
-            Err(e) => format!("{} ({e})", text::E_STATE_IO),
-        });
-    }
-
     /// Stick arrivals and the keyboard.
     pub fn subscription(&self) -> Subscription<Message> {
         Subscription::batch([
@@ -547,7 +527,7 @@ impl App {
             }
             Screen::Home => self.home_view(),
             Screen::Working => label(text::G_WORKING).size(20).into(),
-            Screen::Prompt { rows, selected } => prompt_view(rows, selected),
+            Screen::Prompt { rows, selected } => prompt::view(rows, selected),
             Screen::Waiting { answered, total } => column![
                 label(text::waiting(*answered, *total)).size(28),
                 iced::widget::progress_bar(0.0..=(*total).max(1) as f32, *answered as f32)
@@ -556,7 +536,7 @@ impl App {
             ]
             .spacing(16)
             .into(),
-            Screen::Done(o) => done_view(o),
+            Screen::Done(o) => status::done_view(o),
             Screen::Problem(what, hint, detail) => {
                 let mut buttons = row![].spacing(16);
                 if self.enrollable.is_some() {
@@ -576,7 +556,7 @@ impl App {
                 .spacing(14)
                 .into()
             }
-            Screen::History(rows) => history_view(rows),
+            Screen::History(rows) => history::view(rows),
             Screen::Settings(form) => column![
                 form.view().map(Message::Settings),
                 row![
@@ -627,233 +607,6 @@ impl App {
             .height(Length::Fill)
             .into()
     }
-
-    fn home_view(&self) -> Element<'_, Message> {
-        let i = &self.info;
-        let sticks = if i.sticks.is_empty() {
-            text::NO_VALUE.to_owned()
-        } else {
-            i.sticks
-                .iter()
-                .map(|(l, _)| l.as_str())
-                .collect::<Vec<_>>()
-                .join("、")
-        };
-        let mut c = column![
-            label(text::g_home_in_transit(i.in_transit)).size(18),
-            label(text::g_home_to_import(i.to_import)).size(18),
-            label(text::g_home_awaiting(i.awaiting)).size(18),
-            label(text::g_home_last_trip(&i.last_trip)).size(18),
-            label(text::g_home_sticks(&sticks)).size(18),
-        ]
-        .spacing(10);
-        if self.enrollable.is_some() {
-            c = c.push(label(text::G_UNKNOWN_STICK).size(18).color(ORANGE));
-            c = c.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
-        }
-        if i.old_unanswered > 0 {
-            c = c.push(
-                label(text::old_unanswered(
-                    i.old_unanswered,
-                    engine::OLD_UNANSWERED_HOURS,
-                ))
-                .size(18)
-                .color(ORANGE),
-            );
-        }
-        c.push(
-            row![
-                big_button(text::G_HISTORY, Message::History),
-                big_button(text::G_SETTINGS, Message::ShowSettings),
-            ]
-            .spacing(16),
-        )
-        .into()
-    }
-}
-
-/// A large, touch-friendly button.
-/// Saves a self-test report on the desktop (UTF-8 with a byte-order mark, so every Notepad
-/// reads it) and returns the notice for staff.
-fn save_report(report: &str) -> String {
-    let home = std::env::var_os("USERPROFILE").or_else(|| std::env::var_os("HOME"));
-    let dir = home
-        .map(PathBuf::from)
-        .map(|h| {
-            let desktop = h.join("Desktop");
-            if desktop.is_dir() { desktop } else { h }
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    let path = dir.join(format!(
-        "oqs-courier-点検-{}.txt",
-        chrono::Local::now().format("%Y%m%d-%H%M%S")
-    ));
-    let body = format!("\u{feff}{}", report.replace('\n', "\r\n"));
-    match std::fs::write(&path, body) {
-        Ok(()) => text::g_selftest_saved(&path.display().to_string()),
-        Err(e) => format!("{} ({e})", text::E_STATE_IO),
-    }
-}
-
-/// The word for an audit outcome in the history table.
-fn outcome_word(outcome: crate::journal::Outcome) -> &'static str {
-    use crate::journal::Outcome;
-    match outcome {
-        Outcome::Published => text::G_OUTCOME_PUBLISHED,
-        Outcome::Received => text::G_OUTCOME_RECEIVED,
-        Outcome::Sealed => text::G_OUTCOME_SEALED,
-        Outcome::Opened => text::G_OUTCOME_OPENED,
-        Outcome::Collected => text::G_OUTCOME_COLLECTED,
-        Outcome::Held => text::G_OUTCOME_HELD,
-        Outcome::Refused => text::G_OUTCOME_REFUSED,
-        Outcome::Enrolled => text::G_OUTCOME_ENROLLED,
-        Outcome::Revoked => text::G_OUTCOME_REVOKED,
-        Outcome::DuplicateIgnored => text::G_OUTCOME_DUPLICATE,
-        Outcome::Repaired => text::G_OUTCOME_REPAIRED,
-        Outcome::Protected => text::G_OUTCOME_PROTECTED,
-    }
-}
-
-pub(crate) fn big_button<'a, M: Clone + 'a>(caption: &'a str, on: M) -> Element<'a, M> {
-    button(label(caption).size(22))
-        .padding([12, 28])
-        .on_press(on)
-        .into()
-}
-
-fn prompt_view<'a>(rows: &'a [worker::Row], selected: &'a [bool]) -> Element<'a, Message> {
-    let header = row(text::G_COLUMNS
-        .iter()
-        .map(|c| label(*c).size(15).width(Length::FillPortion(2)).into()))
-    .spacing(8);
-    let mut list = column![header].spacing(8);
-    for (i, r) in rows.iter().enumerate() {
-        let colour = if r.problem {
-            RED
-        } else if r.stale {
-            ORANGE
-        } else {
-            Color::BLACK
-        };
-        let cell = |s: &'a str| {
-            label(s)
-                .size(17)
-                .color(colour)
-                .width(Length::FillPortion(2))
-        };
-        let mark = if r.stale || r.problem { "!" } else { "" };
-        let line = row![
-            checkbox(selected.get(i).copied().unwrap_or(false))
-                .on_toggle(move |on| Message::Toggle(i, on)),
-            label(mark).size(17).color(colour),
-            cell(&r.kind),
-            cell(&r.name),
-            cell(&r.kana),
-            cell(&r.birth),
-            cell(&r.insurer),
-            cell(&r.validity),
-            cell(&r.age),
-        ]
-        .spacing(8);
-        list = list.push(line);
-        if !r.note.is_empty() {
-            list = list.push(label(format!("　　{}", r.note)).size(14).color(colour));
-        }
-    }
-    column![
-        label(format!("{}（{} 件）", text::G_IMPORT_HEADING, rows.len())).size(22),
-        label(text::G_IMPORT_NOTE).size(14),
-        scrollable(list).height(Length::Fill),
-        row![
-            big_button(text::G_IMPORT, Message::Import),
-            big_button(text::G_LATER, Message::Later),
-            button(label(text::G_SELECT_ALL).size(16))
-                .padding([10, 18])
-                .on_press(Message::SelectAll),
-        ]
-        .spacing(16),
-    ]
-    .spacing(12)
-    .into()
-}
-
-fn done_view(o: &engine::Outcome) -> Element<'_, Message> {
-    let mut c = column![].spacing(10);
-    if o.published > 0 || o.held > 0 {
-        c = c.push(label(text::g_imported(o.published, o.held)).size(20));
-    }
-    if o.auto_imported && o.published > 0 {
-        c = c.push(label(text::G_AUTO_IMPORTED).size(17).color(ORANGE));
-    }
-    if o.sent > 0 {
-        c = c.push(label(text::g_sent(o.sent)).size(20));
-    }
-    if o.awaiting > 0 {
-        c = c.push(
-            label(text::still_awaiting(o.awaiting))
-                .size(18)
-                .color(ORANGE),
-        );
-    }
-    if o.incomplete_waiting > 0 {
-        c = c.push(
-            label(text::incomplete_waiting(o.incomplete_waiting))
-                .size(18)
-                .color(ORANGE),
-        );
-    }
-    if o.left_behind > 0 {
-        c = c.push(
-            label(text::left_behind(
-                o.left_behind,
-                o.left_behind_bytes,
-                o.space_needed,
-            ))
-            .size(18)
-            .color(ORANGE),
-        );
-    }
-    c.push(big_button(text::G_BACK, Message::Home)).into()
-}
-
-fn history_view(rows: &[AuditRow]) -> Element<'_, Message> {
-    // One font everywhere (the bundled one): the table looks the same on every PC.
-    let widths = [3, 2, 6, 4, 3];
-    let cells = |values: [&str; 5], size: f32| {
-        row(values.into_iter().zip(widths).map(|(v, w)| {
-            label(v.to_owned())
-                .size(size)
-                .width(Length::FillPortion(w))
-                .into()
-        }))
-        .spacing(8)
-    };
-    let mut list = column![].spacing(4);
-    for r in rows {
-        let time = r.time.get(..19).unwrap_or(&r.time).replace('T', " ");
-        list = list.push(cells(
-            [
-                &time,
-                outcome_word(r.outcome),
-                r.file.as_deref().unwrap_or(""),
-                r.summary.as_deref().unwrap_or(""),
-                r.reason.as_deref().unwrap_or(""),
-            ],
-            13.0,
-        ));
-    }
-    column![
-        label(text::G_HISTORY_HEADING).size(22),
-        cells(text::G_HISTORY_COLUMNS, 15.0),
-        scrollable(list).height(Length::Fill),
-        row![
-            big_button(text::G_EXPORT, Message::ExportCsv),
-            big_button(text::G_BACK, Message::Home)
-        ]
-        .spacing(16),
-    ]
-    .spacing(12)
-    .into()
 }
 
 /// Brings the window to the front (un-minimised, focused, and flashing in the taskbar where

@@ -5,7 +5,7 @@
 //! ([`Config::validate`], [`Installation::save_config`], written atomically); the form only
 //! turns typed text into a [`Config`].
 
-use super::{GREEN, RED};
+use super::theme::{GREEN, RED};
 use crate::state::{Config, Installation, KIND_GROUPS};
 use crate::text;
 use iced::widget::{checkbox, column, row, scrollable, text as label, text_input};

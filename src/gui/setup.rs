@@ -4,7 +4,7 @@
 //! command line uses ([`Home::init`], [`transfer::pair_import`], [`transfer::pair_export`],
 //! [`engine::enroll`], [`state::check_oqs_dir`]); the wizard decides nothing of its own.
 
-use super::{GREEN, RED, big_button};
+use super::theme::{GREEN, RED, big_button};
 use crate::error::Ui;
 use crate::label::Label;
 use crate::state::{self, Home, Installation, OqsDirCheck, Role};
