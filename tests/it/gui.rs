@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-fn opts() -> Options {
+pub(crate) fn opts() -> Options {
     Options {
         quiet: Duration::from_millis(100),
         response_wait: Duration::from_millis(300),
@@ -23,7 +23,7 @@ fn opts() -> Options {
     }
 }
 
-fn ui(app: &App) -> Simulator<'_, Message> {
+pub(crate) fn ui(app: &App) -> Simulator<'_, Message> {
     let settings = Settings {
         fonts: vec![gui::FONT.into()],
         default_font: Font::with_name(gui::FONT_NAME),
@@ -33,7 +33,7 @@ fn ui(app: &App) -> Simulator<'_, Message> {
 }
 
 /// Waits for the worker's next event.
-fn next(rx: &mut iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>) -> worker::Event {
+pub(crate) fn next(rx: &mut iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>) -> worker::Event {
     let start = Instant::now();
     loop {
         if let Ok(e) = rx.try_recv() {
@@ -54,7 +54,7 @@ const UPDATE_ENV: &str = "OQS_COURIER_UPDATE_SNAPSHOTS";
 /// (rewritten only when [`UPDATE_ENV`] is `1`). A missing PNG is a failure — a new or renamed
 /// screen must not pass by writing its own baseline — and so is a differing picture, which is
 /// saved under `target/gui-snapshots/` for a look.
-fn snapshot(ui: &mut Simulator<'_, Message>, name: &str) {
+pub(crate) fn snapshot(ui: &mut Simulator<'_, Message>, name: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let committed = root.join("tests/snapshots/gui");
     let baseline = committed.join(format!("{name}-tiny-skia.png"));
@@ -88,7 +88,7 @@ fn snapshot(ui: &mut Simulator<'_, Message>, name: &str) {
 }
 
 /// Builds the view, clicks the widget showing `caption` and feeds the resulting messages back.
-fn click(app: &mut App, caption: &str) {
+pub(crate) fn click(app: &mut App, caption: &str) {
     let messages: Vec<Message> = {
         let mut ui = ui(app);
         ui.click(caption)
@@ -102,7 +102,7 @@ fn click(app: &mut App, caption: &str) {
 }
 
 /// Staff press Esc.
-fn press_escape(app: &mut App) {
+pub(crate) fn press_escape(app: &mut App) {
     use iced::keyboard::{Event, Key, Location, Modifiers, key};
     let _ = app.update(Message::Key(Event::KeyPressed {
         key: Key::Named(key::Named::Escape),
@@ -115,11 +115,11 @@ fn press_escape(app: &mut App) {
     }));
 }
 
-fn shows(app: &App, what: &str) -> bool {
+pub(crate) fn shows(app: &App, what: &str) -> bool {
     ui(app).find(what).is_ok()
 }
 
-fn oqs_dir(base: &Path, name: &str) -> PathBuf {
+pub(crate) fn oqs_dir(base: &Path, name: &str) -> PathBuf {
     let d = base.join(name);
     for sub in ["Req", "Res", "Face"] {
         std::fs::create_dir_all(d.join(sub)).unwrap();
