@@ -33,7 +33,9 @@ pub(crate) fn ui(app: &App) -> Simulator<'_, Message> {
 }
 
 /// Waits for the worker's next event.
-pub(crate) fn next(rx: &mut iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>) -> worker::Event {
+pub(crate) fn next(
+    rx: &mut iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>,
+) -> worker::Event {
     let start = Instant::now();
     loop {
         if let Ok(e) = rx.try_recv() {
