@@ -996,3 +996,118 @@ pub fn dry_collect(n: usize, flagged: usize, waiting: usize) -> String {
 pub fn dry_seal(n: usize) -> String {
     format!("USBメモリに書き込むもの: {n} 件（相手のPCへ）")
 }
+
+// ---- states of the window (one at a time) --------------------------------------------------------
+
+/// State: nothing to do, waiting for a stick.
+pub const ST_IDLE: &str = "USBメモリを待っています";
+/// Under the idle state.
+pub const ST_IDLE_LINE: &str = "登録済みのUSBメモリを差し込むと、自動で始まります。";
+/// State: a step is running.
+pub const ST_BUSY: &str = "作業中 — 抜かないでください";
+/// Under the busy state while receiving and sealing.
+pub const ST_BUSY_LINE: &str = "終わると「取り外せます」と表示されます。";
+/// State: the import prompt waits for staff.
+pub const ST_YOUR_TURN: &str = "確認してください";
+/// Under the prompt's state.
+pub const ST_YOUR_TURN_LINE: &str =
+    "取り込む結果を選んで「取り込む」を押してください。終わるまでUSBメモリは抜かないでください。";
+/// State: the stick may be removed.
+pub const ST_SAFE: &str = "取り外せます";
+/// State: refused or failed.
+pub const ST_REFUSED: &str = "処理できませんでした";
+/// Clinic's done screen: where the stick goes next.
+pub const ST_SAFE_TO_TERMINAL: &str = "このUSBメモリを資格確認端末へ持って行ってください。";
+/// Terminal's done screen: where the stick goes next.
+pub const ST_SAFE_TO_CLINIC: &str = "このUSBメモリを受付PCへ持って行ってください。";
+/// Home with a stick still in after its step.
+pub const ST_SAFE_AGAIN: &str = "このUSBメモリの作業は終わっています。";
+/// Terminal's waiting screen: what it waits for.
+pub const ST_WAITING_LINE: &str = "連携アプリの応答を待っています。";
+/// Terminal: stop waiting; the rest travels next time.
+pub const G_FINISH_EARLY: &str = "待たずに終える（残りは次回）";
+
+/// Terminal waiting screen: answers so far.
+pub fn st_answered(answered: usize, total: usize) -> String {
+    format!("応答 {answered} / {total} 件")
+}
+
+/// Terminal waiting screen: the countdown.
+pub fn st_left(secs: u64) -> String {
+    format!("あと {secs} 秒で終わります（応答がそろえば、すぐ終わります）")
+}
+
+/// Working screen: what was received.
+pub fn st_received(packages: usize, files: usize) -> String {
+    format!("✓ 相手のPCから {files} 個のファイルを受け取りました（{packages} 回分）")
+}
+
+/// Working and done screens (terminal): requests handed to the 連携アプリ.
+pub fn st_requests_handed(n: usize) -> String {
+    format!("✓ 照会 {n} 件を連携アプリに渡しました")
+}
+
+/// Done screen (clinic): results imported.
+pub fn st_imported(n: usize) -> String {
+    format!("✓ 結果 {n} 件を取り込みました")
+}
+
+/// Done screen (clinic): results held.
+pub fn st_held(n: usize) -> String {
+    format!("保留 {n} 件（次回また確認できます）")
+}
+
+/// Done screen: files put on the stick.
+pub fn st_carried(n: usize) -> String {
+    format!("✓ 相手のPCへ運ぶファイル {n} 個をUSBメモリに書き込みました")
+}
+
+/// Done screen: nothing new to carry.
+pub const ST_NOTHING_NEW: &str = "新しく運ぶファイルはありませんでした。";
+
+// ---- history (作業履歴) ---------------------------------------------------------------------------
+
+/// Period: today.
+pub const HI_PERIOD_TODAY: &str = "今日";
+/// Period: 7 days.
+pub const HI_PERIOD_WEEK: &str = "7日間";
+/// Period: 30 days.
+pub const HI_PERIOD_MONTH: &str = "30日間";
+/// Period: everything.
+pub const HI_PERIOD_ALL: &str = "すべての期間";
+/// Filter: every outcome.
+pub const HI_SHOW_ALL: &str = "すべて";
+/// Filter: imported.
+pub const HI_SHOW_IMPORTED: &str = "取り込み";
+/// Filter: held.
+pub const HI_SHOW_HELD: &str = "保留";
+/// Filter: refused.
+pub const HI_SHOW_REFUSED: &str = "拒否";
+/// The table's headings.
+pub const HI_COLUMNS: [&str; 4] = ["日時", "できごと", "患者・ファイル", "理由"];
+/// While the rows are read.
+pub const HI_LOADING: &str = "読み込んでいます…";
+/// No row in the period.
+pub const HI_EMPTY: &str = "この期間の記録はありません。";
+/// Under the table.
+pub const HI_SELECT_HINT: &str = "行を押すと、その記録のすべてが表示されます。";
+/// Detail: summary.
+pub const HI_FIELD_SUMMARY: &str = "内容";
+/// Detail: file.
+pub const HI_FIELD_FILE: &str = "ファイル名";
+/// Detail: reason.
+pub const HI_FIELD_REASON: &str = "理由";
+/// Detail: who.
+pub const HI_FIELD_ACTOR: &str = "操作した人";
+/// Detail: stick.
+pub const HI_FIELD_STICK: &str = "USBメモリ";
+/// Detail: package.
+pub const HI_FIELD_PACKAGE: &str = "パッケージ";
+
+/// History: a received file of a kind this PC does not take (kind label, role).
+pub fn not_for_this_pc(kind: &str, role: &str) -> String {
+    format!(
+        "{kind} は{}では受け取りません（{kind} on a {role}）",
+        role_name(role)
+    )
+}

@@ -92,7 +92,7 @@ fn sync_cmd(
         assume_yes: yes,
         ..opts
     };
-    let out = engine::run_step(inst, stick, opts, &mut CliFrontend)?;
+    let out = engine::run_step(inst, stick, opts, &mut CliFrontend::default())?;
     if let Some(seq) = out.sent_seq {
         println!("{}", text::sent(out.sent, seq));
     }
@@ -156,7 +156,11 @@ fn dry_run_cmd(
 
 /// The CLI as a step's front end: prints progress, lists the import prompt's rows and asks on
 /// the terminal (without one, holds everything for the next time).
-struct CliFrontend;
+#[derive(Default)]
+struct CliFrontend {
+    /// The last answered count printed while waiting (the engine reports once a second).
+    answered: Option<usize>,
+}
 
 impl CliFrontend {
     fn print_rows(rows: &[engine::ImportRow]) {
@@ -225,7 +229,10 @@ impl engine::Frontend for CliFrontend {
                 published, held, ..
             } => println!("{}", text::published(published, held)),
             engine::Progress::Published(n) => println!("{}", text::requests_published(n)),
-            engine::Progress::Waiting { answered, total } if total > 0 => {
+            engine::Progress::Waiting {
+                answered, total, ..
+            } if total > 0 && self.answered != Some(answered) => {
+                self.answered = Some(answered);
                 println!("{}", text::waiting(answered, total));
             }
             engine::Progress::Waiting { .. } => {}

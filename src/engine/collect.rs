@@ -21,10 +21,23 @@ impl Session<'_> {
     }
 
     /// [`Session::wait_for_responses`] reporting to a [`Frontend`].
+    /// Reports when the count changes and once a second (the window's countdown).
     pub(crate) fn wait(&mut self, frontend: &mut dyn Frontend) -> Result<(), Error> {
-        self.wait_loop(&mut |answered, total| {
-            if let Some(answered) = answered {
-                frontend.progress(Progress::Waiting { answered, total });
+        let wait = self.opts.response_wait;
+        let start = Instant::now();
+        let (mut answered, mut shown) = (0, None);
+        self.wait_loop(&mut |changed, total| {
+            let left_secs = wait.saturating_sub(start.elapsed()).as_secs_f64().ceil() as u64;
+            if let Some(a) = changed {
+                answered = a;
+            }
+            if changed.is_some() || shown != Some(left_secs) {
+                shown = Some(left_secs);
+                frontend.progress(Progress::Waiting {
+                    answered,
+                    total,
+                    left_secs,
+                });
             }
             frontend.stop_waiting()
         })

@@ -268,21 +268,23 @@ pub fn begin<'a>(
     let marker = match stick.verify_marker(&pair, &[own, peer]) {
         Ok(m) => m,
         Err(e) => {
-            refuse_audit(inst, None, &e.to_string());
-            return Err(e.into());
+            let e = Error::from(e);
+            refuse_audit(inst, None, &e);
+            return Err(e);
         }
     };
     if inst.journal.is_revoked(&marker.stick_id)? {
-        let e = crate::stick::Error::Revoked {
+        let e = Error::from(crate::stick::Error::Revoked {
             id: marker.stick_id.clone(),
-        };
-        refuse_audit(inst, Some(&marker.stick_id), &e.to_string());
-        return Err(e.into());
+        });
+        refuse_audit(inst, Some(&marker.stick_id), &e);
+        return Err(e);
     }
     // A stick that cannot take the answer (write-protected, full) changes nothing.
     if let Err(e) = stick.check_writable() {
-        refuse_audit(inst, Some(&marker.stick_id), &e.to_string());
-        return Err(e.into());
+        let e = Error::from(e);
+        refuse_audit(inst, Some(&marker.stick_id), &e);
+        return Err(e);
     }
     inst.journal.note_stick(&marker.stick_id, &marker.label)?;
     let oqs_root = inst.config.oqs_dir.clone();
@@ -307,11 +309,13 @@ pub fn begin<'a>(
     Ok(session)
 }
 
-fn refuse_audit(inst: &Installation, stick: Option<&str>, reason: &str) {
+/// Records a refused stick: the reason in staff's words, then the technical detail (the
+/// history shows the first, an inspector reads both).
+fn refuse_audit(inst: &Installation, stick: Option<&str>, e: &Error) {
     let _ = inst.journal.audit(&AuditRow {
         stick: stick.map(str::to_owned),
         actor: Some(crate::state::actor()),
-        reason: Some(reason.to_owned()),
+        reason: Some(format!("{}（{e}）", e.message())),
         ..AuditRow::new(Flow::In, Audited::Refused)
     });
 }

@@ -74,7 +74,7 @@ impl Session<'_> {
         let opened = match transfer::verify_all(self.inst, &self.stick) {
             Ok(v) => v,
             Err(e) => {
-                refuse_audit(self.inst, Some(&self.marker.stick_id), &e.to_string());
+                refuse_audit(self.inst, Some(&self.marker.stick_id), &e);
                 return Err(e);
             }
         };
@@ -103,8 +103,9 @@ impl Session<'_> {
             fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
             if let Err(e) = m.stream(&mut transfer::StagingSink::new(&dir)) {
                 let _ = fs::remove_dir_all(&incoming);
-                refuse_audit(self.inst, Some(&self.marker.stick_id), &e.to_string());
-                return Err(e.into());
+                let e = Error::from(e);
+                refuse_audit(self.inst, Some(&self.marker.stick_id), &e);
+                return Err(e);
             }
             new.push((m, dir));
         }
@@ -153,10 +154,9 @@ impl Session<'_> {
                         }
                         (false, None) => {
                             row.outcome = Audited::Refused;
-                            row.reason = Some(format!(
-                                "a {} does not belong on a {}",
-                                row.kind.clone().unwrap_or_default(),
-                                role.as_str()
+                            row.reason = Some(crate::text::not_for_this_pc(
+                                &row.kind.clone().unwrap_or_default(),
+                                role.as_str(),
                             ));
                             tx.audit(&row)?;
                         }

@@ -37,6 +37,8 @@ pub enum Progress {
         answered: usize,
         /// Requests handed over and waiting.
         total: usize,
+        /// Seconds left of the response wait (the step ends then at the latest).
+        left_secs: u64,
     },
 }
 

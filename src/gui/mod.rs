@@ -8,20 +8,19 @@
 //! works without it.
 
 pub mod dialogs;
-mod history;
+pub mod history;
 mod prompt;
 mod report;
 pub mod settings;
 pub mod setup;
 pub mod startup;
-mod status;
+pub mod status;
 pub mod theme;
 pub mod worker;
 
 use crate::detect;
 use crate::engine;
-use crate::journal::AuditRow;
-use crate::state::{Home, Installation};
+use crate::state::{Home, Installation, Role};
 use crate::text;
 use iced::futures::StreamExt;
 use iced::widget::{column, container, row, scrollable, text as label};
@@ -29,7 +28,7 @@ use iced::{Element, Font, Length, Subscription, Task, window};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use theme::{GREEN, RED, big_button};
+use theme::big_button;
 
 /// The bundled Japanese font (IPAexGothic, IPA Font License v1.0; see `packaging/fonts/`).
 pub const FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
@@ -38,8 +37,27 @@ pub const FONT_NAME: &str = "IPAexGothic";
 
 /// The window icon (256 px PNG).
 pub const ICON: &[u8] = include_bytes!("../../assets/icon.png");
-/// The window's size when it opens: fits a 1366×768 reception screen with the taskbar.
+/// The window's size when it opens on a screen large enough; smaller screens get [`fit`].
 pub const WINDOW_SIZE: (f32, f32) = (960.0, 640.0);
+/// The smallest window every screen is laid out for: 1024×768 at 125 % is 819×614 logical
+/// pixels, less the taskbar.
+pub const MIN_SIZE: (f32, f32) = (800.0, 540.0);
+/// Room left for the taskbar and the window's frame (logical pixels).
+const SCREEN_MARGIN: (f32, f32) = (16.0, 56.0);
+
+/// The window's size on a screen of `screen` logical pixels: [`WINDOW_SIZE`], shrunk to what
+/// the screen shows with the taskbar (never below [`MIN_SIZE`]).
+pub fn fit(screen: iced::Size) -> (f32, f32) {
+    let w = WINDOW_SIZE
+        .0
+        .min(screen.width - SCREEN_MARGIN.0)
+        .max(MIN_SIZE.0);
+    let h = WINDOW_SIZE
+        .1
+        .min(screen.height - SCREEN_MARGIN.1)
+        .max(MIN_SIZE.1);
+    (w, h)
+}
 
 /// Where sticks come from.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
@@ -67,6 +85,8 @@ pub struct Info {
     pub sticks: Vec<(String, String)>,
     /// Requests older than a day without an answer.
     pub old_unanswered: usize,
+    /// This PC's role (`None` before set-up).
+    pub role: Option<Role>,
 }
 
 /// Which screen is shown.
@@ -74,8 +94,8 @@ pub struct Info {
 pub enum Screen {
     /// Status, waiting for a stick.
     Home,
-    /// A step is running.
-    Working,
+    /// A step is running: what it did so far.
+    Working(status::Work),
     /// The clinic's import prompt.
     Prompt {
         /// The rows.
@@ -89,13 +109,17 @@ pub enum Screen {
         answered: usize,
         /// Handed over.
         total: usize,
+        /// Seconds left of the wait.
+        left_secs: u64,
+        /// What the step did before.
+        work: status::Work,
     },
     /// Done: the stick may be removed.
     Done(engine::Outcome),
     /// Refused or failed: what happened, what to do, detail.
     Problem(String, String, String),
     /// The audit log.
-    History(Vec<AuditRow>),
+    History(history::History),
     /// The set-up wizard (first start).
     Setup(setup::Wizard),
     /// The settings.
@@ -136,6 +160,8 @@ pub enum Message {
     Home,
     /// Show the audit log.
     History,
+    /// Something happened on the history screen.
+    HistoryView(history::Msg),
     /// Export the audit log as CSV.
     ExportCsv,
     /// A key was pressed (Enter / Esc).
@@ -156,6 +182,10 @@ pub enum Message {
     SelftestDone(String),
     /// Save the self-test report on the desktop.
     SaveSelftest,
+    /// The window opened: fit it to the screen.
+    Opened(window::Id),
+    /// The screen's logical size (work area estimate) arrived.
+    Fit(window::Id, Option<iced::Size>),
 }
 
 /// The app's state.
@@ -168,6 +198,8 @@ pub struct App {
     pub stick: Option<PathBuf>,
     /// The refused stick that can be enrolled from the refusal screen.
     pub enrollable: Option<PathBuf>,
+    /// The stick whose step completed and that is still in (home then says 「取り外せます」).
+    pub finished: Option<PathBuf>,
     /// The current screen.
     pub screen: Screen,
     /// The home screen's figures.
@@ -200,6 +232,7 @@ impl App {
             opts,
             stick: None,
             enrollable: None,
+            finished: None,
             info: Info::default(),
             notice: None,
             decide: None,
@@ -233,6 +266,7 @@ impl App {
                 })
                 .unwrap_or_else(|| text::NO_VALUE.to_owned()),
             sticks: st.sticks,
+            role: Some(inst.config.role),
         };
     }
 
@@ -246,7 +280,7 @@ impl App {
         if self.decide.is_some()
             || matches!(
                 self.screen,
-                Screen::Working | Screen::Prompt { .. } | Screen::Waiting { .. }
+                Screen::Working(_) | Screen::Prompt { .. } | Screen::Waiting { .. }
             )
         {
             return None; // one stick at a time
@@ -266,7 +300,7 @@ impl App {
         self.decide = Some(handle.decide);
         self.stop = Some(handle.stop);
         self.notice = None;
-        self.screen = Screen::Working;
+        self.screen = Screen::Working(status::Work::default());
         Some(handle.events)
     }
 
@@ -293,6 +327,9 @@ impl App {
             Message::Drive(detect::Event::Removed(mount)) => {
                 if self.stick.as_ref() == Some(&mount) {
                     self.stick = None;
+                }
+                if self.finished.as_ref() == Some(&mount) {
+                    self.finished = None;
                 }
                 if self.enrollable.as_ref() == Some(&mount) {
                     self.enrollable = None;
@@ -325,15 +362,9 @@ impl App {
             }
             Message::Home => self.go_home(),
             Message::History => {
-                if let Some(inst) = &self.inst
-                    && let Ok(inst) = inst.try_lock()
-                {
-                    let mut rows = inst.journal.audit_rows(None).unwrap_or_default();
-                    rows.reverse();
-                    rows.truncate(500);
-                    self.screen = Screen::History(rows);
-                }
+                return self.show_history(history::Period::default(), history::Show::default());
             }
+            Message::HistoryView(m) => return self.on_history(m),
             Message::ExportCsv => self.export_csv(),
             Message::Key(iced::keyboard::Event::KeyPressed { key, .. }) => {
                 use iced::keyboard::key::{Key, Named};
@@ -411,6 +442,19 @@ impl App {
                     *slot = Some(report);
                 }
             }
+            Message::Opened(id) => {
+                return window::monitor_size(id).map(move |size| Message::Fit(id, size));
+            }
+            Message::Fit(id, Some(screen)) => {
+                let (w, h) = fit(screen);
+                if (w, h) != WINDOW_SIZE {
+                    return Task::batch([
+                        window::resize(id, iced::Size::new(w, h)),
+                        window::move_to(id, iced::Point::ORIGIN),
+                    ]);
+                }
+            }
+            Message::Fit(_, None) => {}
             Message::SaveSelftest => {
                 if let Screen::Selftest(Some(report)) = &self.screen {
                     self.notice = Some(report::save_report(report));
@@ -461,10 +505,9 @@ impl App {
                 let selected = rows.iter().map(|r| !r.incomplete).collect();
                 self.screen = Screen::Prompt { rows, selected };
             }
-            worker::Event::Waiting(answered, total) => {
-                self.screen = Screen::Waiting { answered, total }
-            }
+            worker::Event::Progress(p) => self.on_progress(p),
             worker::Event::Done(outcome) => {
+                self.finished = self.stick.clone();
                 self.decide = None;
                 self.stop = None;
                 self.screen = Screen::Done(outcome);
@@ -498,7 +541,7 @@ impl App {
         if let Some(d) = &self.decide {
             let _ = d.send(decision);
         }
-        self.screen = Screen::Working;
+        self.screen = Screen::Working(status::Work::default());
     }
 
     /// Stick arrivals and the keyboard.
@@ -507,105 +550,142 @@ impl App {
             Subscription::run_with(self.source.clone(), drive_events),
             iced::keyboard::listen().map(Message::Key),
             window::close_requests().map(Message::CloseRequested),
+            window::open_events().map(Message::Opened),
         ])
     }
 
-    /// The window's content.
+    /// The window's content: the title line, the state banner (one state at a time, from the
+    /// step's real state) and the screen's body.
     pub fn view(&self) -> Element<'_, Message> {
-        let body: Element<'_, Message> = match &self.screen {
-            Screen::Setup(w) => {
-                let page = column![
-                    label(text::G_TITLE).size(16),
-                    w.view(self.stick.is_some()).map(Message::Setup)
-                ]
-                .spacing(14)
-                .padding(20);
-                return container(page)
-                    .width(Length::Fill)
-                    .height(Length::Fill)
-                    .into();
-            }
-            Screen::Home => self.home_view(),
-            Screen::Working => label(text::G_WORKING).size(20).into(),
-            Screen::Prompt { rows, selected } => prompt::view(rows, selected),
-            Screen::Waiting { answered, total } => column![
-                label(text::waiting(*answered, *total)).size(28),
-                iced::widget::progress_bar(0.0..=(*total).max(1) as f32, *answered as f32)
-                    .girth(24),
-                big_button(text::G_FINISH_NOW, Message::FinishNow),
-            ]
-            .spacing(16)
-            .into(),
-            Screen::Done(o) => status::done_view(o),
-            Screen::Problem(what, hint, detail) => {
-                let mut buttons = row![].spacing(16);
-                if self.enrollable.is_some() {
-                    buttons = buttons.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
-                }
-                let hint = if self.enrollable.is_some() {
-                    text::G_ENROLL_HINT
-                } else {
-                    hint.as_str()
-                };
-                column![
-                    label(what.as_str()).size(22).color(RED),
-                    label(format!("{}: {hint}", text::HINT_LABEL)).size(18),
-                    label(format!("{}: {detail}", text::DETAIL_LABEL)).size(13),
-                    buttons.push(big_button(text::G_BACK, Message::Home)),
-                ]
-                .spacing(14)
-                .into()
-            }
-            Screen::History(rows) => history::view(rows),
-            Screen::Settings(form) => column![
-                form.view().map(Message::Settings),
-                row![
-                    big_button(text::S_SAVE, Message::Settings(settings::Message::Save)),
-                    big_button(text::G_SELFTEST, Message::RunSelftest),
-                    big_button(text::G_BACK, Message::Home)
-                ]
-                .spacing(16),
-            ]
-            .spacing(12)
-            .into(),
-            Screen::Selftest(None) => label(text::G_SELFTEST_RUNNING).size(22).into(),
-            Screen::Selftest(Some(report)) => column![
-                scrollable(label(report.as_str()).size(14)).height(Length::Fill),
-                row![
-                    big_button(text::G_SELFTEST_SAVE, Message::SaveSelftest),
-                    big_button(text::G_BACK, Message::Home)
-                ]
-                .spacing(16),
-            ]
-            .spacing(12)
-            .into(),
-        };
-        let state_line = match &self.screen {
-            Screen::Working | Screen::Prompt { .. } | Screen::Waiting { .. } => {
-                Some(label(text::PROCESSING).size(26))
-            }
-            Screen::Done(_) => Some(label(text::G_DONE).size(30).color(GREEN)),
-            Screen::Problem(..) => Some(label(text::G_PROBLEM).size(26).color(RED)),
-            Screen::Home => Some(label(text::INSERT_STICK).size(26)),
-            _ => None,
-        };
-        let mut page = column![
-            label(text::G_TITLE).size(16),
-            label(&self.info.role_line).size(16),
+        use theme::Tone;
+        let role = self.info.role;
+        let (banner, body): (Option<Element<'_, Message>>, Element<'_, Message>) =
+            match &self.screen {
+                Screen::Setup(w) => (None, w.view(self.stick.is_some()).map(Message::Setup)),
+                Screen::Home => (Some(self.home_banner()), self.home_view()),
+                Screen::Working(work) => (
+                    Some(theme::banner(
+                        Tone::Busy,
+                        text::ST_BUSY,
+                        Some(text::ST_BUSY_LINE),
+                    )),
+                    work.view(),
+                ),
+                Screen::Prompt { rows, selected } => (
+                    Some(theme::banner(
+                        Tone::YourTurn,
+                        text::ST_YOUR_TURN,
+                        Some(text::ST_YOUR_TURN_LINE),
+                    )),
+                    prompt::view(rows, selected),
+                ),
+                Screen::Waiting {
+                    answered,
+                    total,
+                    left_secs,
+                    work,
+                } => (
+                    Some(theme::banner(
+                        Tone::Busy,
+                        text::ST_BUSY,
+                        Some(text::ST_WAITING_LINE),
+                    )),
+                    status::waiting_view(*answered, *total, *left_secs, work),
+                ),
+                Screen::Done(o) => (
+                    Some(theme::banner(
+                        Tone::Safe,
+                        text::ST_SAFE,
+                        Some(match role {
+                            Some(Role::Terminal) => text::ST_SAFE_TO_CLINIC,
+                            _ => text::ST_SAFE_TO_TERMINAL,
+                        }),
+                    )),
+                    status::done_view(o, role),
+                ),
+                Screen::Problem(what, hint, detail) => (
+                    Some(theme::banner(Tone::Refused, text::ST_REFUSED, None)),
+                    status::problem_view(what, hint, detail, self.enrollable.is_some()),
+                ),
+                Screen::History(rows) => (None, history::view(rows)),
+                Screen::Settings(form) => (
+                    None,
+                    column![
+                        form.view().map(Message::Settings),
+                        row![
+                            theme::primary_button(
+                                text::S_SAVE,
+                                Message::Settings(settings::Message::Save)
+                            ),
+                            big_button(text::G_SELFTEST, Message::RunSelftest),
+                            big_button(text::G_BACK, Message::Home)
+                        ]
+                        .spacing(16),
+                    ]
+                    .spacing(theme::GAP)
+                    .into(),
+                ),
+                Screen::Selftest(None) => (None, label(text::G_SELFTEST_RUNNING).size(22).into()),
+                Screen::Selftest(Some(report)) => (
+                    None,
+                    column![
+                        scrollable(label(report.as_str()).size(14)).height(Length::Fill),
+                        row![
+                            big_button(text::G_SELFTEST_SAVE, Message::SaveSelftest),
+                            big_button(text::G_BACK, Message::Home)
+                        ]
+                        .spacing(16),
+                    ]
+                    .spacing(theme::GAP)
+                    .into(),
+                ),
+            };
+        let title = row![
+            label(text::G_TITLE).size(15).color(theme::GREY),
+            iced::widget::space::horizontal(),
+            label(&self.info.role_line).size(15).color(theme::GREY),
         ]
-        .spacing(14)
-        .padding(20);
-        if let Some(line) = state_line {
-            page = page.push(line);
+        .spacing(12);
+        let mut page = column![title].spacing(theme::GAP).padding([12, 18]);
+        if let Some(banner) = banner {
+            page = page.push(banner);
         }
         page = page.push(body);
         if let Some(n) = &self.notice {
-            page = page.push(label(n.as_str()).size(14));
+            page = page.push(label(n.as_str()).size(theme::SMALL));
         }
         container(page)
             .width(Length::Fill)
             .height(Length::Fill)
+            .style(theme::page)
             .into()
+    }
+
+    /// The step reported progress: the working screen shows it; the terminal's wait counts down.
+    fn on_progress(&mut self, p: engine::Progress) {
+        let mut work = match &self.screen {
+            Screen::Working(w) | Screen::Waiting { work: w, .. } => w.clone(),
+            _ => status::Work::default(),
+        };
+        match p {
+            engine::Progress::Waiting {
+                answered,
+                total,
+                left_secs,
+            } => {
+                self.screen = Screen::Waiting {
+                    answered,
+                    total,
+                    left_secs,
+                    work,
+                };
+                return;
+            }
+            other => work.note(other),
+        }
+        if matches!(self.screen, Screen::Working(_) | Screen::Waiting { .. }) {
+            self.screen = Screen::Working(work);
+        }
     }
 }
 
@@ -683,7 +763,7 @@ pub fn run(home: Home, source: Source, opts: engine::Options) -> iced::Result {
     .default_font(Font::with_name(FONT_NAME))
     .window(window::Settings {
         size: WINDOW_SIZE.into(),
-        min_size: Some((720.0, 520.0).into()),
+        min_size: Some(MIN_SIZE.into()),
         icon: icon(),
         // Resident: the close button minimises (see `Message::CloseRequested`).
         exit_on_close_request: false,

@@ -1,13 +1,99 @@
-//! The status screens: home (waiting for a stick), done (取り外せます).
+//! The status screens: home (waiting for a stick), working, the terminal's wait, done
+//! (取り外せます) and refused — each under its state banner ([`theme::banner`]).
 
-use super::theme::{ORANGE, big_button};
+use super::theme::{self, BODY, GREY, ORANGE, Tone, big_button, small_button};
 use super::{App, Message};
 use crate::engine;
+use crate::state::Role;
 use crate::text;
-use iced::Element;
-use iced::widget::{column, row, text as label};
+use iced::widget::{column, container, progress_bar, row, text as label};
+use iced::{Element, Length};
+
+/// What a running step did so far, in staff's words.
+#[derive(Clone, Debug, Default)]
+pub struct Work {
+    /// Lines already done (✓ …).
+    pub done: Vec<String>,
+}
+
+impl Work {
+    /// Adds what the step reported.
+    pub fn note(&mut self, p: engine::Progress) {
+        match p {
+            engine::Progress::Received { packages, files } => {
+                self.done.push(text::st_received(packages, files));
+            }
+            engine::Progress::Published(n) => self.done.push(text::st_requests_handed(n)),
+            engine::Progress::Imported { .. } | engine::Progress::Waiting { .. } => {}
+        }
+    }
+
+    /// The working screen's body.
+    pub fn view(&self) -> Element<'_, Message> {
+        let mut c = column![].spacing(8);
+        for line in &self.done {
+            c = c.push(label(line.as_str()).size(BODY + 2.0));
+        }
+        c.into()
+    }
+}
+
+/// The terminal's wait for answers: count, bar, countdown, and the way to stop early.
+pub(super) fn waiting_view(
+    answered: usize,
+    total: usize,
+    left_secs: u64,
+    work: &Work,
+) -> Element<'_, Message> {
+    column![
+        work.view(),
+        label(text::st_answered(answered, total)).size(34),
+        progress_bar(0.0..=total.max(1) as f32, answered as f32).girth(22),
+        label(text::st_left(left_secs)).size(BODY + 1.0),
+        big_button(text::G_FINISH_EARLY, Message::FinishNow),
+    ]
+    .spacing(14)
+    .into()
+}
+
+/// The refusal screen: one sentence, what to do, the technical detail small.
+pub(super) fn problem_view<'a>(
+    what: &'a str,
+    hint: &'a str,
+    detail: &'a str,
+    enrollable: bool,
+) -> Element<'a, Message> {
+    let mut buttons = row![].spacing(16);
+    let hint = if enrollable {
+        buttons = buttons.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
+        text::G_ENROLL_HINT
+    } else {
+        hint
+    };
+    column![
+        label(what).size(24).color(theme::RED),
+        label(format!("{}: {hint}", text::HINT_LABEL)).size(20),
+        label(format!("{}: {detail}", text::DETAIL_LABEL))
+            .size(13)
+            .color(GREY),
+        buttons.push(big_button(text::G_BACK, Message::Home)),
+    ]
+    .spacing(14)
+    .into()
+}
 
 impl App {
+    /// The home screen's banner: waiting for a stick, or the stick still in after its step.
+    pub(super) fn home_banner(&self) -> Element<'_, Message> {
+        if self.enrollable.is_some() {
+            theme::banner(Tone::Refused, text::ST_REFUSED, Some(text::G_UNKNOWN_STICK))
+        } else if self.finished.is_some() && self.finished == self.stick {
+            theme::banner(Tone::Safe, text::ST_SAFE, Some(text::ST_SAFE_AGAIN))
+        } else {
+            theme::banner(Tone::Idle, text::ST_IDLE, Some(text::ST_IDLE_LINE))
+        }
+    }
+
     pub(super) fn home_view(&self) -> Element<'_, Message> {
         let i = &self.info;
         let sticks = if i.sticks.is_empty() {
@@ -20,13 +106,13 @@ impl App {
                 .join("、")
         };
         let mut c = column![
-            label(text::g_home_in_transit(i.in_transit)).size(18),
-            label(text::g_home_to_import(i.to_import)).size(18),
-            label(text::g_home_awaiting(i.awaiting)).size(18),
-            label(text::g_home_last_trip(&i.last_trip)).size(18),
-            label(text::g_home_sticks(&sticks)).size(18),
+            label(text::g_home_in_transit(i.in_transit)).size(BODY + 1.0),
+            label(text::g_home_to_import(i.to_import)).size(BODY + 1.0),
+            label(text::g_home_awaiting(i.awaiting)).size(BODY + 1.0),
+            label(text::g_home_last_trip(&i.last_trip)).size(BODY + 1.0),
+            label(text::g_home_sticks(&sticks)).size(BODY + 1.0),
         ]
-        .spacing(10);
+        .spacing(8);
         if self.enrollable.is_some() {
             c = c.push(label(text::G_UNKNOWN_STICK).size(18).color(ORANGE));
             c = c.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
@@ -41,52 +127,67 @@ impl App {
                 .color(ORANGE),
             );
         }
-        c.push(
+        column![
+            container(c)
+                .width(Length::Fill)
+                .padding(16)
+                .style(theme::card),
             row![
-                big_button(text::G_HISTORY, Message::History),
-                big_button(text::G_SETTINGS, Message::ShowSettings),
+                small_button(text::G_HISTORY, Message::History),
+                small_button(text::G_SETTINGS, Message::ShowSettings),
             ]
-            .spacing(16),
-        )
+            .spacing(12),
+        ]
+        .spacing(theme::GAP)
         .into()
     }
 }
 
-pub(super) fn done_view(o: &engine::Outcome) -> Element<'_, Message> {
+/// The done screen's body: what was done, in words; what waits.
+pub(super) fn done_view(o: &engine::Outcome, role: Option<Role>) -> Element<'_, Message> {
     let mut c = column![].spacing(10);
-    if o.published > 0 || o.held > 0 {
-        c = c.push(label(text::g_imported(o.published, o.held)).size(20));
+    match role {
+        Some(Role::Terminal) if o.published > 0 => {
+            c = c.push(label(text::st_requests_handed(o.published)).size(22));
+        }
+        _ => {
+            if o.published > 0 {
+                c = c.push(label(text::st_imported(o.published)).size(22));
+            }
+            if o.held > 0 {
+                c = c.push(label(text::st_held(o.held)).size(BODY + 2.0).color(ORANGE));
+            }
+        }
     }
     if o.auto_imported && o.published > 0 {
-        c = c.push(label(text::G_AUTO_IMPORTED).size(17).color(ORANGE));
+        c = c.push(label(text::G_AUTO_IMPORTED).size(BODY).color(ORANGE));
     }
-    if o.sent > 0 {
-        c = c.push(label(text::g_sent(o.sent)).size(20));
-    }
+    c = c.push(if o.sent > 0 {
+        label(text::st_carried(o.sent)).size(22)
+    } else {
+        label(text::ST_NOTHING_NEW).size(BODY + 2.0)
+    });
+    let warn = |s: String| label(s).size(BODY + 1.0).color(ORANGE);
     if o.awaiting > 0 {
-        c = c.push(
-            label(text::still_awaiting(o.awaiting))
-                .size(18)
-                .color(ORANGE),
-        );
+        c = c.push(warn(text::still_awaiting(o.awaiting)));
     }
     if o.incomplete_waiting > 0 {
-        c = c.push(
-            label(text::incomplete_waiting(o.incomplete_waiting))
-                .size(18)
-                .color(ORANGE),
-        );
+        c = c.push(warn(text::incomplete_waiting(o.incomplete_waiting)));
     }
     if o.left_behind > 0 {
-        c = c.push(
-            label(text::left_behind(
-                o.left_behind,
-                o.left_behind_bytes,
-                o.space_needed,
-            ))
-            .size(18)
-            .color(ORANGE),
-        );
+        c = c.push(warn(text::left_behind(
+            o.left_behind,
+            o.left_behind_bytes,
+            o.space_needed,
+        )));
     }
-    c.push(big_button(text::G_BACK, Message::Home)).into()
+    column![
+        container(c)
+            .width(Length::Fill)
+            .padding(16)
+            .style(theme::card),
+        small_button(text::G_BACK, Message::Home),
+    ]
+    .spacing(theme::GAP)
+    .into()
 }

@@ -91,8 +91,8 @@ impl Row {
 pub enum Event {
     /// The clinic's import prompt: staff must decide.
     Prompt(Vec<Row>),
-    /// Terminal: answers so far / requests handed over.
-    Waiting(usize, usize),
+    /// What the step did so far (received, handed over, the terminal's wait).
+    Progress(engine::Progress),
     /// The step is complete; the stick may be removed.
     Done(Outcome),
     /// The step was refused or failed.
@@ -214,9 +214,7 @@ impl engine::Frontend for GuiFrontend<'_> {
     }
 
     fn progress(&mut self, event: engine::Progress) {
-        if let engine::Progress::Waiting { answered, total } = event {
-            let _ = self.tx.unbounded_send(Event::Waiting(answered, total));
-        }
+        let _ = self.tx.unbounded_send(Event::Progress(event));
     }
 
     fn stop_waiting(&self) -> bool {

@@ -7,7 +7,7 @@ use iced_test::simulator::Simulator;
 use oqs_courier::detect::{Event as Drive, Volume};
 use oqs_courier::engine::{self, Options};
 use oqs_courier::gui::setup::{self, Step};
-use oqs_courier::gui::{self, App, Message, Screen, Source, settings, worker};
+use oqs_courier::gui::{self, App, Message, Screen, Source, history, settings, worker};
 use oqs_courier::journal::AuditRow;
 use oqs_courier::state::{Home, Role};
 use oqs_courier::text;
@@ -32,13 +32,17 @@ pub(crate) fn ui(app: &App) -> Simulator<'_, Message> {
     Simulator::with_size(settings, Size::new(960.0, 640.0), app.view())
 }
 
-/// Waits for the worker's next event.
+/// Waits for the worker's next event that needs staff or ends the step (progress reports,
+/// which only change the working screen, are skipped).
 pub(crate) fn next(
     rx: &mut iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>,
 ) -> worker::Event {
     let start = Instant::now();
     loop {
         if let Ok(e) = rx.try_recv() {
+            if matches!(e, worker::Event::Progress(_)) {
+                continue;
+            }
             return e;
         }
         assert!(
@@ -174,7 +178,7 @@ fn insert_prompt_import_done_through_the_window() {
     assert!(matches!(app.screen, Screen::Home));
     {
         let mut home = ui(&app);
-        assert!(home.find("USBメモリを差し込んでください。").is_ok());
+        assert!(home.find(text::ST_IDLE).is_ok());
     }
 
     let mut events = app.start(root.clone()).unwrap();
@@ -210,7 +214,9 @@ fn insert_prompt_import_done_through_the_window() {
     );
     {
         let mut done_ui = ui(&app);
-        assert!(done_ui.find("USBメモリを取り外せます。").is_ok());
+        assert!(done_ui.find(text::ST_SAFE).is_ok());
+        assert!(done_ui.find(text::ST_SAFE_TO_TERMINAL).is_ok());
+        assert!(done_ui.find(text::st_imported(2).as_str()).is_ok());
     }
     assert!(
         dir.path()
@@ -223,12 +229,37 @@ fn insert_prompt_import_done_through_the_window() {
             .exists()
     );
 
-    // History shows what happened.
-    let _ = app.update(Message::History);
-    let history = ui(&app);
-    drop(history);
+    // History shows what happened (read off the window's thread, then shown).
+    let rx = app
+        .open_history(history::Period::All, history::Show::Everything)
+        .unwrap();
+    assert!(shows(&app, text::HI_LOADING));
+    let rows = iced::futures::executor::block_on(rx).unwrap();
+    let _ = app.update(Message::HistoryView(history::Msg::Loaded(rows)));
+    let Screen::History(h) = &app.screen else {
+        panic!("not the history: {:?}", app.screen)
+    };
     assert!(
-        matches!(&app.screen, Screen::History(rows) if rows.iter().any(|r| r.outcome == oqs_courier::journal::Outcome::Published))
+        h.shown()
+            .iter()
+            .any(|r| r.outcome == oqs_courier::journal::Outcome::Published)
+    );
+    // Only imports, then the first row's details.
+    click(&mut app, text::HI_SHOW_IMPORTED);
+    let Screen::History(h) = &app.screen else {
+        panic!("not the history")
+    };
+    assert!(!h.shown().is_empty());
+    assert!(
+        h.shown()
+            .iter()
+            .all(|r| r.outcome == oqs_courier::journal::Outcome::Published)
+    );
+    assert!(shows(&app, text::HI_SELECT_HINT));
+    let _ = app.update(Message::HistoryView(history::Msg::Select(0)));
+    assert!(
+        !shows(&app, text::HI_SELECT_HINT),
+        "a selected row shows its details in place of the hint"
     );
 }
 
@@ -478,7 +509,7 @@ fn wizard_sets_up_clinic_and_terminal_through_one_stick() {
     assert!(matches!(clinic.screen, Screen::Home));
     assert!(matches!(terminal.screen, Screen::Home));
     assert_eq!(clinic.info.sticks.len(), 1);
-    assert!(shows(&clinic, text::INSERT_STICK));
+    assert!(shows(&clinic, text::ST_IDLE));
     drop((clinic, terminal));
 
     // Both are paired with each other and the stick works on both sides.
@@ -600,6 +631,7 @@ fn screens_match_the_committed_snapshots() {
             ("受付用2".into(), "id2".into()),
         ],
         old_unanswered: 1,
+        role: Some(Role::Clinic),
     };
     let shot = |app: &App, name: &str| snapshot(&mut ui(app), name);
 
@@ -689,6 +721,10 @@ fn screens_match_the_committed_snapshots() {
     app.screen = Screen::Waiting {
         answered: 3,
         total: 5,
+        left_secs: 23,
+        work: gui::status::Work {
+            done: vec![text::st_requests_handed(5)],
+        },
     };
     shot(&app, "waiting");
 
@@ -727,26 +763,44 @@ fn screens_match_the_committed_snapshots() {
         summary: Some(summary.into()),
         ..AuditRow::new(Flow::Local, outcome)
     };
-    app.screen = Screen::History(vec![
-        audit(
-            "2026-11-27T09:41:07+09:00",
-            Outcome::Published,
-            "OQSsiquc01res_202611270001.xml",
-            "資格確認 試験 太郎 正常",
-        ),
-        audit(
-            "2026-11-27T09:40:55+09:00",
-            Outcome::Received,
-            "OQSsiquc01res_face_20261127093000.xml",
-            "顔認証 試験 花子 正常",
-        ),
-        audit(
-            "2026-11-27T08:02:13+09:00",
-            Outcome::Sealed,
-            "OQSsiquc01req_202611270001.xml",
-            "",
-        ),
-    ]);
+    app.screen = Screen::History(history::History {
+        rows: Some(vec![
+            audit(
+                "2026-11-27T09:41:07+09:00",
+                Outcome::Published,
+                "OQSsiquc01res_202611270001.xml",
+                "資格確認 試験 太郎 正常",
+            ),
+            audit(
+                "2026-11-27T09:40:55+09:00",
+                Outcome::Received,
+                "OQSsiquc01res_face_20261127093000.xml",
+                "顔認証 試験 花子 正常",
+            ),
+            audit(
+                "2026-11-27T08:02:13+09:00",
+                Outcome::Sealed,
+                "OQSsiquc01req_202611270001.xml",
+                "",
+            ),
+            AuditRow {
+                reason: Some(format!(
+                    "{}（the stick E:\\ is not enrolled for this pair）",
+                    text::E_STICK_NOT_ENROLLED
+                )),
+                ..audit("2026-11-27T08:01:02+09:00", Outcome::Refused, "", "")
+            },
+            audit(
+                "2026-11-27T07:59:40+09:00",
+                Outcome::Held,
+                "OQSsiquc01res_face_20261127075900123456.xml",
+                "顔認証 試験 長い名前のかた 正常",
+            ),
+        ]),
+        period: history::Period::Week,
+        show: history::Show::Everything,
+        selected: Some(3),
+    });
     shot(&app, "history");
 
     app.screen = Screen::Settings(settings::Form {
