@@ -1009,9 +1009,6 @@ pub const ST_BUSY: &str = "作業中 — 抜かないでください";
 pub const ST_BUSY_LINE: &str = "終わると「取り外せます」と表示されます。";
 /// State: the import prompt waits for staff.
 pub const ST_YOUR_TURN: &str = "確認してください";
-/// Under the prompt's state.
-pub const ST_YOUR_TURN_LINE: &str =
-    "取り込む結果を選んで「取り込む」を押してください。終わるまでUSBメモリは抜かないでください。";
 /// State: the stick may be removed.
 pub const ST_SAFE: &str = "取り外せます";
 /// State: refused or failed.

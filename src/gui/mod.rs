@@ -572,11 +572,8 @@ impl App {
                     work.view(),
                 ),
                 Screen::Prompt { rows, selected } => (
-                    Some(theme::banner(
-                        Tone::YourTurn,
-                        text::ST_YOUR_TURN,
-                        Some(text::ST_YOUR_TURN_LINE),
-                    )),
+                    // No second line: the rows need the room on a small screen.
+                    Some(theme::banner(Tone::YourTurn, text::ST_YOUR_TURN, None)),
                     prompt::view(rows, selected),
                 ),
                 Screen::Waiting {

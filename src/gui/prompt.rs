@@ -50,7 +50,7 @@ pub(super) fn view<'a>(rows: &'a [worker::Row], selected: &'a [bool]) -> Element
         label(text::G_IMPORT_NOTE).size(14),
         scrollable(list).height(Length::Fill),
         row![
-            big_button(text::G_IMPORT, Message::Import),
+            super::theme::primary_button(text::G_IMPORT, Message::Import),
             big_button(text::G_LATER, Message::Later),
             button(label(text::G_SELECT_ALL).size(16))
                 .padding([10, 18])
