@@ -1,6 +1,6 @@
 //! The status screens: home (waiting for a stick), done (取り外せます).
 
-use super::theme::{ORANGE, big_button};
+use super::theme::{ORANGE, RED, big_button};
 use super::{App, Message};
 use crate::engine;
 use crate::text;
@@ -28,8 +28,8 @@ impl App {
         ]
         .spacing(10);
         if self.enrollable.is_some() {
-            c = c.push(label(text::G_UNKNOWN_STICK).size(18).color(ORANGE));
-            c = c.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
+            // Nothing to press for a foreign stick: enrolling is the owner's, in the settings.
+            return foreign_stick();
         }
         if i.old_unanswered > 0 {
             c = c.push(
@@ -50,6 +50,11 @@ impl App {
         )
         .into()
     }
+}
+
+/// A stick that is not enrolled here: one large sentence and nothing to press.
+pub(super) fn foreign_stick<'a>() -> Element<'a, Message> {
+    label(text::G_FOREIGN_STICK).size(34).color(RED).into()
 }
 
 pub(super) fn done_view(o: &engine::Outcome) -> Element<'_, Message> {
