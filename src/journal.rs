@@ -258,6 +258,12 @@ stored_words! {
         Repaired = "repaired",
         /// The key file was protected (Windows DPAPI).
         Protected = "protected",
+        /// The owner PIN was set for the first time.
+        PinSet = "pin-set",
+        /// The owner PIN was replaced.
+        PinChanged = "pin-changed",
+        /// Too many wrong owner PINs in a row: the PIN is locked for a while.
+        PinLocked = "pin-locked",
     }
 }
 

@@ -36,6 +36,7 @@ pub mod label;
 pub mod oqs;
 pub mod package;
 pub mod pairing;
+pub mod pin;
 pub mod role;
 pub mod selftest;
 pub mod simulate;

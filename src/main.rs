@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         } => cli::setup::init(&home, role, &oqs_dir, label)?,
         Command::Pair { action } => cli::setup::pair(&home, action)?,
         Command::Stick { action } => return cli::setup::stick(&home, action),
+        Command::Pin { action } => return cli::setup::pin(&home, action),
         Command::Seal { stick, files } => cli::transfer::seal(&home, &stick, &files)?,
         Command::Inspect { stick, json } => cli::transfer::inspect(&home, &stick, json)?,
         Command::Open { stick, to } => cli::transfer::open(&home, &stick, &to)?,

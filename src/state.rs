@@ -617,13 +617,13 @@ impl Home {
         std::fs::read(&path).map_err(|e| self.io(&path, e))
     }
 
-    fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
+    pub(crate) fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
         let bytes = self.read_bounded(name)?;
         serde_json::from_slice(&bytes).map_err(|e| self.damaged(name, e.to_string()))
     }
 
     /// Writes a (non-secret) JSON state file atomically; `identity.key` has [`Home::write_identity`].
-    fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), Error> {
+    pub(crate) fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), Error> {
         let path = self.file(name);
         let bytes =
             serde_json::to_vec_pretty(value).map_err(|e| self.damaged(name, e.to_string()))?;

@@ -1108,3 +1108,130 @@ pub fn not_for_this_pc(kind: &str, role: &str) -> String {
         role_name(role)
     )
 }
+// ---- owner / PIN / wizard ----
+
+/// A PIN that is not 4–8 digits.
+pub const PIN_FORMAT: &str = "暗証番号は4～8桁の数字で入力してください。";
+/// The two entries of a new PIN differ.
+pub const PIN_MISMATCH: &str = "2回入力した暗証番号が一致しません。もう一度入力してください。";
+/// No PIN set yet.
+pub const PIN_NOT_SET: &str = "管理者の暗証番号がまだ設定されていません。";
+
+/// A wrong PIN, with the tries left before the lockout.
+pub fn pin_wrong(left: u32) -> String {
+    format!("暗証番号が違います。あと {left} 回間違えると、しばらく入力できなくなります。")
+}
+
+/// Too many wrong PINs.
+pub fn pin_locked(secs: i64) -> String {
+    format!(
+        "暗証番号を続けて間違えたため、入力できません。{secs} 秒ほど待ってから、もう一度入力してください。"
+    )
+}
+
+/// History: the PIN was set.
+pub const G_OUTCOME_PIN_SET: &str = "暗証番号設定";
+/// History: the PIN was changed.
+pub const G_OUTCOME_PIN_CHANGED: &str = "暗証番号変更";
+/// History: the PIN was locked after wrong tries.
+pub const G_OUTCOME_PIN_LOCKED: &str = "暗証番号ロック";
+
+/// The PIN gate's title.
+pub const O_GATE_TITLE: &str = "管理者の暗証番号";
+/// The PIN gate: what is about to happen (settings).
+pub const O_FOR_SETTINGS: &str = "設定を開くには、管理者の暗証番号を入力してください。";
+/// The PIN gate: exporting the history.
+pub const O_FOR_EXPORT: &str = "作業履歴を書き出すには、管理者の暗証番号を入力してください。";
+/// The PIN gate: quitting the app.
+pub const O_FOR_QUIT: &str = "oqs-courier を終了するには、管理者の暗証番号を入力してください。終了すると、USBメモリを差し込んでも何も起きません。";
+/// The PIN gate's OK button.
+pub const O_OK: &str = "OK";
+/// Cancel.
+pub const O_CANCEL: &str = "やめる";
+/// No PIN set yet: set one first (settings).
+pub const O_SET_FIRST: &str = "このPCには管理者の暗証番号がまだありません。設定を開く前に、暗証番号（4～8桁の数字）を決めて2回入力してください。";
+/// New PIN field.
+pub const O_NEW_PIN: &str = "新しい暗証番号（4～8桁の数字）";
+/// New PIN again.
+pub const O_NEW_PIN_AGAIN: &str = "もう一度入力";
+/// Current PIN field.
+pub const O_OLD_PIN: &str = "今の暗証番号";
+/// Set the PIN button.
+pub const O_SET_PIN: &str = "暗証番号を設定する";
+/// Change the PIN button.
+pub const O_CHANGE_PIN: &str = "暗証番号を変更する";
+/// The PIN was set / changed.
+pub const O_PIN_SAVED: &str = "暗証番号を設定しました。";
+/// Settings: the sticks section.
+pub const O_STICKS: &str = "登録済みのUSBメモリ";
+/// Settings: no sticks.
+pub const O_NO_STICKS: &str = "登録済みのUSBメモリはありません。";
+/// Settings: revoke a lost stick.
+pub const O_REVOKE: &str = "紛失したので使えなくする";
+/// Settings: enroll the stick inserted now.
+pub const O_ENROLL_INSERTED: &str = "差し込まれているUSBメモリを登録する";
+/// Settings: a not-enrolled stick is in.
+pub const O_UNENROLLED_IN: &str =
+    "登録されていないUSBメモリが差し込まれています。このPCで使うUSBメモリなら登録してください。";
+
+/// Settings: confirm revoking a stick.
+pub fn o_revoke_confirm(label: &str) -> String {
+    format!(
+        "「{label}」を使えなくしますか？このPCでは、今後このUSBメモリを差し込んでも使えません。もう1台のPCでも同じ操作をしてください。"
+    )
+}
+
+/// Settings: a stick was revoked.
+pub fn o_revoked(label: &str) -> String {
+    format!(
+        "「{label}」を使えなくしました。もう1台のPCでも「紛失したので使えなくする」を押してください。"
+    )
+}
+
+/// Settings: the revoke confirmation's button.
+pub const O_REVOKE_YES: &str = "使えなくする";
+/// Settings: the PIN section.
+pub const O_PIN_SECTION: &str = "管理者の暗証番号";
+/// Leaving settings with unsaved edits.
+pub const O_UNSAVED: &str = "変更を保存しますか？";
+/// Save and leave.
+pub const O_SAVE: &str = "保存する";
+/// Leave without saving.
+pub const O_DISCARD: &str = "保存しない";
+/// Stay on the settings screen.
+pub const O_STAY: &str = "戻る";
+/// The staff screen: a foreign stick.
+pub const G_FOREIGN_STICK: &str = "このUSBメモリは使えません。取り外してください。";
+/// Wizard: the folder picker button.
+pub const W_BROWSE: &str = "参照…";
+/// Wizard: the folder picker's title.
+pub const W_BROWSE_TITLE: &str = "OQSフォルダを選んでください";
+
+/// Wizard: offer to create the missing subfolders.
+pub fn w_create_subfolders(path: &str, missing: &[&str]) -> String {
+    format!(
+        "{path} に {} フォルダがありません。作成しますか？（連携アプリ・Dynamics が使うフォルダです。場所が正しいか確かめてから作成してください。）",
+        missing.join("・")
+    )
+}
+
+/// Wizard: create the subfolders.
+pub const W_CREATE: &str = "作成する";
+/// Wizard: a subfolder could not be created.
+pub fn w_create_failed(path: &str) -> String {
+    format!(
+        "フォルダ {path} を作成できませんでした。フォルダの場所と書き込みの権限を確かめてください。"
+    )
+}
+
+/// Wizard: the PIN step.
+pub const W_STEP_PIN: &str = "5. 管理者の暗証番号を決めます";
+/// Wizard: what the PIN is for.
+pub const W_PIN_NOTE: &str = "設定の変更、USBメモリの登録・使用停止、作業履歴の書き出し、アプリの終了には、この暗証番号が必要です。受付の方には教えず、管理者が控えておいてください。";
+/// Wizard: this PC has shown the code; the other PC must show it too.
+pub const W_PAIR_SHOW_OTHER: &str = "USBメモリを相手のPCに差し込み、相手のPCで「ペアリングを進める」を押してください。相手のPCにも番号が表示されたら、USBメモリをこのPCに戻して、もう一度「ペアリングを進める」を押してください。";
+/// Wizard: the code this PC computed, before the other PC can show it.
+pub const W_PAIR_CODE_PENDING: &str = "このPCの確認番号（相手のPCにも表示されたら比べます）";
+
+/// State: a stick that is not enrolled here (the sentence below says what to do).
+pub const ST_FOREIGN: &str = "使えないUSBメモリです";

@@ -183,6 +183,60 @@ pub fn pair_import(inst: &mut Installation, stick: &Stick) -> Result<Paired, Err
     })
 }
 
+/// Where pairing through the stick stands after one press of 「ペアリングを進める」 in the wizard
+/// (see [`pair_step`]).
+#[derive(Debug)]
+pub enum PairStep {
+    /// There was no card of the other PC: this PC's card is on the stick now.
+    CardWritten,
+    /// The other PC's card was read and this PC's card written: this PC knows the code, but the
+    /// other PC cannot show it until it reads this card, so staff are not asked to compare yet.
+    ShowCode(Paired),
+    /// Both PCs can show the code: staff compare now.
+    Compare(Paired),
+}
+
+/// One press of 「ペアリングを進める」: four touches of the stick, A → B → A → B, so that each PC
+/// asks staff to compare the code only once the other PC can show it too.
+///
+/// 1. A (no card of B on the stick): writes A's card → [`PairStep::CardWritten`].
+/// 2. B (A's card there, B's not): imports A's card, writes B's → [`PairStep::ShowCode`].
+/// 3. A (both cards there): imports B's card and removes it from the stick (the sign for B that
+///    A has read it and shows the code) → [`PairStep::Compare`].
+/// 4. B (A's card there, B's own gone although `wrote_card`): → [`PairStep::Compare`].
+///
+/// `wrote_card` says whether this PC wrote its card earlier in the same wizard (after a restart
+/// it is false, and the exchange simply takes one more trip).
+pub fn pair_step(
+    inst: &mut Installation,
+    stick: &Stick,
+    wrote_card: bool,
+) -> Result<PairStep, Error> {
+    let own_card = stick.card_path(inst.config.role);
+    let own_there = own_card.is_file();
+    let imported = match pair_import(inst, stick) {
+        Ok(p) => Some(p),
+        Err(Error::Pairing(pairing::Error::NoCard { .. })) => None,
+        Err(e) => return Err(e),
+    };
+    match imported {
+        Some(p) if own_there => {
+            let theirs = stick.card_path(inst.config.role.opposite());
+            std::fs::remove_file(&theirs).map_err(|e| crate::stick::Error::io(&theirs, e))?;
+            Ok(PairStep::Compare(p))
+        }
+        Some(p) if wrote_card => Ok(PairStep::Compare(p)),
+        Some(p) => {
+            pair_export(inst, stick)?;
+            Ok(PairStep::ShowCode(p))
+        }
+        None => {
+            pair_export(inst, stick)?;
+            Ok(PairStep::CardWritten)
+        }
+    }
+}
+
 /// The comparison code of this installation and its peer.
 pub fn comparison_code(inst: &Installation) -> Result<String, Error> {
     let peer = inst.peer_keys()?;

@@ -65,6 +65,11 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
     },
+    /// Set the owner PIN that guards settings, enrolment, revoking and quitting the desktop app.
+    Pin {
+        #[command(subcommand)]
+        action: PinAction,
+    },
     /// Register, list or revoke the USB sticks this pair of PCs uses.
     Stick {
         #[command(subcommand)]
@@ -229,6 +234,16 @@ pub enum StickAction {
     Revoke {
         /// The stick id (from `stick list`).
         id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PinAction {
+    /// Set or replace the owner PIN (4-8 digits), typed twice.
+    Set {
+        /// Read the PIN once from standard input (one line) instead of asking twice (scripts).
+        #[arg(long)]
+        pin_stdin: bool,
     },
 }
 

@@ -1,6 +1,6 @@
-//! Setting a PC up: `init`, `pair export|import|show`, `stick enroll|list|revoke`.
+//! Setting a PC up: `init`, `pair export|import|show`, `stick enroll|list|revoke`, `pin set`.
 
-use super::args::{PairAction, StickAction};
+use super::args::{PairAction, PinAction, StickAction};
 use oqs_courier::label::Label;
 use oqs_courier::state::{Home, Role};
 use oqs_courier::stick::Stick;
@@ -86,6 +86,49 @@ pub fn stick(home: &Home, action: StickAction) -> Result<ExitCode, Error> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `pin set`: the owner PIN, typed twice at the terminal or given once on standard input.
+pub fn pin(home: &Home, action: PinAction) -> Result<ExitCode, Error> {
+    let inst = home.load()?;
+    let PinAction::Set { pin_stdin } = action;
+    let read = |prompt: &str| -> Result<String, Error> {
+        if !pin_stdin {
+            eprint!("{prompt}: ");
+        }
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| oqs_courier::state::Error::Io {
+                path: "<stdin>".into(),
+                source: e,
+            })?;
+        Ok(line.trim().to_owned())
+    };
+    let first = read(text::O_NEW_PIN)?;
+    let result = if pin_stdin {
+        oqs_courier::pin::set(&inst, &first)
+    } else {
+        let again = read(text::O_NEW_PIN_AGAIN)?;
+        if !oqs_courier::pin::valid(&first) {
+            Err(oqs_courier::pin::Problem::Format)
+        } else if first != again {
+            Err(oqs_courier::pin::Problem::Mismatch)
+        } else {
+            oqs_courier::pin::set(&inst, &first)
+        }
+    };
+    match result {
+        Ok(()) => {
+            println!("{}", text::O_PIN_SAVED);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(oqs_courier::pin::Problem::State(e)) => Err(*e),
+        Err(p) => {
+            eprintln!("{}", p.message());
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 /// This PC's name when `init` is given none: the computer name, made a valid label.

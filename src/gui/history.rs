@@ -326,6 +326,9 @@ pub(super) fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::DuplicateIgnored => text::G_OUTCOME_DUPLICATE,
         Outcome::Repaired => text::G_OUTCOME_REPAIRED,
         Outcome::Protected => text::G_OUTCOME_PROTECTED,
+        Outcome::PinSet => text::G_OUTCOME_PIN_SET,
+        Outcome::PinChanged => text::G_OUTCOME_PIN_CHANGED,
+        Outcome::PinLocked => text::G_OUTCOME_PIN_LOCKED,
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod dialogs;
 pub mod history;
+pub mod owner;
 mod prompt;
 mod report;
 pub mod settings;
@@ -126,6 +127,8 @@ pub enum Screen {
     Settings(settings::Form),
     /// The owner's self-test of this PC: `None` while it runs, then the report.
     Selftest(Option<String>),
+    /// The owner PIN is asked before an owner action ([`owner`]).
+    Owner(owner::Gate),
 }
 
 impl Screen {
@@ -172,8 +175,8 @@ pub enum Message {
     ShowSettings,
     /// Something happened on the settings screen.
     Settings(settings::Message),
-    /// このUSBメモリを登録する (refusal screen of a stick that is not enrolled).
-    EnrollStick,
+    /// The owner PIN gate and the owner's part of the settings ([`owner`]).
+    Owner(owner::Message),
     /// The window's close button: the app stays resident (minimised).
     CloseRequested(window::Id),
     /// このPCを点検する (settings screen).
@@ -304,13 +307,32 @@ impl App {
         Some(handle.events)
     }
 
-    /// Handles a message.
+    /// Handles a message. A notice belongs to the screen it was given on: it is cleared when the
+    /// screen changes (unless the same message set a new one).
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let screen = std::mem::discriminant(&self.screen);
+        let notice = self.notice.clone();
+        let task = self.handle(message);
+        if std::mem::discriminant(&self.screen) != screen && self.notice == notice {
+            self.notice = None;
+        }
+        task
+    }
+
+    fn handle(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Drive(detect::Event::Arrived(v)) => {
                 self.stick = Some(v.mount.clone());
                 if matches!(self.screen, Screen::Setup(_)) {
                     return to_front(); // the wizard uses the stick when asked
+                }
+                // The owner is at work: the stick is only offered for enrolment in the settings.
+                if matches!(self.screen, Screen::Settings(_) | Screen::Owner(_)) {
+                    let unenrolled = self.unenrolled_stick();
+                    if let Screen::Settings(form) = &mut self.screen {
+                        form.owner.unenrolled = unenrolled;
+                    }
+                    return Task::none();
                 }
                 if !detect::has_courier_folder(&v.mount) {
                     // Not a courier stick: never touched, only offered for enrollment.
@@ -333,6 +355,11 @@ impl App {
                 }
                 if self.enrollable.as_ref() == Some(&mount) {
                     self.enrollable = None;
+                }
+                if let Screen::Settings(form) = &mut self.screen
+                    && form.owner.unenrolled.as_ref() == Some(&mount)
+                {
+                    form.owner.unenrolled = None;
                 }
                 if matches!(self.screen, Screen::Done(_) | Screen::Problem(..)) {
                     self.screen = Screen::Home;
@@ -376,10 +403,15 @@ impl App {
                         Screen::Done(_)
                         | Screen::Problem(..)
                         | Screen::History(_)
-                        | Screen::Settings(_)
                         | Screen::Selftest(Some(_)),
                         Key::Named(Named::Escape),
                     ) => self.go_home(),
+                    (Screen::Settings(_), Key::Named(Named::Escape)) => {
+                        return self.on_owner(owner::Message::Leave);
+                    }
+                    (Screen::Owner(_), Key::Named(Named::Escape)) => {
+                        return self.on_owner(owner::Message::Cancel);
+                    }
                     _ => {}
                 }
             }
@@ -397,13 +429,8 @@ impl App {
                     setup::Outcome::Finished => self.go_home(),
                 }
             }
-            Message::ShowSettings => {
-                if let Some(inst) = &self.inst
-                    && let Ok(inst) = inst.try_lock()
-                {
-                    self.screen = Screen::Settings(settings::Form::new(&inst));
-                }
-            }
+            Message::ShowSettings => return self.owner_gate(owner::Action::Settings),
+            Message::Owner(m) => return self.on_owner(m),
             Message::Settings(m) => {
                 // Only a save changes what the home screen shows; keystrokes do not refresh it.
                 let saved = matches!(m, settings::Message::Save);
@@ -415,11 +442,6 @@ impl App {
                 }
                 if saved {
                     self.refresh();
-                }
-            }
-            Message::EnrollStick => {
-                if let Some(events) = self.enroll_refused() {
-                    return Task::run(events, Message::Worker);
                 }
             }
             Message::CloseRequested(id) => return window::minimize(id, true),
@@ -468,34 +490,6 @@ impl App {
         self.screen = Screen::Home;
         self.enrollable = None;
         self.refresh();
-    }
-
-    /// Enrolls the stick that was just refused as unknown, then starts its step; returns the
-    /// step's event stream like [`App::start`].
-    pub fn enroll_refused(
-        &mut self,
-    ) -> Option<iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>> {
-        let mount = self.enrollable.take()?;
-        let inst = self.inst.clone()?;
-        let enrolled = {
-            let mut i = inst.lock().ok()?;
-            let n = i.journal.sticks().map(|v| v.len()).unwrap_or(0);
-            crate::label::Label::new(&text::w_stick_label(n + 1))
-                .map_err(crate::Error::from)
-                .and_then(|l| engine::enroll(&mut i, &mount, &l))
-        };
-        match enrolled {
-            Ok(marker) => {
-                self.screen = Screen::Home;
-                let events = self.start(mount);
-                self.notice = Some(text::g_enrolled_now(&marker.label));
-                events
-            }
-            Err(e) => {
-                self.screen = Screen::problem(&e);
-                None
-            }
-        }
     }
 
     fn on_worker(&mut self, event: worker::Event) {
@@ -600,28 +594,27 @@ impl App {
                     )),
                     status::done_view(o, role),
                 ),
+                // A stick that is not enrolled: one sentence, nothing to press (enrolling is the
+                // owner's, in the settings behind the PIN).
+                Screen::Problem(..) if self.enrollable.is_some() => (
+                    Some(theme::banner(Tone::Refused, text::ST_FOREIGN, None)),
+                    status::foreign_stick(),
+                ),
                 Screen::Problem(what, hint, detail) => (
                     Some(theme::banner(Tone::Refused, text::ST_REFUSED, None)),
-                    status::problem_view(what, hint, detail, self.enrollable.is_some()),
+                    status::problem_view(what, hint, detail),
                 ),
                 Screen::History(rows) => (None, history::view(rows)),
                 Screen::Settings(form) => (
                     None,
                     column![
-                        form.view().map(Message::Settings),
-                        row![
-                            theme::primary_button(
-                                text::S_SAVE,
-                                Message::Settings(settings::Message::Save)
-                            ),
-                            big_button(text::G_SELFTEST, Message::RunSelftest),
-                            big_button(text::G_BACK, Message::Home)
-                        ]
-                        .spacing(16),
+                        form.view(owner::panel_view(&form.owner, &self.info.sticks)),
+                        owner::settings_buttons(&form.owner),
                     ]
                     .spacing(theme::GAP)
                     .into(),
                 ),
+                Screen::Owner(gate) => (None, owner::gate_view(gate)),
                 Screen::Selftest(None) => (None, label(text::G_SELFTEST_RUNNING).size(22).into()),
                 Screen::Selftest(Some(report)) => (
                     None,

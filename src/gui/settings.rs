@@ -35,6 +35,8 @@ pub struct Form {
     pub state_dir: String,
     /// The result of the last 保存.
     pub result: Option<Result<(), String>>,
+    /// The owner's part: sticks, PIN, the unsaved-changes question ([`super::owner`]).
+    pub owner: super::owner::Panel,
 }
 
 /// What the owner did on the settings screen.
@@ -78,7 +80,14 @@ impl Form {
             defender: c.defender_scan,
             state_dir: inst.home.path().display().to_string(),
             result: None,
+            owner: super::owner::Panel::default(),
         }
+    }
+
+    /// Whether the form differs from the saved `config` (leaving then asks to save).
+    pub fn changed(&self, config: &Config) -> bool {
+        let json = |c: &Config| serde_json::to_value(c).ok();
+        json(&self.config(config)) != json(config)
     }
 
     /// The config the form describes (numbers that do not parse become 0 and fail validation).
@@ -129,8 +138,9 @@ impl Form {
         }
     }
 
-    /// The settings page (the parent adds 保存 and 戻る).
-    pub fn view(&self) -> Element<'_, Message> {
+    /// The settings page with `extra` (the owner's part) at the end of the scrolled form (the
+    /// parent adds 保存 and 戻る).
+    pub fn view<'a>(&'a self, extra: Element<'a, super::Message>) -> Element<'a, super::Message> {
         let field = |caption: &'static str, value: &str, on: fn(String) -> Message| {
             column![
                 label(caption).size(15),
@@ -190,7 +200,9 @@ impl Form {
         ]
         .spacing(10)
         .padding([0, 12]);
-        let mut page = column![
+        let form: Element<'a, super::Message> = Element::from(form).map(super::Message::Settings);
+        let form = column![form, iced::widget::container(extra).padding([0, 12])].spacing(18);
+        let mut page: iced::widget::Column<'a, super::Message> = column![
             label(text::S_TITLE).size(22),
             scrollable(form).height(Length::Fill),
         ]

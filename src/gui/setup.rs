@@ -1,15 +1,17 @@
-//! The set-up wizard: role → OQS folder → pairing through the stick → stick enrollment.
+//! The set-up wizard: role → OQS folder → pairing through the stick → stick enrollment → the
+//! owner PIN.
 //!
 //! Owns the wizard's steps and what they show. Every action is one library call — the ones the
 //! command line uses ([`Home::init`], [`transfer::pair_import`], [`transfer::pair_export`],
-//! [`engine::enroll`], [`state::check_oqs_dir`]); the wizard decides nothing of its own.
+//! [`engine::enroll`], [`state::check_oqs_dir`], [`crate::pin::set`]); the wizard decides nothing
+//! of its own.
 
-use super::theme::{GREEN, RED, big_button};
+use super::theme::{GREEN, ORANGE, RED, big_button};
 use crate::error::Ui;
 use crate::label::Label;
 use crate::state::{self, Home, Installation, OqsDirCheck, Role};
 use crate::stick::Stick;
-use crate::{Error, engine, pairing, text, transfer};
+use crate::{Error, engine, text, transfer};
 use iced::widget::{column, row, text as label, text_input};
 use iced::{Element, Length};
 use std::path::{Path, PathBuf};
@@ -28,6 +30,8 @@ pub enum Step {
     Code,
     /// Enroll this stick (and optionally more).
     Enroll,
+    /// Set the owner PIN (skipped when one is set already).
+    Pin,
 }
 
 /// The wizard's state.
@@ -53,6 +57,17 @@ pub struct Wizard {
     pub stick_label: String,
     /// Sticks enrolled in this wizard.
     pub enrolled: Vec<String>,
+    /// Subfolders of the OQS folder that are missing, waiting for 「作成する」.
+    pub create: Option<Vec<&'static str>>,
+    /// This PC wrote its pairing card to the stick in this wizard ([`transfer::pair_step`]).
+    pub wrote_card: bool,
+    /// The code step asks staff to compare (both PCs can show the code); otherwise it only shows
+    /// this PC's code and asks to take the stick to the other PC.
+    pub compare: bool,
+    /// The owner PIN as typed.
+    pub pin: String,
+    /// The owner PIN typed again.
+    pub pin_again: String,
 }
 
 /// What the owner did in the wizard.
@@ -78,6 +93,16 @@ pub enum Message {
     Finish,
     /// 戻る (to the previous step where that makes sense).
     Back,
+    /// 参照… (the system's folder picker).
+    Browse,
+    /// 作成する (the missing Req/Res/Face).
+    CreateFolders,
+    /// やめる (not creating them).
+    KeepFolders,
+    /// The PIN field changed.
+    Pin(String),
+    /// The second PIN field changed.
+    PinAgain(String),
 }
 
 /// What the app must do after a wizard message.
@@ -105,6 +130,11 @@ impl Wizard {
             peer: String::new(),
             stick_label: text::w_stick_label(1),
             enrolled: Vec::new(),
+            create: None,
+            wrote_card: false,
+            compare: false,
+            pin: String::new(),
+            pin_again: String::new(),
         };
         if let Some(i) = inst {
             w.role = Some(i.config.role);
@@ -140,7 +170,10 @@ impl Wizard {
                 .to_owned();
                 self.step = Step::Folder;
             }
-            Message::Folder(f) => self.folder = f,
+            Message::Folder(f) => {
+                self.folder = f;
+                self.create = None;
+            }
             Message::Label(l) => self.label = l,
             Message::Next => return self.create(home),
             Message::Pair => {
@@ -148,13 +181,16 @@ impl Wizard {
                     self.pair(inst, stick);
                 }
             }
-            Message::Same(true) => {
+            Message::Same(true) if self.compare => {
                 self.note = None;
                 self.step = Step::Enroll;
             }
+            Message::Same(true) => {}
             Message::Same(false) => {
                 self.note = Some(text::W_PAIR_RETRY.to_owned());
                 self.step = Step::Pair;
+                self.wrote_card = false;
+                self.compare = false;
             }
             Message::StickLabel(l) => self.stick_label = l,
             Message::Enroll => {
@@ -162,12 +198,64 @@ impl Wizard {
                     self.enroll(inst, stick);
                 }
             }
-            Message::Finish => return Outcome::Finished,
+            // The owner PIN is set before the wizard ends (unless this PC has one already).
+            Message::Finish if self.step == Step::Enroll => {
+                if inst.is_some_and(|i| i.lock().is_ok_and(|i| crate::pin::is_set(&i.home))) {
+                    return Outcome::Finished;
+                }
+                self.note = None;
+                self.step = Step::Pin;
+            }
+            Message::Finish => {
+                let Some(inst) = inst else {
+                    return Outcome::None;
+                };
+                let Ok(inst) = inst.lock() else {
+                    return Outcome::None;
+                };
+                let set = if !crate::pin::valid(&self.pin) {
+                    Err(crate::pin::Problem::Format)
+                } else if self.pin != self.pin_again {
+                    Err(crate::pin::Problem::Mismatch)
+                } else {
+                    crate::pin::set(&inst, &self.pin)
+                };
+                self.pin.clear();
+                self.pin_again.clear();
+                match set {
+                    Ok(()) => return Outcome::Finished,
+                    Err(p) => self.problem = Some(p.message()),
+                }
+            }
+            Message::Pin(p) if p.len() <= crate::pin::MAX_DIGITS => self.pin = p,
+            Message::PinAgain(p) if p.len() <= crate::pin::MAX_DIGITS => self.pin_again = p,
+            Message::Pin(_) | Message::PinAgain(_) => {}
+            Message::Browse => {
+                let start = PathBuf::from(self.folder.trim());
+                let start = start.is_dir().then_some(start.as_path());
+                if let Some(dir) = super::dialogs::pick_folder(text::W_BROWSE_TITLE, start) {
+                    self.folder = dir.display().to_string();
+                    self.create = None;
+                }
+            }
+            Message::KeepFolders => self.create = None,
+            Message::CreateFolders => {
+                let dir = PathBuf::from(self.folder.trim());
+                for sub in self.create.take().unwrap_or_default() {
+                    let path = dir.join(sub);
+                    if crate::durable::create_dir_all(&path).is_err() {
+                        self.problem = Some(text::w_create_failed(&path.display().to_string()));
+                        return Outcome::None;
+                    }
+                }
+                return self.create(home);
+            }
             Message::Back => {
                 self.note = None;
                 self.step = match self.step {
                     Step::Folder => Step::Role,
                     Step::Code => Step::Pair,
+                    Step::Pin => Step::Enroll,
                     s => s,
                 }
             }
@@ -188,8 +276,9 @@ impl Wizard {
                 self.problem = Some(text::w_folder_missing(&shown));
                 return Outcome::None;
             }
+            // Offered for creation after a confirmation (the view asks).
             OqsDirCheck::NoSubfolders(missing) => {
-                self.problem = Some(text::w_subfolders_missing(&shown, &missing));
+                self.create = Some(missing);
                 return Outcome::None;
             }
         }
@@ -217,24 +306,30 @@ impl Wizard {
             return;
         };
         let Ok(mut inst) = inst.lock() else { return };
-        let result =
-            Stick::at(stick).map_err(Error::from).and_then(|s| {
-                match transfer::pair_import(&mut inst, &s) {
-                    Ok(p) => transfer::pair_export(&inst, &s).map(|_| Some(p)),
-                    Err(Error::Pairing(pairing::Error::NoCard { .. })) => {
-                        transfer::pair_export(&inst, &s).map(|_| None)
-                    }
-                    Err(e) => Err(e),
-                }
-            });
+        let wrote = self.wrote_card;
+        let result = Stick::at(stick)
+            .map_err(Error::from)
+            .and_then(|s| transfer::pair_step(&mut inst, &s, wrote));
         match result {
-            Ok(Some(paired)) => {
+            Ok(transfer::PairStep::CardWritten) => {
+                self.wrote_card = true;
+                self.note = Some(text::W_PAIR_CARD_WRITTEN.to_owned());
+            }
+            Ok(transfer::PairStep::ShowCode(paired)) => {
+                self.wrote_card = true;
                 self.code = paired.code;
                 self.peer = paired.label;
+                self.compare = false;
                 self.note = None;
                 self.step = Step::Code;
             }
-            Ok(None) => self.note = Some(text::W_PAIR_CARD_WRITTEN.to_owned()),
+            Ok(transfer::PairStep::Compare(paired)) => {
+                self.code = paired.code;
+                self.peer = paired.label;
+                self.compare = true;
+                self.note = None;
+                self.step = Step::Code;
+            }
             Err(e) => self.problem = Some(problem(&e)),
         }
     }
@@ -290,11 +385,17 @@ impl Wizard {
                     .push(label(text::W_STEP_FOLDER).size(22))
                     .push(label(text::W_FOLDER_NOTE).size(16))
                     .push(
-                        text_input("C:\\OQS", &self.folder)
-                            .on_input(Message::Folder)
-                            .on_submit(Message::Next)
-                            .size(20)
-                            .padding(10),
+                        row![
+                            text_input("C:\\OQS", &self.folder)
+                                .on_input(Message::Folder)
+                                .on_submit(Message::Next)
+                                .size(20)
+                                .padding(10),
+                            iced::widget::button(label(text::W_BROWSE).size(20))
+                                .padding([10, 18])
+                                .on_press(Message::Browse),
+                        ]
+                        .spacing(10),
                     )
                     .push(label(text::W_PC_LABEL).size(16))
                     .push(
@@ -304,17 +405,39 @@ impl Wizard {
                             .size(20)
                             .padding(10),
                     )
-                    .push(
-                        row![
-                            big_button(text::W_NEXT, Message::Next),
-                            big_button(text::G_BACK, Message::Back)
+                    .push(match &self.create {
+                        Some(missing) => column![
+                            label(text::w_create_subfolders(self.folder.trim(), missing))
+                                .size(18)
+                                .color(ORANGE),
+                            row![
+                                big_button(text::W_CREATE, Message::CreateFolders),
+                                big_button(text::O_CANCEL, Message::KeepFolders)
+                            ]
+                            .spacing(16)
                         ]
-                        .spacing(16),
-                    );
+                        .spacing(10),
+                        None => column![
+                            row![
+                                big_button(text::W_NEXT, Message::Next),
+                                big_button(text::G_BACK, Message::Back)
+                            ]
+                            .spacing(16)
+                        ],
+                    });
             }
             Step::Pair => {
                 page = page
                     .push(label(text::W_STEP_PAIR).size(22))
+                    .push(stick_line())
+                    .push(big_button(text::W_PAIR_GO, Message::Pair));
+            }
+            Step::Code if !self.compare => {
+                page = page
+                    .push(label(text::W_STEP_PAIR).size(22))
+                    .push(label(text::W_PAIR_CODE_PENDING).size(18))
+                    .push(label(self.code.as_str()).size(48))
+                    .push(label(text::W_PAIR_SHOW_OTHER).size(18))
                     .push(stick_line())
                     .push(big_button(text::W_PAIR_GO, Message::Pair));
             }
@@ -350,7 +473,32 @@ impl Wizard {
                     .push(
                         row![
                             big_button(text::G_ENROLL_THIS, Message::Enroll),
-                            big_button(text::W_FINISH, Message::Finish)
+                            big_button(text::W_NEXT, Message::Finish)
+                        ]
+                        .spacing(16),
+                    );
+            }
+            Step::Pin => {
+                let field = |value: &str, on: fn(String) -> Message| {
+                    text_input("", value)
+                        .secure(true)
+                        .on_input(on)
+                        .on_submit(Message::Finish)
+                        .size(24)
+                        .padding(10)
+                        .width(Length::Fixed(260.0))
+                };
+                page = page
+                    .push(label(text::W_STEP_PIN).size(22))
+                    .push(label(text::W_PIN_NOTE).size(16))
+                    .push(label(text::O_NEW_PIN).size(16))
+                    .push(field(&self.pin, Message::Pin))
+                    .push(label(text::O_NEW_PIN_AGAIN).size(16))
+                    .push(field(&self.pin_again, Message::PinAgain))
+                    .push(
+                        row![
+                            big_button(text::W_FINISH, Message::Finish),
+                            big_button(text::G_BACK, Message::Back)
                         ]
                         .spacing(16),
                     );

@@ -1,7 +1,7 @@
 //! The status screens: home (waiting for a stick), working, the terminal's wait, done
 //! (取り外せます) and refused — each under its state banner ([`theme::banner`]).
 
-use super::theme::{self, BODY, GREY, ORANGE, Tone, big_button, small_button};
+use super::theme::{self, BODY, GREY, ORANGE, RED, Tone, big_button, small_button};
 use super::{App, Message};
 use crate::engine;
 use crate::state::Role;
@@ -61,22 +61,14 @@ pub(super) fn problem_view<'a>(
     what: &'a str,
     hint: &'a str,
     detail: &'a str,
-    enrollable: bool,
 ) -> Element<'a, Message> {
-    let mut buttons = row![].spacing(16);
-    let hint = if enrollable {
-        buttons = buttons.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
-        text::G_ENROLL_HINT
-    } else {
-        hint
-    };
     column![
         label(what).size(24).color(theme::RED),
         label(format!("{}: {hint}", text::HINT_LABEL)).size(20),
         label(format!("{}: {detail}", text::DETAIL_LABEL))
             .size(13)
             .color(GREY),
-        buttons.push(big_button(text::G_BACK, Message::Home)),
+        big_button(text::G_BACK, Message::Home),
     ]
     .spacing(14)
     .into()
@@ -86,7 +78,7 @@ impl App {
     /// The home screen's banner: waiting for a stick, or the stick still in after its step.
     pub(super) fn home_banner(&self) -> Element<'_, Message> {
         if self.enrollable.is_some() {
-            theme::banner(Tone::Refused, text::ST_REFUSED, Some(text::G_UNKNOWN_STICK))
+            theme::banner(Tone::Refused, text::ST_FOREIGN, None)
         } else if self.finished.is_some() && self.finished == self.stick {
             theme::banner(Tone::Safe, text::ST_SAFE, Some(text::ST_SAFE_AGAIN))
         } else {
@@ -114,8 +106,8 @@ impl App {
         ]
         .spacing(8);
         if self.enrollable.is_some() {
-            c = c.push(label(text::G_UNKNOWN_STICK).size(18).color(ORANGE));
-            c = c.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
+            // Nothing to press for a foreign stick: enrolling is the owner's, in the settings.
+            return foreign_stick();
         }
         if i.old_unanswered > 0 {
             c = c.push(
@@ -141,6 +133,11 @@ impl App {
         .spacing(theme::GAP)
         .into()
     }
+}
+
+/// A stick that is not enrolled here: one large sentence and nothing to press.
+pub(super) fn foreign_stick<'a>() -> Element<'a, Message> {
+    label(text::G_FOREIGN_STICK).size(34).color(RED).into()
 }
 
 /// The done screen's body: what was done, in words; what waits.

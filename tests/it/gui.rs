@@ -1,6 +1,7 @@
 //! The desktop app driven headlessly with iced_test, through the real engine and a stick folder.
 #![cfg(feature = "gui")]
 
+use super::gui_owner::open_settings;
 use super::util::paired;
 use iced_test::core::{Font, Settings, Size};
 use iced_test::simulator::Simulator;
@@ -341,27 +342,14 @@ fn later_holds_results_and_refusals_get_their_own_screen() {
         panic!("{:?}", app.screen)
     };
     assert!(what.contains("登録されていない"), "{what}");
-    {
-        let mut refused = ui(&app);
-        assert!(refused.find("処理できませんでした").is_ok());
-    }
-    // The refusal screen offers to enroll the unknown stick; doing so runs the step at once.
+    // The refusal of an unknown stick offers nothing to press (enrolling is the owner's, in the
+    // settings: tests/it/gui_owner.rs).
     assert_eq!(app.enrollable.as_deref(), Some(root.as_path()));
-    let messages: Vec<Message> = {
-        let mut refused = ui(&app);
-        refused.click(text::G_ENROLL_THIS).unwrap();
-        refused.into_messages().collect()
-    };
-    assert!(matches!(messages.as_slice(), [Message::EnrollStick]));
-    let mut events = app
-        .enroll_refused()
-        .expect("the step starts after enrolling");
-    assert!(app.notice.as_deref().is_some_and(|n| n.contains("受付用1")));
-    let _ = app.update(Message::Worker(next(&mut events)));
-    assert!(matches!(app.screen, Screen::Done(_)), "{:?}", app.screen);
+    assert!(shows(&app, text::G_FOREIGN_STICK));
+    assert!(!shows(&app, text::G_ENROLL_THIS) && !shows(&app, text::G_BACK));
     drop(app);
     clinic = Home::at(dir.path().join("clinic/state")).load().unwrap();
-    assert_eq!(clinic.journal.sticks().unwrap().len(), 1);
+    engine::enroll(&mut clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     drop(clinic);
     let res = dir
         .path()
@@ -438,7 +426,11 @@ fn wizard_sets_up_clinic_and_terminal_through_one_stick() {
     let mut terminal = new_app("th");
     assert_eq!(wizard(&clinic).step, Step::Role);
 
-    // 1–2. Role and folder; a folder without Req/Res/Face is refused with a clear message.
+    // 1–2. Role and folder. A folder that does not exist is refused with a clear message; a
+    // folder without Req/Res/Face gets them after a confirmation (the terminal's here; 参照… has
+    // no dialog on Linux and leaves the typed path).
+    std::fs::remove_dir_all(&t_oqs).unwrap();
+    std::fs::create_dir_all(t_oqs.join("req")).unwrap();
     for (app, role, oqs) in [
         (&mut clinic, text::W_ROLE_CLINIC, &c_oqs),
         (&mut terminal, text::W_ROLE_TERMINAL, &t_oqs),
@@ -450,24 +442,50 @@ fn wizard_sets_up_clinic_and_terminal_through_one_stick() {
             "a default folder is offered"
         );
         let _ = app.update(Message::Setup(setup::Message::Folder(
-            dir.path().display().to_string(),
+            dir.path().join("nowhere").display().to_string(),
         )));
+        click(app, text::W_BROWSE);
+        assert!(wizard(app).folder.ends_with("nowhere"));
         click(app, text::W_NEXT);
         let w = wizard(app);
         assert_eq!(w.step, Step::Folder);
-        assert!(
-            w.problem
-                .as_deref()
-                .is_some_and(|p| p.contains("Req・Res・Face")),
-            "{:?}",
-            w.problem
-        );
+        assert!(w.problem.is_some() && w.create.is_none(), "{:?}", w.problem);
         let _ = app.update(Message::Setup(setup::Message::Folder(
             oqs.display().to_string(),
         )));
         click(app, text::W_NEXT);
-        assert_eq!(wizard(app).step, Step::Pair, "{:?}", wizard(app).problem);
     }
+    assert_eq!(
+        wizard(&clinic).step,
+        Step::Pair,
+        "{:?}",
+        wizard(&clinic).problem
+    );
+    assert_eq!(wizard(&terminal).step, Step::Folder);
+    assert_eq!(wizard(&terminal).create, Some(vec!["Res", "Face"]));
+    assert!(shows(
+        &terminal,
+        &text::w_create_subfolders(&t_oqs.display().to_string(), &["Res", "Face"])
+    ));
+    assert!(
+        !t_oqs.join("Res").exists(),
+        "nothing created before the confirmation"
+    );
+    click(&mut terminal, text::O_CANCEL);
+    assert!(wizard(&terminal).create.is_none() && !t_oqs.join("Res").exists());
+    click(&mut terminal, text::W_NEXT);
+    click(&mut terminal, text::W_CREATE);
+    assert!(t_oqs.join("Res").is_dir() && t_oqs.join("Face").is_dir());
+    assert!(
+        t_oqs.join("req").is_dir() && !t_oqs.join("Req").exists(),
+        "the existing one is kept"
+    );
+    assert_eq!(
+        wizard(&terminal).step,
+        Step::Pair,
+        "{:?}",
+        wizard(&terminal).problem
+    );
 
     // 3. Pairing: the clinic writes its card; the terminal reads it and writes its own; the
     // clinic reads that. Both show the same code.
@@ -485,17 +503,29 @@ fn wizard_sets_up_clinic_and_terminal_through_one_stick() {
         wizard(&clinic).note.as_deref(),
         Some(text::W_PAIR_CARD_WRITTEN)
     );
+    // The terminal reads the clinic's card and knows the code, but the clinic cannot show it
+    // yet: the terminal shows its number without asking.
     insert(&mut terminal);
     click(&mut terminal, text::W_PAIR_GO);
     assert_eq!(wizard(&terminal).step, Step::Code);
+    assert!(!wizard(&terminal).compare);
+    assert!(shows(&terminal, &wizard(&terminal).code));
+    assert!(!shows(&terminal, text::W_YES) && !shows(&terminal, text::W_PAIR_SAME));
+    assert!(shows(&terminal, text::W_PAIR_SHOW_OTHER));
+    // Back at the clinic: both cards exist and the terminal shows its number: compare.
     click(&mut clinic, text::W_PAIR_GO);
     assert_eq!(wizard(&clinic).step, Step::Code);
+    assert!(wizard(&clinic).compare);
     let code = wizard(&clinic).code;
     assert_eq!(code, wizard(&terminal).code, "both PCs show the same code");
     assert_eq!(code.len(), 7);
     assert!(shows(&clinic, &code) && shows(&clinic, text::W_PAIR_SAME));
-    assert!(shows(&terminal, &code));
     click(&mut clinic, text::W_YES);
+    // Back at the terminal: the clinic has read its card, so it asks now.
+    assert!(!shows(&terminal, text::W_YES));
+    click(&mut terminal, text::W_PAIR_GO);
+    assert!(wizard(&terminal).compare);
+    assert!(shows(&terminal, &code) && shows(&terminal, text::W_PAIR_SAME));
     click(&mut terminal, text::W_YES);
 
     // 4. Enrollment: the clinic enrolls the stick; the terminal finds it already enrolled.
@@ -504,13 +534,32 @@ fn wizard_sets_up_clinic_and_terminal_through_one_stick() {
     assert_eq!(wizard(&clinic).enrolled, vec!["受付用1".to_owned()]);
     click(&mut terminal, text::G_ENROLL_THIS);
     assert_eq!(wizard(&terminal).enrolled, vec!["受付用1".to_owned()]);
-    click(&mut clinic, text::W_FINISH);
-    click(&mut terminal, text::W_FINISH);
+    // 5. The owner PIN, typed twice, before the wizard ends.
+    for app in [&mut clinic, &mut terminal] {
+        click(app, text::W_NEXT);
+        assert_eq!(wizard(app).step, Step::Pin);
+        let _ = app.update(Message::Setup(setup::Message::Pin("2468".into())));
+        let _ = app.update(Message::Setup(setup::Message::PinAgain("2469".into())));
+        click(app, text::W_FINISH);
+        assert!(shows(app, text::PIN_MISMATCH));
+        assert_eq!(wizard(app).step, Step::Pin);
+        let _ = app.update(Message::Setup(setup::Message::Pin("2468".into())));
+        let _ = app.update(Message::Setup(setup::Message::PinAgain("2468".into())));
+        click(app, text::W_FINISH);
+    }
     assert!(matches!(clinic.screen, Screen::Home));
     assert!(matches!(terminal.screen, Screen::Home));
     assert_eq!(clinic.info.sticks.len(), 1);
+    assert_eq!(
+        terminal.info.sticks.len(),
+        1,
+        "enrolment shows on the terminal too"
+    );
     assert!(shows(&clinic, text::ST_IDLE));
     drop((clinic, terminal));
+    for h in ["ch", "th"] {
+        assert!(oqs_courier::pin::is_set(&Home::at(dir.path().join(h))));
+    }
 
     // Both are paired with each other and the stick works on both sides.
     let mut c = Home::at(dir.path().join("ch")).load().unwrap();
@@ -526,7 +575,7 @@ fn wizard_sets_up_clinic_and_terminal_through_one_stick() {
     assert_eq!(s.finish().unwrap().sent, 1);
     let mut s = engine::begin(&mut t, &stick, opts()).unwrap();
     assert_eq!(s.publish_requests().unwrap(), 1);
-    assert!(t_oqs.join("Req/OQSsiquc01req_202611270003.xml").exists());
+    assert!(t_oqs.join("req/OQSsiquc01req_202611270003.xml").exists());
 }
 
 /// Settings: wrong values are refused with a message, good ones are written to config.json;
@@ -540,7 +589,7 @@ fn settings_are_checked_saved_and_auto_import_skips_the_prompt() {
     drop(clinic);
     let home = Home::at(dir.path().join("clinic/state"));
     let mut app = App::new(home.clone(), Source::Folder(root.clone()), opts());
-    click(&mut app, text::G_SETTINGS);
+    open_settings(&mut app, "2468");
     let Screen::Settings(form) = &app.screen else {
         panic!("{:?}", app.screen)
     };
@@ -643,9 +692,10 @@ fn screens_match_the_committed_snapshots() {
     w.step = Step::Folder;
     w.folder = r"C:\OQS".into();
     w.label = text::W_LABEL_CLINIC.into();
-    w.problem = Some(text::w_subfolders_missing(r"C:\OQS", &["Req", "Face"]));
+    w.create = Some(vec!["Req", "Face"]);
     app.screen = Screen::Setup(w.clone());
     shot(&app, "wizard-2-folder");
+    w.create = None;
     w.step = Step::Pair;
     w.problem = None;
     w.note = Some(text::W_PAIR_CARD_WRITTEN.into());
@@ -657,13 +707,22 @@ fn screens_match_the_committed_snapshots() {
     w.code = "482 913".into();
     w.peer = text::W_LABEL_TERMINAL.into();
     app.screen = Screen::Setup(w.clone());
+    shot(&app, "wizard-4-code-pending");
+    w.compare = true;
+    app.screen = Screen::Setup(w.clone());
     shot(&app, "wizard-4-code");
     w.step = Step::Enroll;
     w.enrolled = vec!["受付用1".into()];
     w.note = Some(text::w_enrolled("受付用1"));
     w.stick_label = text::w_stick_label(2);
-    app.screen = Screen::Setup(w);
+    app.screen = Screen::Setup(w.clone());
     shot(&app, "wizard-5-enroll");
+    w.step = Step::Pin;
+    w.note = None;
+    w.pin = "2468".into();
+    w.problem = Some(text::PIN_MISMATCH.into());
+    app.screen = Screen::Setup(w);
+    shot(&app, "wizard-6-pin");
 
     app.screen = Screen::Home;
     shot(&app, "home");
@@ -814,14 +873,15 @@ fn screens_match_the_committed_snapshots() {
         defender: true,
         state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
         result: Some(Ok(())),
+        owner: Default::default(),
     });
     shot(&app, "settings");
 }
 
-/// A blank stick (no courier data) is never touched, only offered for enrollment on the home
-/// screen; enrolling it runs the step.
+/// A blank stick (no courier data) is never touched and never offered for enrollment on the
+/// staff screen: one sentence says it cannot be used.
 #[test]
-fn a_blank_stick_is_offered_for_enrollment() {
+fn a_blank_stick_is_refused_in_one_sentence() {
     let p = paired();
     let (dir, clinic, stick) = (p.dir, p.clinic, p.stick);
     drop(clinic);
@@ -834,19 +894,17 @@ fn a_blank_stick_is_offered_for_enrollment() {
     );
     let _ = app.update(Message::Drive(Drive::Arrived(Volume::stick(&blank))));
     assert!(matches!(app.screen, Screen::Home));
-    assert!(shows(&app, text::G_UNKNOWN_STICK));
+    assert!(shows(&app, text::G_FOREIGN_STICK));
+    assert!(!shows(&app, text::G_ENROLL_THIS) && !shows(&app, text::O_ENROLL_INSERTED));
+    assert!(!shows(&app, text::ST_IDLE), "no contradicting state line");
     assert_eq!(
         std::fs::read_dir(&blank).unwrap().count(),
         0,
         "nothing written"
     );
     let _ = app.update(Message::Drive(Drive::Removed(blank.clone())));
-    assert!(!shows(&app, text::G_UNKNOWN_STICK), "pulled: no offer");
-    let _ = app.update(Message::Drive(Drive::Arrived(Volume::stick(&blank))));
-    let mut events = app.enroll_refused().expect("enrolled, the step starts");
-    let _ = app.update(Message::Worker(next(&mut events)));
-    assert!(matches!(app.screen, Screen::Done(_)), "{:?}", app.screen);
-    assert_eq!(app.info.sticks.len(), 1);
+    assert!(!shows(&app, text::G_FOREIGN_STICK), "pulled: gone");
+    assert!(shows(&app, text::ST_IDLE));
 }
 
 /// The owner's 「このPCを点検する」 on the settings screen: the checks run off the UI thread
@@ -860,7 +918,7 @@ fn settings_offer_the_self_test_and_show_its_report() {
     drop(clinic);
     let home = Home::at(dir.path().join("clinic/state"));
     let mut app = App::new(home.clone(), Source::Folder(root.clone()), opts());
-    click(&mut app, text::G_SETTINGS);
+    open_settings(&mut app, "2468");
     click(&mut app, text::G_SELFTEST);
     assert!(matches!(app.screen, Screen::Selftest(None)));
     assert!(shows(&app, text::G_SELFTEST_RUNNING));
