@@ -31,6 +31,14 @@ impl App {
             c = c.push(label(text::G_UNKNOWN_STICK).size(18).color(ORANGE));
             c = c.push(big_button(text::G_ENROLL_THIS, Message::EnrollStick));
         }
+        // Held results can be imported without a stick (clinic only).
+        let clinic = self.inst.as_ref().is_some_and(|inst| {
+            inst.try_lock()
+                .is_ok_and(|i| i.config.role == crate::state::Role::Clinic)
+        });
+        if clinic && let Some(b) = super::prompt::held_button(i.to_import) {
+            c = c.push(b);
+        }
         if i.old_unanswered > 0 {
             c = c.push(
                 label(text::old_unanswered(
