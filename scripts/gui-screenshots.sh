@@ -8,7 +8,8 @@
 # Fails when the prompt's primary button (取り込む, drawn in the theme's PRIMARY colour, which
 # nothing else uses) is not wholly on the screen, when pressing it does not reach the green
 # 「取り外せます」 state, or when no result reached the clinic's Res/Face. Column headings aligned
-# with their columns are checked by `cargo test --test it gui_layout` at the same logical sizes.
+# with their columns are checked first, at the same logical sizes, by the prompt's layout test
+# (tests/it/gui_prompt.rs, which finds every heading and its column's first cell).
 # PNGs go to target/gui-screenshots/<size>/ (kept as CI artefacts).
 # Needs: xvfb, imagemagick (import, convert), xdotool. Usage: bash scripts/gui-screenshots.sh [--release]
 set -euo pipefail
@@ -18,6 +19,9 @@ for tool in Xvfb import convert xdotool; do
 done
 profile=debug; flag=()
 if [[ "${1:-}" == "--release" ]]; then profile=release; flag=(--release); fi
+cargo test --test it gui_prompt::the_prompt_fits_a_small_screen_with_aligned_headings >/dev/null \
+    || { echo "FAIL: the prompt's headings are not aligned with their columns or 取り込む is off the window (cargo test --test it gui_prompt::the_prompt_fits)"; exit 1; }
+echo "prompt layout at 803×558, 960×558 and 1000×700 logical pixels: headings aligned, 取り込む inside"
 cargo build "${flag[@]}" --bins >/dev/null
 bin=target/$profile
 out=target/gui-screenshots; rm -rf "$out"; mkdir -p "$out"

@@ -93,13 +93,13 @@ struct ImportAll {
 }
 
 impl engine::Frontend for ImportAll {
-    fn decide(&mut self, rows: &[engine::ImportRow]) -> Vec<i64> {
+    fn decide(&mut self, rows: &[engine::ImportRow]) -> engine::Decision {
         self.rows += rows.len();
         self.faces += rows
             .iter()
             .filter(|r| r.item.folder == crate::oqs::folders::Sub::Face)
             .count();
-        rows.iter().map(|r| r.item.id).collect()
+        engine::Decision::import(rows.iter().map(|r| r.item.id).collect())
     }
 
     fn progress(&mut self, event: engine::Progress) {

@@ -165,8 +165,8 @@ stored_words! {
     /// [`State::Deferred`] while another file of the same name is queued (queued once that one is
     /// acknowledged); [`State::Duplicate`] for a second copy of a queued file (never travels).
     /// Incoming: [`State::Pending`] (not yet published), [`State::Held`] (staff chose later),
-    /// [`State::Publishing`], [`State::Published`]; [`State::Duplicate`] for a second copy of a
-    /// received file. Either way [`State::Lost`] when its stored copy disappeared (audited).
+    /// [`State::Publishing`], [`State::Published`], or [`State::Dropped`] (staff chose not to
+    /// import it, with a reason); [`State::Duplicate`] for a second copy of a received file. Either way [`State::Lost`] when its stored copy disappeared (audited).
     State {
         /// Outgoing: waiting to travel or travelling, not yet acknowledged.
         Queued = "queued",
@@ -186,6 +186,9 @@ stored_words! {
         Publishing = "publishing",
         /// Incoming: in its OQS folder.
         Published = "published",
+        /// Incoming: staff chose not to import it (取り込まない, audited with the reason); it
+        /// never shows in a prompt again.
+        Dropped = "dropped",
     }
 }
 
@@ -214,6 +217,7 @@ impl State {
         State::Held,
         State::Publishing,
         State::Published,
+        State::Dropped,
     ];
     /// Outgoing items collected at some time (a copy of any of them is not collected again).
     pub const COLLECTED: &'static [State] = &[State::Queued, State::Deferred, State::Acked];
@@ -246,6 +250,8 @@ stored_words! {
         Published = "published",
         /// Staff chose to import it later.
         Held = "held",
+        /// Staff chose not to import it (取り込まない); `reason` says why, `actor` who.
+        Dropped = "dropped",
         /// A stick or its content was refused.
         Refused = "refused",
         /// A copy of something received before; ignored.
@@ -646,6 +652,36 @@ impl Journal {
             )
             .map_err(self.db())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// Items in direction `dir` named `name` (letter case ignored), newest first, whatever
+    /// their state.
+    pub fn items_named(&self, dir: Dir, name: &str) -> Result<Vec<Item>, Error> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, name, folder, kind, size, sha256, state, seq, added, incomplete FROM item \
+                 WHERE dir=?1 AND name=?2 COLLATE NOCASE ORDER BY id DESC",
+            )
+            .map_err(self.db())?;
+        let rows = st
+            .query_map(params![dir, name], item_from_row)
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// The summary of the newest audit row of `outcome` for the file `file` (letter case
+    /// ignored), if it has one.
+    pub fn audit_summary(&self, file: &str, outcome: Outcome) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row(
+                "SELECT summary FROM audit WHERE file=?1 COLLATE NOCASE AND outcome=?2 \
+                 AND summary IS NOT NULL ORDER BY id DESC LIMIT 1",
+                params![file, outcome],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.db())
     }
 
     /// How many items in direction `dir` have one of `states` (counted by the `item_state`

@@ -14,7 +14,8 @@
 //!   volume, "full"), [`detect`] (which drives are sticks, and when they arrive);
 //! - the work: [`engine`] (a step with a stick: one driver, a pure plan, receive, publish,
 //!   collect, seal), [`transfer`] (seal / inspect / open by hand), [`oqs`] (the OQS link files:
-//!   names, answers, summaries, folders), [`selftest`] (the owner's check of a PC);
+//!   names, answers, summaries, folders), [`review`] (the import prompt's rows, flags and
+//!   question, GUI-free), [`selftest`] (the owner's check of a PC);
 //! - around it: [`text`] (everything staff read), [`error`] (the crate error, with a hint per
 //!   front end), [`simulate`] (the other ends of the OQS interface, for tests and the demo),
 //!   [`demo`] (the embedded default run), and `win32` (Windows only: the crate's only
@@ -37,6 +38,7 @@ pub mod oqs;
 pub mod package;
 pub mod pairing;
 pub mod pin;
+pub mod review;
 pub mod role;
 pub mod selftest;
 pub mod simulate;

@@ -1235,3 +1235,118 @@ pub const W_PAIR_CODE_PENDING: &str = "このPCの確認番号（相手のPCに�
 
 /// State: a stick that is not enrolled here (the sentence below says what to do).
 pub const ST_FOREIGN: &str = "使えないUSBメモリです";
+// ---- import prompt (issue 14) ----
+
+/// Reason for 取り込まない: an old result nobody needs.
+pub const DROP_OLD: &str = "古い結果";
+/// Reason for 取り込まない: the same result was imported already.
+pub const DROP_DUPLICATE: &str = "重複";
+/// Reason for 取り込まない: the result is for the wrong patient.
+pub const DROP_WRONG_PATIENT: &str = "誤った患者";
+/// Reason for 取り込まない: another reason.
+pub const DROP_OTHER: &str = "その他";
+/// Why a row needs a look: dated another day than today.
+pub const FLAG_STALE: &str = "本日以外の日付の結果です";
+/// Why a row needs a look: an error result or a `.err` file.
+pub const FLAG_ERROR: &str = "エラーの結果です";
+/// Why a row needs a look: a bulk result that is not final yet.
+pub const FLAG_NOT_FINAL: &str = "まだ処理中の結果です（確定していません）";
+/// What a flag is called in the confirmation question: stale.
+pub const FLAG_NOUN_STALE: &str = "本日以外の結果";
+/// What a flag is called in the confirmation question: error.
+pub const FLAG_NOUN_ERROR: &str = "エラーの結果";
+/// What a flag is called in the confirmation question: unreadable.
+pub const FLAG_NOUN_UNREADABLE: &str = "内容を読み取れない結果";
+/// What a flag is called in the confirmation question: not final.
+pub const FLAG_NOUN_NOT_FINAL: &str = "処理中の結果";
+/// What a flag is called in the confirmation question: arrived cut short.
+pub const FLAG_NOUN_INCOMPLETE: &str = "途中で切れた結果";
+/// Unreadable XML: too large.
+pub const WHY_TOO_LARGE: &str = "ファイルが大きすぎて内容を読み取れません";
+/// Unreadable XML: empty.
+pub const WHY_EMPTY: &str = "ファイルが空です";
+/// Unreadable XML: unsupported encoding.
+pub const WHY_ENCODING: &str = "対応していない文字コードで書かれています";
+/// Unreadable XML: bytes do not fit the encoding.
+pub const WHY_UNDECODABLE: &str = "文字コードが正しくないため読み取れません";
+/// Unreadable XML: declared encoding contradicts the bytes.
+pub const WHY_MISMATCH: &str = "文字コードの宣言と中身が一致しません";
+/// Unreadable XML: DOCTYPE or unknown entity.
+pub const WHY_DECLARATION: &str = "オンライン資格確認のファイルにはない宣言が含まれています";
+/// Unreadable XML: nests too deep.
+pub const WHY_TOO_DEEP: &str = "XMLの入れ子が深すぎます";
+/// Unreadable XML: not well-formed.
+pub const WHY_MALFORMED: &str = "XMLの形式が正しくありません（途中で切れているなど）";
+/// Unreadable XML: not an OQS message.
+pub const WHY_NOT_OQS: &str = "オンライン資格確認のファイルではありません";
+/// A binary (encrypted) `.xml` result: normal, only not displayable.
+pub const NOTE_ENCRYPTED: &str =
+    "暗号化されたファイルのため内容は表示しません（通常のファイルです）";
+/// A `.err` file whose request is not known here.
+pub const NOTE_REQUEST_UNKNOWN: &str = "この受付PCの照会が見つかりません";
+/// The heading of the flagged rows' band.
+pub const G_REVIEW_BAND: &str = "確認が必要";
+/// The heading of the other rows.
+pub const G_REVIEW_OK: &str = "取り込む結果";
+/// Column headings of the import prompt.
+pub const G_REVIEW_COLUMNS: [&str; 6] = [
+    "種類",
+    "氏名・カナ",
+    "生年月日・性別",
+    "保険者番号・記号・番号",
+    "資格",
+    "日付",
+];
+/// The prompt's keyboard help.
+pub const G_REVIEW_KEYS: &str =
+    "Tab: 行の移動　Space: 選ぶ／外す　Enter: 取り込む　Esc: 後で（次回また表示されます）";
+/// 取り込まない (the button).
+pub const G_DROP: &str = "選んだ結果を取り込まない";
+/// The drop reason question.
+pub const G_DROP_QUESTION: &str = "取り込まない理由を選んでください（作業履歴に残ります）。";
+/// Back without dropping.
+pub const G_DROP_CANCEL: &str = "やめる";
+/// Yes in the confirmation.
+pub const G_YES: &str = "はい";
+/// No in the confirmation.
+pub const G_NO: &str = "いいえ";
+/// Nothing chosen to drop.
+pub const G_DROP_NONE: &str = "取り込まない結果に印をつけてから押してください。";
+/// The home screen's button for held results.
+pub fn g_import_held(n: usize) -> String {
+    format!("保留中の結果を取り込む（{n} 件）")
+}
+/// The confirmation question for flagged rows ticked: each kind with its count.
+pub fn g_confirm_flagged(parts: &[(&str, usize)]) -> String {
+    let list: Vec<String> = parts.iter().map(|(w, n)| format!("{w}が {n} 件")).collect();
+    format!("{}あります。取り込みますか？", list.join("、"))
+}
+/// Files chosen not to import in this prompt.
+pub fn g_dropped(n: usize, why: &str) -> String {
+    format!("取り込まない: {n} 件（{why}）")
+}
+/// A flagged row that staff held before.
+pub const G_HELD_BEFORE: &str = "前回「後で」にした結果です";
+/// The stick was pulled while the prompt was up (heading).
+pub const G_PULLED: &str = "USBメモリが抜かれました";
+/// What happened to what the stick brought.
+pub fn g_pulled_kept(n: usize) -> String {
+    format!(
+        "USBメモリから受け取った結果 {n} 件はこのPCに保管してあります（まだ取り込んでいません）。ホーム画面の「保留中の結果を取り込む」か、次にUSBメモリを差し込んだときに取り込めます。USBメモリには何も書き込んでいません。"
+    )
+}
+/// Held results imported without a stick.
+pub fn g_held_done(published: usize, held: usize, dropped: usize) -> String {
+    format!("{published} 件を取り込みました。保留: {held} 件、取り込まない: {dropped} 件。")
+}
+/// Heading of the held-import result screen.
+pub const G_HELD_DONE: &str = "保留中の結果を取り込みました";
+/// CLI: flagged rows held by the interactive yes.
+pub fn held_flagged(n: usize) -> String {
+    format!("「!」の {n} 件は確認が必要なため保留しました（次回また表示されます）。")
+}
+/// History word: dropped.
+pub const G_OUTCOME_DROPPED: &str = "取り込まない";
+
+/// State: the stick was pulled while the prompt was up.
+pub const ST_PULLED: &str = "USBメモリが抜かれました";

@@ -18,6 +18,7 @@ mod it {
     pub mod fixture;
     pub mod gui;
     pub mod gui_owner;
+    pub mod gui_prompt;
     pub mod gui_states;
     pub mod hostile;
     pub mod journal_fixture;

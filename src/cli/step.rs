@@ -3,7 +3,7 @@
 
 use super::print_error;
 use oqs_courier::state::{Config, Home, Installation, Role};
-use oqs_courier::{Error, detect, engine, text};
+use oqs_courier::{Error, detect, engine, review, text};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -163,61 +163,62 @@ struct CliFrontend {
 }
 
 impl CliFrontend {
-    fn print_rows(rows: &[engine::ImportRow]) {
+    fn print_rows(rows: &[engine::ImportRow]) -> Vec<review::Row> {
         println!("{}", text::import_heading(rows.len()));
         let today = chrono::Local::now().date_naive();
-        for r in rows {
-            let s = &r.summary;
-            let who = s.patients.first();
-            let name = who.and_then(|p| p.name.clone()).unwrap_or_default();
-            let kana = who.and_then(|p| p.kana.clone()).unwrap_or_default();
-            let validity = who
-                .and_then(|p| p.validity.as_ref())
-                .or(s.validity.as_ref())
-                .map_or("", |v| v.text());
-            let mark = if s.is_stale(today) || s.state == oqs_courier::oqs::State::Error {
-                "!"
-            } else {
-                " "
-            };
+        let shown = review::rows(rows, today);
+        for r in &shown {
+            let mark = if r.flagged() { "!" } else { " " };
             println!(
-                "{mark} {:<8} {:<12} {:<14} {:<10} {:<6} {}  {}",
-                s.kind_text(),
-                name,
-                kana,
-                validity,
-                s.age_text(today),
-                s.state.text(),
-                r.item.name
+                "{mark} {:<8} {:<12} {:<14} {:<10} {:<10} {:<6} {}",
+                r.kind, r.name, r.kana, r.birth, r.validity, r.date, r.age
             );
-            if r.item.incomplete {
-                println!("  {}", text::INCOMPLETE_FILE);
+            if r.person.0 == 0 {
+                println!("    {}", r.file);
+            }
+            for why in &r.reasons {
+                println!("    {why}");
+            }
+            if !r.note.is_empty() {
+                println!("    {}", r.note);
             }
         }
+        shown
     }
 }
 
 impl engine::Frontend for CliFrontend {
-    fn decide(&mut self, rows: &[engine::ImportRow]) -> Vec<i64> {
+    fn decide(&mut self, rows: &[engine::ImportRow]) -> engine::Decision {
         use std::io::IsTerminal;
-        Self::print_rows(rows);
+        let shown = Self::print_rows(rows);
         if !std::io::stdin().is_terminal() {
             println!("{}", text::IMPORT_NOT_ASKED);
-            return Vec::new();
+            return engine::Decision::later();
         }
         print!("{}", text::IMPORT_QUESTION);
         let _ = std::io::Write::flush(&mut std::io::stdout());
         let mut line = String::new();
         let _ = std::io::stdin().read_line(&mut line);
         if matches!(line.trim(), "n" | "N" | "no" | "いいえ") {
-            Vec::new()
-        } else {
-            engine::unasked(rows)
+            return engine::Decision::later();
         }
+        // Yes imports what nobody has to look at; a flagged file (stale, error, unreadable, not
+        // final, cut short) is held and listed, to be looked at in the desktop app.
+        let mut flagged: Vec<i64> = shown.iter().filter(|r| r.flagged()).map(|r| r.id).collect();
+        flagged.dedup();
+        if !flagged.is_empty() {
+            println!("{}", text::held_flagged(flagged.len()));
+        }
+        engine::Decision::import(
+            engine::unasked(rows)
+                .into_iter()
+                .filter(|id| !flagged.contains(id))
+                .collect(),
+        )
     }
 
     fn imported_unasked(&mut self, rows: &[engine::ImportRow]) {
-        Self::print_rows(rows);
+        let _ = Self::print_rows(rows);
     }
 
     fn progress(&mut self, event: engine::Progress) {

@@ -158,6 +158,12 @@ impl Session<'_> {
             audit.size = Some(size);
             audit.sha256 = Some(sha.clone());
             audit.kind = Some(kind.label());
+            if role == Role::Clinic && matches!(kind, Kind::Request(_)) {
+                // Whose request it is, kept for the `.err` file that may answer it long after
+                // the request's own copy is gone (see `Desk::request_for`).
+                let bytes = publish::read_prefix(&tmp, oqs::MAX_INPUT as u64 + 1)?;
+                audit.summary = oqs::summarize(name, &bytes).who().and_then(|p| p.line());
+            }
             let label = kind.label();
             self.inst
                 .journal

@@ -45,7 +45,7 @@ mod step;
 pub use admin::{Revoked, enroll, revoke, stick_enrolled};
 pub use defender::{Scan, defender_program, defender_scan};
 pub use log::{audit_csv_line, write_audit_csv};
-pub use publish::short_summary;
+pub use publish::{error_text, short_summary};
 
 use admin::pair_of;
 use collect::complete_files;
@@ -55,7 +55,7 @@ use seal::package_len;
 
 pub use dry_run::{StepPlan, dry_run};
 pub use status::{OLD_UNANSWERED_HOURS, Status, status};
-pub use step::{Frontend, Progress, run_step, unasked};
+pub use step::{Decision, DropReason, Frontend, Progress, import_held, run_step, unasked};
 
 use crate::journal::{AuditRow, Dir, Flow, Item, NewItem, Outcome as Audited, State, Tx};
 use crate::label::Label;
@@ -192,6 +192,15 @@ pub struct ImportRow {
     pub item: Item,
     /// What the file says (for display only; the file travels untouched).
     pub summary: Summary,
+    /// The clinic's own request this file answers, when it is known: for a `.err` file (whose
+    /// content names no patient) and a PDF result — from the stored copy of the request this
+    /// clinic sent, or a request that came back in the same prompt.
+    pub request: Option<Summary>,
+    /// The request's patient as the audit log recorded it when it was collected, when the
+    /// request's own copy is no longer kept (see [`ImportRow::request`]).
+    pub request_line: Option<String>,
+    /// The text inside a `.err` file (decoded as Shift_JIS or UTF-8, trimmed, shortened).
+    pub error_text: Option<String>,
 }
 
 impl ImportRow {
@@ -212,8 +221,13 @@ pub struct Outcome {
     pub files_received: usize,
     /// Files published into the OQS folders.
     pub published: usize,
-    /// Files staff held back for later.
+    /// Files staff held back for later (with [`Outcome::stick_removed`]: every file left waiting).
     pub held: usize,
+    /// Files staff chose not to import (取り込まない).
+    pub dropped: usize,
+    /// Clinic: the stick was pulled while the import prompt was up; everything received was
+    /// kept (held) and nothing was written to the stick.
+    pub stick_removed: bool,
     /// Clinic: the results were imported without the prompt (auto-import or `sync --yes`).
     pub auto_imported: bool,
     /// Files collected from the OQS folders on this step.
@@ -380,14 +394,44 @@ impl Session<'_> {
         outcome: Audited,
         reason: Option<String>,
     ) -> AuditRow {
-        AuditRow {
-            seq: item.seq,
-            file: Some(item.name.clone()),
-            size: Some(item.size),
-            sha256: Some(item.sha256.clone()),
-            kind: Some(item.kind.clone()),
+        item_audit(
+            Some(&self.marker.stick_id),
+            item,
+            direction,
+            outcome,
             reason,
-            ..self.audit_base(direction, outcome)
+        )
+    }
+
+    /// The publishing desk of this session (see [`publish::Desk`]).
+    fn desk(&mut self) -> publish::Desk<'_> {
+        publish::Desk {
+            inst: &mut *self.inst,
+            stick: Some(&self.marker.stick_id),
+            oqs_root: &self.oqs_root,
+            hook: self.opts.checkpoint.as_ref(),
+            outcome: &mut self.outcome,
         }
+    }
+}
+
+/// The audit row of `outcome` for one journal item.
+fn item_audit(
+    stick: Option<&str>,
+    item: &Item,
+    direction: Flow,
+    outcome: Audited,
+    reason: Option<String>,
+) -> AuditRow {
+    AuditRow {
+        seq: item.seq,
+        file: Some(item.name.clone()),
+        size: Some(item.size),
+        sha256: Some(item.sha256.clone()),
+        kind: Some(item.kind.clone()),
+        reason,
+        stick: stick.map(str::to_owned),
+        actor: Some(crate::state::actor()),
+        ..AuditRow::new(direction, outcome)
     }
 }

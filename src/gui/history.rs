@@ -320,6 +320,7 @@ pub(super) fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::Opened => text::G_OUTCOME_OPENED,
         Outcome::Collected => text::G_OUTCOME_COLLECTED,
         Outcome::Held => text::G_OUTCOME_HELD,
+        Outcome::Dropped => text::G_OUTCOME_DROPPED,
         Outcome::Refused => text::G_OUTCOME_REFUSED,
         Outcome::Enrolled => text::G_OUTCOME_ENROLLED,
         Outcome::Revoked => text::G_OUTCOME_REVOKED,

@@ -10,7 +10,7 @@
 pub mod dialogs;
 pub mod history;
 pub mod owner;
-mod prompt;
+pub mod prompt;
 mod report;
 pub mod settings;
 pub mod setup;
@@ -98,12 +98,9 @@ pub enum Screen {
     /// A step is running: what it did so far.
     Working(status::Work),
     /// The clinic's import prompt.
-    Prompt {
-        /// The rows.
-        rows: Vec<worker::Row>,
-        /// Which rows are selected.
-        selected: Vec<bool>,
-    },
+    Prompt(prompt::Prompt),
+    /// After a prompt: the stick was pulled, or held results were imported without a stick.
+    PromptEnd(prompt::End),
     /// The terminal waits for answers.
     Waiting {
         /// Answered so far.
@@ -157,6 +154,10 @@ pub enum Message {
     Import,
     /// 後で.
     Later,
+    /// Something else on the import prompt (row click, 取り込まない, the question).
+    Prompt(prompt::Msg),
+    /// 保留中の結果を取り込む (home screen, clinic): the prompt for held results, no stick.
+    ImportHeld,
     /// 今すぐ終了 (terminal: stop waiting for answers).
     FinishNow,
     /// Back to the home screen.
@@ -199,6 +200,8 @@ pub struct App {
     opts: engine::Options,
     /// The stick inserted now (the last arrival not yet removed).
     pub stick: Option<PathBuf>,
+    /// The stick of the step running now (`None`: no step, or held results without a stick).
+    step_stick: Option<PathBuf>,
     /// The refused stick that can be enrolled from the refusal screen.
     pub enrollable: Option<PathBuf>,
     /// The stick whose step completed and that is still in (home then says 「取り外せます」).
@@ -209,7 +212,7 @@ pub struct App {
     pub info: Info,
     /// A one-line notice (e.g. where the CSV went).
     pub notice: Option<String>,
-    decide: Option<mpsc::Sender<worker::Decision>>,
+    decide: Option<mpsc::Sender<engine::Decision>>,
     stop: Option<Arc<AtomicBool>>,
 }
 
@@ -234,6 +237,7 @@ impl App {
             source,
             opts,
             stick: None,
+            step_stick: None,
             enrollable: None,
             finished: None,
             info: Info::default(),
@@ -283,7 +287,7 @@ impl App {
         if self.decide.is_some()
             || matches!(
                 self.screen,
-                Screen::Working(_) | Screen::Prompt { .. } | Screen::Waiting { .. }
+                Screen::Working(_) | Screen::Prompt(_) | Screen::Waiting { .. }
             )
         {
             return None; // one stick at a time
@@ -299,6 +303,7 @@ impl App {
             }
         };
         self.enrollable = None;
+        self.step_stick = Some(mount.clone());
         let handle = worker::spawn(inst, mount, opts);
         self.decide = Some(handle.decide);
         self.stop = Some(handle.stop);
@@ -353,6 +358,14 @@ impl App {
                 if self.finished.as_ref() == Some(&mount) {
                     self.finished = None;
                 }
+                if prompt::is_prompt(&self.screen) && self.step_stick.as_ref() == Some(&mount) {
+                    // Pulled while staff decide: hold everything, write nothing to a stick
+                    // that is gone; the worker ends the step and the window says so.
+                    self.send(engine::Decision {
+                        stick_removed: true,
+                        ..engine::Decision::later()
+                    });
+                }
                 if self.enrollable.as_ref() == Some(&mount) {
                     self.enrollable = None;
                 }
@@ -369,19 +382,40 @@ impl App {
             }
             Message::Worker(event) => self.on_worker(event),
             Message::Toggle(i, on) => {
-                if let Screen::Prompt { selected, .. } = &mut self.screen
-                    && let Some(s) = selected.get_mut(i)
-                {
-                    *s = on;
+                if let Screen::Prompt(p) = &mut self.screen {
+                    p.set(i, on);
                 }
             }
             Message::SelectAll => {
-                if let Screen::Prompt { selected, .. } = &mut self.screen {
-                    selected.iter_mut().for_each(|s| *s = true);
+                if let Screen::Prompt(p) = &mut self.screen {
+                    p.selected.iter_mut().for_each(|s| *s = true);
                 }
             }
-            Message::Import => self.decide_prompt(true),
-            Message::Later => self.decide_prompt(false),
+            Message::Import => {
+                if let Screen::Prompt(p) = &mut self.screen
+                    && let Some(d) = p.import()
+                {
+                    self.send(d);
+                }
+            }
+            Message::Later => {
+                if let Screen::Prompt(p) = &self.screen {
+                    let d = p.later();
+                    self.send(d);
+                }
+            }
+            Message::Prompt(m) => {
+                if let Screen::Prompt(p) = &mut self.screen
+                    && let Some(d) = p.update(m)
+                {
+                    self.send(d);
+                }
+            }
+            Message::ImportHeld => {
+                if let Some(events) = self.start_held() {
+                    return Task::run(events, Message::Worker);
+                }
+            }
             Message::FinishNow => {
                 if let Some(stop) = &self.stop {
                     stop.store(true, Ordering::Relaxed);
@@ -393,14 +427,19 @@ impl App {
             }
             Message::HistoryView(m) => return self.on_history(m),
             Message::ExportCsv => self.export_csv(),
-            Message::Key(iced::keyboard::Event::KeyPressed { key, .. }) => {
+            Message::Key(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => {
                 use iced::keyboard::key::{Key, Named};
+                if let Screen::Prompt(p) = &mut self.screen {
+                    if let Some(d) = p.key(&key, modifiers.shift()) {
+                        self.send(d);
+                    }
+                    return Task::none();
+                }
                 match (&self.screen, key) {
-                    (Screen::Prompt { .. }, Key::Named(Named::Enter)) => self.decide_prompt(true),
-                    (Screen::Prompt { .. }, Key::Named(Named::Escape)) => self.decide_prompt(false),
                     // Esc leaves a finished or secondary screen; it never quits the app.
                     (
-                        Screen::Done(_)
+                        Screen::PromptEnd(_)
+                        | Screen::Done(_)
                         | Screen::Problem(..)
                         | Screen::History(_)
                         | Screen::Selftest(Some(_)),
@@ -495,19 +534,26 @@ impl App {
     fn on_worker(&mut self, event: worker::Event) {
         match event {
             worker::Event::Prompt(rows) => {
-                // A file that arrived cut short is not imported unless staff tick it.
-                let selected = rows.iter().map(|r| !r.incomplete).collect();
-                self.screen = Screen::Prompt { rows, selected };
+                // Flagged rows and rows held before start unticked (see `review`).
+                self.screen = Screen::Prompt(prompt::Prompt::new(rows));
             }
             worker::Event::Progress(p) => self.on_progress(p),
             worker::Event::Done(outcome) => {
                 self.finished = self.stick.clone();
                 self.decide = None;
                 self.stop = None;
-                self.screen = Screen::Done(outcome);
+                let stick = self.step_stick.take();
+                self.screen = if outcome.stick_removed {
+                    Screen::PromptEnd(prompt::End::StickPulled { kept: outcome.held })
+                } else if stick.is_none() {
+                    Screen::PromptEnd(prompt::End::Held(outcome))
+                } else {
+                    Screen::Done(outcome)
+                };
                 self.refresh();
             }
             worker::Event::Failed(failure) => {
+                self.step_stick = None;
                 self.decide = None;
                 self.stop = None;
                 self.enrollable = failure.enrollable;
@@ -517,25 +563,30 @@ impl App {
         }
     }
 
-    fn decide_prompt(&mut self, import: bool) {
-        let Screen::Prompt { rows, selected } = &self.screen else {
-            return;
-        };
-        let decision = if import {
-            worker::Decision::Import(
-                rows.iter()
-                    .zip(selected)
-                    .filter(|(_, s)| **s)
-                    .map(|(r, _)| r.id)
-                    .collect(),
-            )
-        } else {
-            worker::Decision::Later
-        };
+    /// Sends staff's decision to the running step and shows it working.
+    fn send(&mut self, decision: engine::Decision) {
         if let Some(d) = &self.decide {
             let _ = d.send(decision);
         }
         self.screen = Screen::Working(status::Work::default());
+    }
+
+    /// Clinic, no stick: starts the prompt for the held results (保留中の結果を取り込む);
+    /// returns the worker's event stream like [`App::start`].
+    pub fn start_held(
+        &mut self,
+    ) -> Option<iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>> {
+        let inst = self.inst.clone()?;
+        if self.decide.is_some() || !matches!(self.screen, Screen::Home) {
+            return None;
+        }
+        let handle = worker::spawn_held(inst);
+        self.step_stick = None;
+        self.decide = Some(handle.decide);
+        self.stop = Some(handle.stop);
+        self.notice = None;
+        self.screen = Screen::Working(status::Work::default());
+        Some(handle.events)
     }
 
     /// Stick arrivals and the keyboard.
@@ -565,10 +616,14 @@ impl App {
                     )),
                     work.view(),
                 ),
-                Screen::Prompt { rows, selected } => (
+                Screen::Prompt(p) => (
                     // No second line: the rows need the room on a small screen.
                     Some(theme::banner(Tone::YourTurn, text::ST_YOUR_TURN, None)),
-                    prompt::view(rows, selected),
+                    prompt::view(p),
+                ),
+                Screen::PromptEnd(end) => (
+                    Some(theme::banner(Tone::Refused, text::ST_PULLED, None)),
+                    prompt::end_view(end),
                 ),
                 Screen::Waiting {
                     answered,

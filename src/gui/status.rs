@@ -109,6 +109,14 @@ impl App {
             // Nothing to press for a foreign stick: enrolling is the owner's, in the settings.
             return foreign_stick();
         }
+        // Held results can be imported without a stick (clinic only).
+        let clinic = self.inst.as_ref().is_some_and(|inst| {
+            inst.try_lock()
+                .is_ok_and(|i| i.config.role == crate::state::Role::Clinic)
+        });
+        if clinic && let Some(b) = super::prompt::held_button(i.to_import) {
+            c = c.push(b);
+        }
         if i.old_unanswered > 0 {
             c = c.push(
                 label(text::old_unanswered(

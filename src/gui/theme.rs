@@ -180,3 +180,14 @@ pub(crate) fn secondary(_: &Theme, status: button::Status) -> button::Style {
         ..button::Style::default()
     }
 }
+
+/// Import prompt: the 「確認が必要」 band and its rows' background.
+pub(crate) const BAND: Color = Color::from_rgb(1.0, 0.93, 0.80);
+/// Import prompt: background of a ticked row.
+pub(crate) const TICKED: Color = Color::from_rgb(0.90, 0.96, 0.90);
+/// Import prompt: background of an unticked row.
+pub(crate) const PLAIN: Color = Color::WHITE;
+/// The keyboard focus frame.
+pub(crate) const FOCUS: Color = Color::from_rgb(0.10, 0.35, 0.85);
+/// Secondary text (kana, sex, card number, notes).
+pub(crate) const MUTED: Color = Color::from_rgb(0.33, 0.33, 0.33);

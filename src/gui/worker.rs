@@ -4,7 +4,7 @@
 //! prompt, the outcome, a refusal) and one [`Decision`] in (which rows staff accepted). It owns
 //! no logic of its own: everything is [`crate::engine`].
 
-use crate::engine::{self, ImportRow, Outcome};
+use crate::engine::{self, Decision, ImportRow, Outcome};
 use crate::error::Ui;
 use crate::state::Installation;
 use iced::futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
@@ -12,85 +12,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-/// One row of the import prompt, ready to show.
-#[derive(Clone, Debug)]
-pub struct Row {
-    /// Journal item id.
-    pub id: i64,
-    /// Kind (資格確認 / 顔認証 / 薬剤情報PDF / エラー …).
-    pub kind: String,
-    /// Patient name, if readable.
-    pub name: String,
-    /// Kana.
-    pub kana: String,
-    /// Birth date.
-    pub birth: String,
-    /// Insurer number.
-    pub insurer: String,
-    /// Validity word (有効 / 無効 / 該当資格なし …).
-    pub validity: String,
-    /// Date and age (本日 / 3日前 …).
-    pub age: String,
-    /// Stale (not today) — highlighted.
-    pub stale: bool,
-    /// An error result — its own colour.
-    pub problem: bool,
-    /// Error text or 内容を表示できません.
-    pub note: String,
-    /// Arrived flagged incomplete (its writer never finished it): not ticked at first.
-    pub incomplete: bool,
-    /// File name.
-    pub file: String,
-}
-
-impl Row {
-    fn from(r: &ImportRow, today: chrono::NaiveDate) -> Self {
-        let s = &r.summary;
-        let p = s.patients.first();
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        // Error results stand out; a PDF or an encrypted file is normal, only not displayable.
-        let problem = s.state == crate::oqs::State::Error;
-        let note = match s.state {
-            crate::oqs::State::Unreadable => crate::text::UNREADABLE.to_owned(),
-            crate::oqs::State::Error => format!(
-                "{} {}",
-                opt(s.error_code.clone()),
-                opt(s.error_message.clone())
-            )
-            .trim()
-            .to_owned(),
-            _ => String::new(),
-        };
-        Self {
-            id: r.item.id,
-            kind: s.kind_text().to_owned(),
-            name: opt(p.and_then(|p| p.name.clone())),
-            kana: opt(p.and_then(|p| p.kana.clone())),
-            birth: p
-                .and_then(|p| p.birth_date)
-                .map(|d| d.format("%Y/%m/%d").to_string())
-                .unwrap_or_default(),
-            insurer: opt(p.and_then(|p| p.insurer_number.clone())),
-            validity: p
-                .and_then(|p| p.validity.as_ref())
-                .or(s.validity.as_ref())
-                .map(|v| v.text().to_owned())
-                .unwrap_or_default(),
-            age: s.age_text(today),
-            stale: s.is_stale(today),
-            problem,
-            note,
-            incomplete: r.item.incomplete,
-            file: r.item.name.clone(),
-        }
-    }
-}
-
 /// What the worker reports.
 #[derive(Clone, Debug)]
 pub enum Event {
-    /// The clinic's import prompt: staff must decide.
-    Prompt(Vec<Row>),
+    /// The clinic's import prompt: staff must decide (one row per person, see [`crate::review`]).
+    Prompt(Vec<crate::review::Row>),
     /// What the step did so far (received, handed over, the terminal's wait).
     Progress(engine::Progress),
     /// The step is complete; the stick may be removed.
@@ -123,15 +49,6 @@ impl Failure {
     }
 }
 
-/// Staff's answer to the import prompt.
-#[derive(Clone, Debug)]
-pub enum Decision {
-    /// Import these rows; the others are held for later.
-    Import(Vec<i64>),
-    /// Import nothing now.
-    Later,
-}
-
 /// A running step.
 pub struct Handle {
     /// Where the step's events arrive.
@@ -144,6 +61,26 @@ pub struct Handle {
 
 /// Starts this installation's step with the stick at `stick`.
 pub fn spawn(inst: Arc<Mutex<Installation>>, stick: PathBuf, opts: engine::Options) -> Handle {
+    let enrollable = stick.clone();
+    run(inst, Some(enrollable), move |inst, frontend| {
+        engine::run_step(inst, &stick, opts, frontend)
+    })
+}
+
+/// Clinic, without a stick: the import prompt for the held results, then publishing the chosen
+/// ones ([`engine::import_held`]).
+pub fn spawn_held(inst: Arc<Mutex<Installation>>) -> Handle {
+    run(inst, None, engine::import_held)
+}
+
+/// Runs `job` on its own thread with the window as its front end.
+fn run(
+    inst: Arc<Mutex<Installation>>,
+    stick: Option<PathBuf>,
+    job: impl FnOnce(&mut Installation, &mut dyn engine::Frontend) -> Result<Outcome, crate::Error>
+    + Send
+    + 'static,
+) -> Handle {
     let (tx, events) = unbounded();
     let (decide, decisions) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
@@ -156,7 +93,7 @@ pub fn spawn(inst: Arc<Mutex<Installation>>, stick: PathBuf, opts: engine::Optio
                     decisions: &decisions,
                     stop: &s,
                 };
-                let result = engine::run_step(&mut guard, &stick, opts, &mut frontend);
+                let result = job(&mut guard, &mut frontend);
                 s.store(false, Ordering::Relaxed);
                 result.map_err(Some)
             }
@@ -174,7 +111,7 @@ pub fn spawn(inst: Arc<Mutex<Installation>>, stick: PathBuf, opts: engine::Optio
                     e,
                     crate::Error::Stick(crate::stick::Error::NotEnrolled { .. })
                 ) {
-                    f.enrollable = Some(stick.clone());
+                    f.enrollable = stick.clone();
                 }
                 Event::Failed(f)
             }
@@ -202,15 +139,13 @@ struct GuiFrontend<'a> {
 }
 
 impl engine::Frontend for GuiFrontend<'_> {
-    fn decide(&mut self, rows: &[ImportRow]) -> Vec<i64> {
+    fn decide(&mut self, rows: &[ImportRow]) -> Decision {
         let today = chrono::Local::now().date_naive();
-        let _ = self.tx.unbounded_send(Event::Prompt(
-            rows.iter().map(|r| Row::from(r, today)).collect(),
-        ));
-        match self.decisions.recv() {
-            Ok(Decision::Import(ids)) => ids,
-            Ok(Decision::Later) | Err(_) => Vec::new(),
-        }
+        let _ = self
+            .tx
+            .unbounded_send(Event::Prompt(crate::review::rows(rows, today)));
+        // A closed window holds everything for the next prompt.
+        self.decisions.recv().unwrap_or_else(|_| Decision::later())
     }
 
     fn progress(&mut self, event: engine::Progress) {

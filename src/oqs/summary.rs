@@ -223,6 +223,23 @@ pub struct Patient {
     pub error_message: Option<String>,
 }
 
+impl Patient {
+    /// One line naming the person for the audit log and the prompt: name, kana and birth date,
+    /// whichever are present (`None` when none is).
+    pub fn line(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            self.name.clone(),
+            self.kana.clone(),
+            self.birth_date.map(|d| d.format("%Y/%m/%d").to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+}
+
 /// What a link file says, for display. Built by [`summarize`]; serialises to JSON for
 /// `summary FILE --json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -348,6 +365,12 @@ impl Summary {
             Kind::Result(Process::Checkup) if pdf => text::OQS_KIND_CHECKUP_PDF,
             k => k.staff_name(),
         }
+    }
+
+    /// The person a file is about: its first patient, else its search keys (a request, or a
+    /// result without a match).
+    pub fn who(&self) -> Option<&Patient> {
+        self.patients.first().or(self.query.as_ref())
     }
 
     /// True for a bulk result that says "not ready yet" — a normal multi-trip state.

@@ -202,7 +202,7 @@ fn held_results_stay_until_imported_and_are_not_published_twice() {
     let root = p.stick.root().to_owned();
     let mut s = engine::begin(&mut p.clinic, &root, opts()).unwrap();
     assert_eq!(s.import_rows().unwrap().len(), 1);
-    s.import(&[], "試験 受付").unwrap();
+    s.import(&engine::Decision::later(), "試験 受付").unwrap();
     s.finish().unwrap();
     let target = oqs(&p, "clinic").join("Res/OQSsiquc01res_202611270009.xml");
     assert!(!target.exists());

@@ -126,6 +126,91 @@ pub(crate) fn shows(app: &App, what: &str) -> bool {
     ui(app).find(what).is_ok()
 }
 
+/// The bytes of the OQS fixture `name` with its dates moved to today (the committed fixtures are
+/// dated January 2025, which the prompt rightly flags as not today).
+pub(crate) fn fixture_today(name: &str) -> Vec<u8> {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/oqs")
+            .join(name),
+    )
+    .unwrap();
+    let today = chrono::Local::now().format("%Y%m%d").to_string();
+    let mut out = bytes.clone();
+    for day in ["20250106", "20250107", "20250115", "20250116"] {
+        let mut i = 0;
+        while i + 8 <= out.len() {
+            if &out[i..i + 8] == day.as_bytes() {
+                out[i..i + 8].copy_from_slice(today.as_bytes());
+                i += 8;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The prompt's rows for a typical mixed arrival, from the repository's OQS fixtures through
+/// `review` (no hand-made rows), on 2025-01-16: a bulk result of today with two persons, a
+/// result and a face result of earlier days, a `.err` file answering the clinic's request, a
+/// 薬剤情報PDF and an unreadable XML.
+pub(crate) fn sample_prompt_rows() -> Vec<oqs_courier::review::Row> {
+    use oqs_courier::journal::{Item, State};
+    use oqs_courier::oqs;
+    let read = |f: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/oqs")
+                .join(f),
+        )
+        .unwrap()
+    };
+    let row = |id: i64, name: &str, fixture: &str| {
+        let bytes = read(fixture);
+        engine::ImportRow {
+            item: Item {
+                id,
+                name: name.into(),
+                folder: if name.contains("_face_") {
+                    oqs::folders::Sub::Face
+                } else {
+                    oqs::folders::Sub::Res
+                },
+                kind: oqs::classify(name).label(),
+                size: bytes.len() as u64,
+                sha256: String::new(),
+                state: State::Pending,
+                seq: Some(1),
+                added: String::new(),
+                incomplete: false,
+            },
+            summary: oqs::summarize(name, &bytes),
+            request: None,
+            request_line: None,
+            error_text: oqs::classify(name)
+                .process()
+                .filter(|_| name.ends_with(".err"))
+                .and_then(|_| engine::error_text(&bytes)),
+        }
+    };
+    let mut err = row(4, "OQSsiquc01req_202501160001.err", "single_req.err");
+    err.request = Some(oqs::summarize(
+        "OQSsiquc01req_202501160001.xml",
+        &read("single_req_utf8.xml"),
+    ));
+    let items = vec![
+        row(1, "OQSmuquc02res_202501150001.xml", "bulk2_res_done.xml"),
+        row(2, "OQSsiquc01res_202501060001.xml", "single_res_utf8.xml"),
+        row(3, "OQSsiquc01res_face_20250107081500.xml", "face_utf8.xml"),
+        err,
+        row(5, "YZKsiquc01res_202501160002.pdf", "drug_res.pdf"),
+        row(6, "OQSsiquc01res_202501160003.xml", "deep_nesting.xml"),
+    ];
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 16).unwrap();
+    oqs_courier::review::rows(&items, today)
+}
+
 pub(crate) fn oqs_dir(base: &Path, name: &str) -> PathBuf {
     let d = base.join(name);
     for sub in ["Req", "Res", "Face"] {
@@ -141,28 +226,15 @@ fn insert_prompt_import_done_through_the_window() {
     let root = stick.root().to_owned();
     engine::enroll(&mut clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     // The terminal sends a result for 試験 太郎 and a face result.
+    // Both dated today: nothing needs a look, so both start ticked.
     let res = dir
         .path()
         .join("terminal/OQS/Res/OQSsiquc01res_202611270001.xml");
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/oqs/single_res_utf8.xml"
-        ),
-        &res,
-    )
-    .unwrap();
+    std::fs::write(&res, fixture_today("single_res_utf8.xml")).unwrap();
     let face = dir
         .path()
         .join("terminal/OQS/Face/OQSsiquc01res_face_20261127090000.xml");
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/oqs/face_sjis.xml"
-        ),
-        &face,
-    )
-    .unwrap();
+    std::fs::write(&face, fixture_today("face_sjis.xml")).unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let mut s = engine::begin(&mut terminal, &root, opts()).unwrap();
     s.wait_for_responses(&AtomicBool::new(false), &mut |_, _| {})
@@ -273,14 +345,7 @@ fn a_result_cut_short_is_an_unticked_error_row() {
     let root = stick.root().to_owned();
     engine::enroll(&mut clinic, &root, &"受付用1".parse().unwrap()).unwrap();
     drop(clinic);
-    let fixture = |name: &str| {
-        std::fs::read(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/oqs")
-                .join(name),
-        )
-        .unwrap()
-    };
+    let fixture = fixture_today;
     let full = fixture("single_res_utf8.xml");
     let res = "OQSsiquc01res_202611270001.xml";
     let face = "OQSsiquc01res_face_20261127090000.xml";
@@ -303,15 +368,16 @@ fn a_result_cut_short_is_an_unticked_error_row() {
     let mut events = app.start(root.clone()).unwrap();
     let prompt = next(&mut events);
     let _ = app.update(Message::Worker(prompt));
-    let Screen::Prompt { rows, selected } = &app.screen else {
+    let Screen::Prompt(p) = &app.screen else {
         panic!("{:?}", app.screen);
     };
+    let (rows, selected) = (&p.rows, &p.selected);
     let cut = rows.iter().position(|r| r.file == res).unwrap();
-    assert!(rows[cut].incomplete && rows[cut].problem);
-    assert_eq!(rows[cut].note, text::INCOMPLETE_FILE);
+    assert_eq!(rows[cut].flags, vec![oqs_courier::review::Flag::Incomplete]);
+    assert_eq!(rows[cut].reasons, vec![text::INCOMPLETE_FILE.to_owned()]);
     assert!(!selected[cut], "a file cut short is ticked");
     assert_eq!(selected.iter().filter(|s| **s).count(), 1);
-    assert!(shows(&app, &format!("　　{}", text::INCOMPLETE_FILE)));
+    assert!(shows(&app, text::INCOMPLETE_FILE));
     click(&mut app, "取り込む");
     let done = next(&mut events);
     let _ = app.update(Message::Worker(done));
@@ -375,8 +441,9 @@ fn later_holds_results_and_refusals_get_their_own_screen() {
     let mut events = app.start(root.clone()).unwrap();
     let _ = app.update(Message::Worker(next(&mut events)));
     assert!(
-        matches!(&app.screen, Screen::Prompt { rows, .. } if rows[0].problem),
-        "error rows stand out"
+        matches!(&app.screen, Screen::Prompt(p)
+            if p.rows[0].flags.contains(&oqs_courier::review::Flag::Error) && !p.selected[0]),
+        "error rows stand out and start unticked"
     );
     press_escape(&mut app);
     let _ = app.update(Message::Worker(next(&mut events)));
@@ -727,54 +794,7 @@ fn screens_match_the_committed_snapshots() {
     app.screen = Screen::Home;
     shot(&app, "home");
 
-    let row =
-        |kind: &str, name: &str, kana: &str, age: &str, stale: bool, problem: bool| worker::Row {
-            id: 1,
-            kind: kind.into(),
-            name: name.into(),
-            kana: kana.into(),
-            birth: "1980/04/01".into(),
-            insurer: "06139999".into(),
-            validity: if problem {
-                String::new()
-            } else {
-                "有効".into()
-            },
-            age: age.into(),
-            stale,
-            problem,
-            note: if problem {
-                "E9999 該当する資格がありません（試験）".into()
-            } else {
-                String::new()
-            },
-            incomplete: false,
-            file: "OQSsiquc01res_1.xml".into(),
-        };
-    let rows = vec![
-        row(
-            "資格確認",
-            "試験 太郎",
-            "シケン タロウ",
-            "本日 09:12",
-            false,
-            false,
-        ),
-        row(
-            "顔認証",
-            "試験 花子",
-            "シケン ハナコ",
-            "本日 09:30",
-            false,
-            false,
-        ),
-        row("顔認証", "見本 次郎", "ミホン ジロウ", "3日前", true, false),
-        row("エラー", "", "", "本日 09:35", false, true),
-    ];
-    app.screen = Screen::Prompt {
-        selected: vec![true, true, false, true],
-        rows,
-    };
+    app.screen = Screen::Prompt(gui::prompt::Prompt::new(sample_prompt_rows()));
     shot(&app, "prompt");
 
     app.screen = Screen::Waiting {

@@ -502,7 +502,7 @@ fn regression_paused_writer_never_finishing_travels_flagged_incomplete() {
     assert_eq!(flagged, files.len());
 
     let mut clinic = w.load(true);
-    let s = engine::begin(&mut clinic, &w.stick, fast()).unwrap();
+    let mut s = engine::begin(&mut clinic, &w.stick, fast()).unwrap();
     let rows = s.import_rows().unwrap();
     assert_eq!(rows.len(), files.len());
     for r in &rows {
@@ -534,7 +534,7 @@ fn regression_paused_writer_never_finishing_travels_flagged_incomplete() {
         assert_eq!(published, 0, "a file cut short was published into {sub}");
     }
     let mut clinic = w.load(true);
-    let s = engine::begin(&mut clinic, &w.stick, fast()).unwrap();
+    let mut s = engine::begin(&mut clinic, &w.stick, fast()).unwrap();
     assert_eq!(
         s.import_rows().unwrap().len(),
         files.len(),

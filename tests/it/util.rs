@@ -118,8 +118,8 @@ pub fn step(
 pub struct ImportAll;
 
 impl engine::Frontend for ImportAll {
-    fn decide(&mut self, rows: &[engine::ImportRow]) -> Vec<i64> {
-        rows.iter().map(|r| r.item.id).collect()
+    fn decide(&mut self, rows: &[engine::ImportRow]) -> engine::Decision {
+        engine::Decision::import(rows.iter().map(|r| r.item.id).collect())
     }
 
     fn actor(&self) -> String {
