@@ -622,7 +622,12 @@ impl App {
                     prompt::view(p),
                 ),
                 Screen::PromptEnd(end) => (
-                    Some(theme::banner(Tone::Refused, text::ST_PULLED, None)),
+                    match end {
+                        prompt::End::StickPulled { .. } => {
+                            Some(theme::banner(Tone::Refused, text::ST_PULLED, None))
+                        }
+                        prompt::End::Held(_) => None,
+                    },
                     prompt::end_view(end),
                 ),
                 Screen::Waiting {

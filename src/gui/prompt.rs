@@ -518,6 +518,7 @@ pub(super) fn view(p: &Prompt) -> Element<'_, Message> {
                 reasons = reasons.push(
                     button(label(why.text()).size(18))
                         .padding([10, 16])
+                        .style(super::theme::secondary)
                         .on_press(Message::Prompt(Msg::DropBecause(why))),
                 );
             }
@@ -526,6 +527,7 @@ pub(super) fn view(p: &Prompt) -> Element<'_, Message> {
                 reasons.push(
                     button(label(text::G_DROP_CANCEL).size(18))
                         .padding([10, 16])
+                        .style(super::theme::secondary)
                         .on_press(Message::Prompt(Msg::No))
                 ),
             ]
@@ -537,9 +539,11 @@ pub(super) fn view(p: &Prompt) -> Element<'_, Message> {
             big_button(text::G_LATER, Message::Later),
             button(label(text::G_SELECT_ALL).size(16))
                 .padding([10, 14])
+                .style(super::theme::secondary)
                 .on_press(Message::SelectAll),
             button(label(text::G_DROP).size(16))
                 .padding([10, 14])
+                .style(super::theme::secondary)
                 .on_press(Message::Prompt(Msg::Drop)),
         ]
         .spacing(12)
@@ -572,6 +576,7 @@ pub(super) fn held_button<'a>(n: usize) -> Option<Element<'a, Message>> {
     (n > 0).then(|| {
         button(label(text::g_import_held(n)).size(18))
             .padding([10, 18])
+            .style(super::theme::secondary)
             .on_press(Message::ImportHeld)
             .into()
     })
