@@ -17,6 +17,7 @@ mod it {
     pub mod faults;
     pub mod fixture;
     pub mod gui;
+    pub mod gui_desktop;
     pub mod hostile;
     pub mod journal_fixture;
     pub mod layout;

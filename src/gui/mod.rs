@@ -7,6 +7,7 @@
 //! same library functions as the command line. Compiled only with the `gui` feature; the library
 //! works without it.
 
+pub mod desktop;
 pub mod dialogs;
 mod history;
 mod prompt;
@@ -156,6 +157,10 @@ pub enum Message {
     SelftestDone(String),
     /// Save the self-test report on the desktop.
     SaveSelftest,
+    /// Bring the window to the front (a second start, the notification-area icon or its 開く).
+    ShowWindow,
+    /// 終了 in the notification-area menu (ends the app; to be put behind the owner PIN).
+    QuitRequested,
 }
 
 /// The app's state.
@@ -287,6 +292,8 @@ impl App {
                     return Task::none();
                 }
                 if let Some(events) = self.start(v.mount) {
+                    desktop::set_state_text(text::TRAY_WORKING);
+                    desktop::notify(text::NOTIFY_ARRIVED_TITLE, text::NOTIFY_ARRIVED_BODY);
                     return Task::batch([to_front(), Task::run(events, Message::Worker)]);
                 }
             }
@@ -298,6 +305,7 @@ impl App {
                     self.enrollable = None;
                 }
                 if matches!(self.screen, Screen::Done(_) | Screen::Problem(..)) {
+                    desktop::set_state_text(text::TRAY_WAITING);
                     self.screen = Screen::Home;
                     self.enrollable = None;
                     self.refresh();
@@ -416,6 +424,11 @@ impl App {
                     self.notice = Some(report::save_report(report));
                 }
             }
+            Message::ShowWindow => return to_front(),
+            Message::QuitRequested => {
+                desktop::stop_tray();
+                return iced::exit();
+            }
         }
         Task::none()
     }
@@ -465,6 +478,8 @@ impl App {
                 self.screen = Screen::Waiting { answered, total }
             }
             worker::Event::Done(outcome) => {
+                desktop::set_state_text(text::TRAY_SAFE_TO_REMOVE);
+                desktop::notify(text::NOTIFY_DONE_TITLE, text::NOTIFY_DONE_BODY);
                 self.decide = None;
                 self.stop = None;
                 self.screen = Screen::Done(outcome);
@@ -501,12 +516,13 @@ impl App {
         self.screen = Screen::Working;
     }
 
-    /// Stick arrivals and the keyboard.
+    /// Stick arrivals, the keyboard, the close button and the desktop's requests.
     pub fn subscription(&self) -> Subscription<Message> {
         Subscription::batch([
             Subscription::run_with(self.source.clone(), drive_events),
             iced::keyboard::listen().map(Message::Key),
             window::close_requests().map(Message::CloseRequested),
+            Subscription::run(desktop::requests),
         ])
     }
 
@@ -672,6 +688,7 @@ fn drive_events(source: &Source) -> impl iced::futures::Stream<Item = Message> +
 
 /// Runs the window (resident: closing it minimises it; the app ends with the session).
 pub fn run(home: Home, source: Source, opts: engine::Options) -> iced::Result {
+    desktop::start_tray(home.path());
     iced::application(
         move || App::new(home.clone(), source.clone(), opts.clone()),
         App::update,
