@@ -4,17 +4,18 @@
 # - the notification-area icon: the app logs the result of Shell_NotifyIconW(NIM_ADD) to the
 #   startup log of its state directory, which must say it was added (Wine's explorer provides
 #   the notification area);
+# - the icon's menu: a right-click on it opens 開く / 終了, and 終了 ends the app with 0;
 # - single instance: a second start of the same state directory exits 0 within a few seconds,
 #   the first keeps running and logs that it was asked to come to the front.
-# A screenshot goes to target/gui-screenshots/wine-desktop.png for a look.
+# Screenshots go to target/gui-screenshots/wine-desktop*.png for a look.
 # Needs: wine64, gcc-mingw-w64-x86-64, the rustup target x86_64-pc-windows-gnu, xvfb,
-# imagemagick. Uses the Wine prefix of scripts/gui-wine-screenshot.sh (target/wineprefix-gui;
+# imagemagick, xdotool. Uses the Wine prefix of scripts/gui-wine-screenshot.sh (target/wineprefix-gui;
 # the two never run at the same time in CI) so no second prefix is created.
 # Usage: bash scripts/gui-wine-desktop.sh
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
-for tool in Xvfb import wine wineboot wineserver x86_64-w64-mingw32-gcc; do
+for tool in Xvfb import xdotool wine wineboot wineserver x86_64-w64-mingw32-gcc; do
     command -v "$tool" >/dev/null || { echo "gui-wine-desktop: missing $tool" >&2; exit 2; }
 done
 target_dir="${CARGO_TARGET_DIR:-$repo_root/target}"
@@ -80,5 +81,26 @@ echo "first start: still running, asked to show its window"
 
 sleep 1
 import -window root "$out/wine-desktop.png" 2>/dev/null || fail "no screenshot"
-echo "screenshot: $out/wine-desktop.png"
+
+# The icon's menu: right-click the icon in Wine's notification area (moving the app's window
+# out of its way first; there is no window manager), then 終了 (the last entry) by keyboard: the
+# app ends with 0.
+tray=$(xdotool search --name 'Wine System Tray' | head -n 1)
+[[ -n "$tray" ]] || fail "no Wine notification area window"
+app=$(xdotool search --onlyvisible --name 'oqs-courier（' | head -n 1)
+[[ -n "$app" ]] || fail "the app's window is not visible"
+xdotool windowmove "$app" 0 200
+eval "$(xdotool getwindowgeometry --shell "$tray")" # X, Y of the notification area
+sleep 0.5
+xdotool mousemove $((X + 10)) $((Y + 10)) click 3
+sleep 1
+import -window root "$out/wine-desktop-menu.png" 2>/dev/null || true
+xdotool key Up Return
+for _ in $(seq 1 20); do kill -0 "$GPID" 2>/dev/null || break; sleep 0.5; done
+kill -0 "$GPID" 2>/dev/null && fail "終了 in the icon's menu did not end the app"
+rc=0; wait "$GPID" || rc=$?
+GPID=
+[[ $rc -eq 0 ]] || fail "the app ended with $rc after 終了"
+echo "icon menu: 終了 ended the app (exit 0)"
+echo "screenshots: $out/wine-desktop.png $out/wine-desktop-menu.png"
 echo "--- startup log:"; cat "$log"
