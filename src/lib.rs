@@ -18,7 +18,8 @@
 //!   question, GUI-free), [`selftest`] (the owner's check of a PC);
 //! - around it: [`text`] (everything staff read), [`error`] (the crate error, with a hint per
 //!   front end), [`simulate`] (the other ends of the OQS interface, for tests and the demo),
-//!   [`demo`] (the embedded default run), and `win32` (Windows only: the crate's only
+//!   [`demo`] (the embedded default run), [`instance`] (one desktop app per state directory), and
+//!   `win32` (Windows only: the crate's only
 //!   `unsafe`, plain calls into Windows).
 //!
 //! No module imports one that imports it back (`tests/it/layout.rs`).
@@ -32,6 +33,7 @@ pub mod error;
 pub mod filename;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod instance;
 pub mod journal;
 pub mod label;
 pub mod oqs;

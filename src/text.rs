@@ -1350,3 +1350,64 @@ pub const G_OUTCOME_DROPPED: &str = "取り込まない";
 
 /// State: the stick was pulled while the prompt was up.
 pub const ST_PULLED: &str = "USBメモリが抜かれました";
+// ---- desktop (tray, single instance) ----
+
+/// The notification-area icon's tooltip: the app and its current state (e.g. [`TRAY_WAITING`]).
+pub fn tray_tip(state: &str) -> String {
+    format!("oqs-courier — {state}")
+}
+
+/// The tooltip's state while the app waits for a stick.
+pub const TRAY_WAITING: &str = "USBメモリを待っています";
+
+/// The tooltip's state while a step runs with a stick.
+pub const TRAY_WORKING: &str = "作業中 — 抜かないでください";
+
+/// The tooltip's state when the stick may be removed.
+pub const TRAY_SAFE_TO_REMOVE: &str = "取り外せます";
+
+/// The notification-area menu: show the window.
+pub const TRAY_OPEN: &str = "開く";
+
+/// The notification-area menu: end the app.
+pub const TRAY_QUIT: &str = "終了";
+
+/// Notification title: a courier stick was recognised.
+pub const NOTIFY_ARRIVED_TITLE: &str = "USBメモリを確認しました";
+
+/// Notification text: a courier stick was recognised.
+pub const NOTIFY_ARRIVED_BODY: &str = "作業が終わるまで抜かないでください。";
+
+/// Notification title: the step is over, the stick may be removed.
+pub const NOTIFY_DONE_TITLE: &str = "USBメモリを取り外せます";
+
+/// Notification text: the step is over.
+pub const NOTIFY_DONE_BODY: &str = "作業が終わりました。USBメモリを取り外してください。";
+
+/// Startup log: the notification-area icon was added.
+pub const LOG_TRAY_ADDED: &str = "通知領域にアイコンを表示しました。";
+
+/// Startup log: the notification-area icon could not be added.
+pub const LOG_TRAY_FAILED: &str = "通知領域にアイコンを表示できませんでした。";
+
+/// Startup log (first instance): a second start asked for the window.
+pub const LOG_SHOW_REQUESTED: &str = "もう一度起動されたため、画面を前面に出しました。";
+
+/// Startup log (second start): the running app was asked to show its window.
+pub const LOG_ALREADY_RUNNING: &str =
+    "すでに起動しています。起動中の画面を前面に出して終了します。";
+
+/// Startup log (second start): the running app did not answer.
+pub const LOG_ALREADY_RUNNING_UNREACHED: &str =
+    "すでに起動していますが、起動中の画面に届きませんでした。終了します。";
+
+/// Startup log: the check for a running copy failed; the app starts anyway.
+pub const LOG_NO_INSTANCE_CHECK: &str = "二重起動の確認ができませんでした。このまま起動します。";
+
+/// Save dialog: the filter matching every file.
+pub const DLG_ALL_FILES: &str = "すべてのファイル";
+
+/// Save dialog: the filter for files with extension `ext` (e.g. `csv`).
+pub fn dlg_files_of(ext: &str) -> String {
+    format!("{} ファイル", ext.to_uppercase())
+}

@@ -4,12 +4,15 @@
 //! drive's bus type (`IOCTL_STORAGE_QUERY_PROPERTY`), free space (`GetDiskFreeSpaceExW`),
 //! flushing a whole volume (`FlushFileBuffers` on `\\.\E:`), a hidden window that receives
 //! `WM_DEVICECHANGE`, DPAPI (`CryptProtectData` / `CryptUnprotectData`) for the key at rest, and
-//! the message box of a desktop app that cannot start (`MessageBoxW`).
+//! the message box of a desktop app that cannot start (`MessageBoxW`); [`desktop`] holds the
+//! desktop conventions (single instance, notification-area icon, common dialogs).
 //! It only asks Windows and hands back plain values: every decision (what counts as removable,
 //! what a device message means, how the key file is laid out) is made by pure functions in
 //! [`crate::detect`] and [`crate::state`], which are tested on every OS. Each `unsafe` block says
 //! why it is sound.
 #![allow(unsafe_code)]
+
+pub mod desktop;
 
 use std::cell::RefCell;
 use std::ffi::c_void;

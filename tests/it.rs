@@ -17,6 +17,7 @@ mod it {
     pub mod faults;
     pub mod fixture;
     pub mod gui;
+    pub mod gui_desktop;
     pub mod gui_owner;
     pub mod gui_prompt;
     pub mod gui_states;

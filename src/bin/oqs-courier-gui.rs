@@ -29,6 +29,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // One app per state directory: a second start shows the first one's window and ends.
+    let _claim = match gui::desktop::claim(home.path()) {
+        Ok(claim) => claim,
+        Err(_already_running) => return ExitCode::SUCCESS,
+    };
     let source = stick.map_or(Source::System, Source::Folder);
     match gui::run(
         home.clone(),

@@ -196,7 +196,12 @@ pub(super) fn view(h: &History) -> Element<'_, Message> {
             .style(theme::card),
         detail,
         row![
-            big_button(text::G_EXPORT, Message::ExportCsv),
+            big_button(
+                text::G_EXPORT,
+                Message::Owner(super::owner::Message::Ask(
+                    super::owner::Action::ExportHistory
+                ))
+            ),
             big_button(text::G_BACK, Message::Home)
         ]
         .spacing(16),

@@ -7,6 +7,7 @@
 //! same library functions as the command line. Compiled only with the `gui` feature; the library
 //! works without it.
 
+pub mod desktop;
 pub mod dialogs;
 pub mod history;
 pub mod owner;
@@ -190,6 +191,10 @@ pub enum Message {
     Opened(window::Id),
     /// The screen's logical size (work area estimate) arrived.
     Fit(window::Id, Option<iced::Size>),
+    /// Bring the window to the front (a second start, the notification-area icon or its 開く).
+    ShowWindow,
+    /// 終了 in the notification-area menu (ends the app after the owner PIN).
+    QuitRequested,
 }
 
 /// The app's state.
@@ -348,6 +353,8 @@ impl App {
                     return Task::none();
                 }
                 if let Some(events) = self.start(v.mount) {
+                    desktop::set_state_text(text::TRAY_WORKING);
+                    desktop::notify(text::NOTIFY_ARRIVED_TITLE, text::NOTIFY_ARRIVED_BODY);
                     return Task::batch([to_front(), Task::run(events, Message::Worker)]);
                 }
             }
@@ -375,6 +382,7 @@ impl App {
                     form.owner.unenrolled = None;
                 }
                 if matches!(self.screen, Screen::Done(_) | Screen::Problem(..)) {
+                    desktop::set_state_text(text::TRAY_WAITING);
                     self.screen = Screen::Home;
                     self.enrollable = None;
                     self.refresh();
@@ -521,6 +529,14 @@ impl App {
                     self.notice = Some(report::save_report(report));
                 }
             }
+            Message::ShowWindow => return to_front(),
+            // Ending the app is the owner's: the PIN first (a step still running is never cut).
+            Message::QuitRequested => {
+                if self.decide.is_some() {
+                    return to_front();
+                }
+                return Task::batch([to_front(), self.owner_gate(owner::Action::Quit)]);
+            }
         }
         Task::none()
     }
@@ -548,6 +564,8 @@ impl App {
                 } else if stick.is_none() {
                     Screen::PromptEnd(prompt::End::Held(outcome))
                 } else {
+                    desktop::set_state_text(text::TRAY_SAFE_TO_REMOVE);
+                    desktop::notify(text::NOTIFY_DONE_TITLE, text::NOTIFY_DONE_BODY);
                     Screen::Done(outcome)
                 };
                 self.refresh();
@@ -589,13 +607,14 @@ impl App {
         Some(handle.events)
     }
 
-    /// Stick arrivals and the keyboard.
+    /// Stick arrivals, the keyboard, the close button and the desktop's requests.
     pub fn subscription(&self) -> Subscription<Message> {
         Subscription::batch([
             Subscription::run_with(self.source.clone(), drive_events),
             iced::keyboard::listen().map(Message::Key),
             window::close_requests().map(Message::CloseRequested),
             window::open_events().map(Message::Opened),
+            Subscription::run(desktop::requests),
         ])
     }
 
@@ -802,6 +821,7 @@ fn drive_events(source: &Source) -> impl iced::futures::Stream<Item = Message> +
 
 /// Runs the window (resident: closing it minimises it; the app ends with the session).
 pub fn run(home: Home, source: Source, opts: engine::Options) -> iced::Result {
+    desktop::start_tray(home.path());
     iced::application(
         move || App::new(home.clone(), source.clone(), opts.clone()),
         App::update,

@@ -201,7 +201,10 @@ impl App {
                 self.screen = back;
                 Task::done(super::Message::ExportCsv)
             }
-            Action::Quit => iced::exit(),
+            Action::Quit => {
+                super::desktop::stop_tray();
+                iced::exit()
+            }
         }
     }
 
