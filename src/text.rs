@@ -198,7 +198,7 @@ pub const H_INIT_GUI: &str = "このアプリを起動し直すと「初期設�
 pub const H_PAIR_GUI: &str = "このアプリを起動し直すと「初期設定」の画面が出ます。両方のPCで「ペアリングを進める」を押し、USBメモリを使ってペアリングしてください。";
 /// Hint (screen): enroll the stick.
 pub const H_ENROLL_GUI: &str =
-    "このUSBメモリを使う場合は、設定担当者が「このUSBメモリを登録する」を押して登録してください。";
+    "このUSBメモリを使う場合は、設定担当者が「設定」の「差し込まれているUSBメモリを登録する」で登録してください。";
 /// Hint (screen): the other PC's card first.
 pub const H_EXPORT_CARD_GUI: &str =
     "先に相手のPCで「ペアリングを進める」を押し、そのUSBメモリを差し込んでください。";
@@ -611,10 +611,6 @@ pub const G_ENROLL_THIS: &str = "このUSBメモリを登録する";
 /// Done screen when results were imported without the prompt.
 pub const G_AUTO_IMPORTED: &str =
     "自動取り込みが有効なため、確認画面を出さずに取り込みました（設定で変更できます）。";
-/// Hint on the refusal screen of a stick that can be enrolled there.
-pub const G_ENROLL_HINT: &str = "このUSBメモリを使う場合は「このUSBメモリを登録する」を押してください。使わない場合は取り外してください。";
-/// Home: a stick without courier data was inserted.
-pub const G_UNKNOWN_STICK: &str = "登録されていないUSBメモリが差し込まれました。このUSBメモリを使う場合は登録してください（使わない場合は取り外してください）。";
 /// A stick was enrolled from the refusal screen.
 pub fn g_enrolled_now(label: &str) -> String {
     format!("USBメモリ「{label}」を登録しました。続けて処理します。")
@@ -661,13 +657,6 @@ pub const W_NEXT: &str = "次へ";
 /// The OQS folder does not exist.
 pub fn w_folder_missing(path: &str) -> String {
     format!("フォルダ「{path}」が見つかりません。場所を確認して入力し直してください。")
-}
-/// Subfolders are missing.
-pub fn w_subfolders_missing(path: &str, missing: &[&str]) -> String {
-    format!(
-        "フォルダ「{path}」に {} がありません。連携アプリ（受付PCではダイナミクス）の設定にあるOQSフォルダを入力してください。",
-        missing.join("・")
-    )
 }
 /// Step 3.
 pub const W_STEP_PAIR: &str = "3. 2台のPCをペアリングします";
