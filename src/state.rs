@@ -143,6 +143,9 @@ pub struct Config {
     /// Scan received files with Microsoft Defender before they are shown or published (Windows).
     #[serde(default)]
     pub defender_scan: bool,
+    /// The desktop app draws everything larger (for staff who need it; the window stays the same).
+    #[serde(default)]
+    pub large_text: bool,
     /// Windows: who may unlock `identity.key` (DPAPI scope). A change takes effect at the next
     /// start, when the key is re-protected. Ignored elsewhere.
     #[serde(default)]
@@ -495,6 +498,7 @@ impl Home {
             kinds: default_kinds(),
             auto_import: false,
             defender_scan: false,
+            large_text: false,
             key_scope,
         };
         // The config is written last: it marks the installation as complete.

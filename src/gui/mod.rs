@@ -44,6 +44,8 @@ pub const WINDOW_SIZE: (f32, f32) = (960.0, 640.0);
 /// The smallest window every screen is laid out for: 1024×768 at 125 % is 819×614 logical
 /// pixels, less the taskbar.
 pub const MIN_SIZE: (f32, f32) = (800.0, 540.0);
+/// The scale of the larger-text setting.
+pub const LARGE_TEXT: f32 = 1.2;
 /// Room left for the taskbar and the window's frame (logical pixels).
 const SCREEN_MARGIN: (f32, f32) = (16.0, 56.0);
 
@@ -89,6 +91,8 @@ pub struct Info {
     pub old_unanswered: usize,
     /// This PC's role (`None` before set-up).
     pub role: Option<Role>,
+    /// The owner's larger-text setting.
+    pub large_text: bool,
 }
 
 /// Which screen is shown.
@@ -254,6 +258,15 @@ impl App {
         app
     }
 
+    /// How large everything is drawn: the owner's 「文字を大きくする」 setting.
+    pub fn scale(&self) -> f32 {
+        if self.info.large_text {
+            LARGE_TEXT
+        } else {
+            1.0
+        }
+    }
+
     /// Re-reads the home screen's figures from the journal.
     pub fn refresh(&mut self) {
         let Some(inst) = &self.inst else { return };
@@ -279,6 +292,7 @@ impl App {
                 .unwrap_or_else(|| text::NO_VALUE.to_owned()),
             sticks: st.sticks,
             role: Some(inst.config.role),
+            large_text: inst.config.large_text,
         };
     }
 
@@ -828,6 +842,7 @@ pub fn run(home: Home, source: Source, opts: engine::Options) -> iced::Result {
         App::view,
     )
     .title(|_: &App| text::G_TITLE.to_owned())
+    .scale_factor(App::scale)
     .subscription(App::subscription)
     .font(FONT)
     .default_font(Font::with_name(FONT_NAME))

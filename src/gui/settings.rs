@@ -31,6 +31,8 @@ pub struct Form {
     pub auto_import: bool,
     /// Defender scan.
     pub defender: bool,
+    /// Larger text in the desktop app.
+    pub large_text: bool,
     /// Where the app keeps its data (shown, not editable).
     pub state_dir: String,
     /// The result of the last 保存.
@@ -58,6 +60,8 @@ pub enum Message {
     AutoImport(bool),
     /// The Defender scan was switched.
     Defender(bool),
+    /// Larger text was switched.
+    LargeText(bool),
     /// 保存.
     Save,
 }
@@ -78,6 +82,7 @@ impl Form {
                 .collect(),
             auto_import: c.auto_import,
             defender: c.defender_scan,
+            large_text: c.large_text,
             state_dir: inst.home.path().display().to_string(),
             result: None,
             owner: super::owner::Panel::default(),
@@ -106,6 +111,7 @@ impl Form {
                 .collect(),
             auto_import: self.auto_import,
             defender_scan: self.defender,
+            large_text: self.large_text,
             ..base.clone()
         }
     }
@@ -126,6 +132,7 @@ impl Form {
             }
             Message::AutoImport(on) => self.auto_import = on,
             Message::Defender(on) => self.defender = on,
+            Message::LargeText(on) => self.large_text = on,
             Message::Save => {
                 let config = self.config(&inst.config);
                 self.result = Some(match config.validate() {
@@ -196,6 +203,11 @@ impl Form {
                 .size(20)
                 .text_size(16),
             defender,
+            checkbox(self.large_text)
+                .label(text::S_LARGE_TEXT)
+                .on_toggle(Message::LargeText)
+                .size(20)
+                .text_size(16),
             label(format!("{}: {}", text::S_STATE_DIR, self.state_dir)).size(13),
         ]
         .spacing(10)

@@ -748,6 +748,7 @@ fn screens_match_the_committed_snapshots() {
         ],
         old_unanswered: 1,
         role: Some(Role::Clinic),
+        large_text: false,
     };
     let shot = |app: &App, name: &str| snapshot(&mut ui(app), name);
 
@@ -891,6 +892,7 @@ fn screens_match_the_committed_snapshots() {
         kinds: vec![true, true, true, true, true, false],
         auto_import: false,
         defender: true,
+        large_text: false,
         state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
         result: Some(Ok(())),
         owner: Default::default(),

@@ -425,6 +425,7 @@ fn owner_screens_match_the_committed_snapshots() {
         kinds: vec![true, true, true, true, true, false],
         auto_import: false,
         defender: true,
+        large_text: false,
         state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
         result: None,
         owner,

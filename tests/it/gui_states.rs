@@ -8,7 +8,7 @@ use super::util::paired;
 use iced::futures::channel::mpsc::UnboundedReceiver;
 use oqs_courier::detect::Event as Drive;
 use oqs_courier::engine::{self, Options};
-use oqs_courier::gui::{self, App, Message, Screen, Source, worker};
+use oqs_courier::gui::{self, App, Message, Screen, Source, settings, worker};
 use oqs_courier::state::Home;
 use oqs_courier::text;
 use std::time::{Duration, Instant};
@@ -128,4 +128,30 @@ fn the_window_fits_small_screens() {
     assert_eq!(gui::fit(Size::new(1920.0, 1080.0)), gui::WINDOW_SIZE);
     // Never below the smallest layout.
     assert_eq!(gui::fit(Size::new(640.0, 480.0)), gui::MIN_SIZE);
+}
+
+#[test]
+fn larger_text_is_the_owners_setting_and_scales_the_window() {
+    let p = paired();
+    let dir = p.dir;
+    drop((p.clinic, p.terminal));
+    let home = Home::at(dir.path().join("clinic/state"));
+    let mut app = App::new(
+        home.clone(),
+        Source::Folder(dir.path().join("stick")),
+        Options::default(),
+    );
+    assert_eq!(app.scale(), 1.0);
+    super::gui_owner::open_settings(&mut app, "2468");
+    let _ = app.update(Message::Settings(settings::Message::LargeText(true)));
+    let _ = app.update(Message::Settings(settings::Message::Save));
+    assert_eq!(
+        app.scale(),
+        gui::LARGE_TEXT,
+        "saved: the window draws larger at once"
+    );
+    assert!(
+        home.load().unwrap().config.large_text,
+        "and it is in config.json"
+    );
 }
