@@ -32,7 +32,7 @@ impl Work {
     pub fn view(&self) -> Element<'_, Message> {
         let mut c = column![].spacing(8);
         for line in &self.done {
-            c = c.push(label(line.as_str()).size(BODY + 2.0));
+            c = c.push(theme::para(line).size(BODY + 2.0));
         }
         c.into()
     }
@@ -63,8 +63,8 @@ pub(super) fn problem_view<'a>(
     detail: &'a str,
 ) -> Element<'a, Message> {
     column![
-        label(what).size(24).color(theme::RED),
-        label(format!("{}: {hint}", text::HINT_LABEL)).size(20),
+        theme::para(what).size(24).color(theme::RED),
+        theme::para(&format!("{}: {hint}", text::HINT_LABEL)).size(20),
         label(format!("{}: {detail}", text::DETAIL_LABEL))
             .size(13)
             .color(GREY),
@@ -145,7 +145,10 @@ impl App {
 
 /// A stick that is not enrolled here: one large sentence and nothing to press.
 pub(super) fn foreign_stick<'a>() -> Element<'a, Message> {
-    label(text::G_FOREIGN_STICK).size(34).color(RED).into()
+    theme::para(text::G_FOREIGN_STICK)
+        .size(34)
+        .color(RED)
+        .into()
 }
 
 /// The done screen's body: what was done, in words; what waits.
@@ -153,26 +156,30 @@ pub(super) fn done_view(o: &engine::Outcome, role: Option<Role>) -> Element<'_, 
     let mut c = column![].spacing(10);
     match role {
         Some(Role::Terminal) if o.published > 0 => {
-            c = c.push(label(text::st_requests_handed(o.published)).size(22));
+            c = c.push(theme::para(&text::st_requests_handed(o.published)).size(22));
         }
         _ => {
             if o.published > 0 {
-                c = c.push(label(text::st_imported(o.published)).size(22));
+                c = c.push(theme::para(&text::st_imported(o.published)).size(22));
             }
             if o.held > 0 {
-                c = c.push(label(text::st_held(o.held)).size(BODY + 2.0).color(ORANGE));
+                c = c.push(
+                    theme::para(&text::st_held(o.held))
+                        .size(BODY + 2.0)
+                        .color(ORANGE),
+                );
             }
         }
     }
     if o.auto_imported && o.published > 0 {
-        c = c.push(label(text::G_AUTO_IMPORTED).size(BODY).color(ORANGE));
+        c = c.push(theme::para(text::G_AUTO_IMPORTED).size(BODY).color(ORANGE));
     }
     c = c.push(if o.sent > 0 {
-        label(text::st_carried(o.sent)).size(22)
+        theme::para(&text::st_carried(o.sent)).size(22)
     } else {
-        label(text::ST_NOTHING_NEW).size(BODY + 2.0)
+        theme::para(text::ST_NOTHING_NEW).size(BODY + 2.0)
     });
-    let warn = |s: String| label(s).size(BODY + 1.0).color(ORANGE);
+    let warn = |s: String| theme::para(&s).size(BODY + 1.0).color(ORANGE);
     if o.awaiting > 0 {
         c = c.push(warn(text::still_awaiting(o.awaiting)));
     }

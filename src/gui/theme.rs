@@ -69,6 +69,36 @@ impl Tone {
     }
 }
 
+/// Japanese text that breaks only between phrases: the characters of each clause are joined
+/// with U+2060 WORD JOINER (invisible; the shaper draws nothing for it), so a line breaks after
+/// 、。）」 or a space — never inside a word as in 「いませ／ん。」. A clause longer than the line
+/// still breaks (use it with [`para`], which allows that).
+pub fn phrased(s: &str) -> String {
+    const AFTER: &[char] = &[
+        '、', '。', '，', '．', '）', '」', '』', '！', '？', '：', ' ', '　', '\n',
+    ];
+    const BEFORE: &[char] = &['（', '「', '『', ' ', '　', '\n'];
+    let mut out = String::with_capacity(s.len() * 2);
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        if let Some(p) = prev
+            && !AFTER.contains(&p)
+            && !BEFORE.contains(&c)
+        {
+            out.push('\u{2060}');
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+/// A sentence for staff: [`phrased`], wrapping between phrases (and inside a clause only when
+/// it is longer than the line).
+pub(crate) fn para<'a>(s: &str) -> iced::widget::Text<'a> {
+    label(phrased(s)).wrapping(iced::widget::text::Wrapping::WordOrGlyph)
+}
+
 /// The state banner: a full-width coloured band with the state in large white words and one
 /// line below it.
 pub(crate) fn banner<'a, M: 'a>(
@@ -85,7 +115,7 @@ pub(crate) fn banner<'a, M: 'a>(
     ]
     .spacing(4);
     if let Some(line) = line {
-        c = c.push(label(line).size(19).color(Color::WHITE));
+        c = c.push(para(line).size(19).color(Color::WHITE));
     }
     container(c)
         .width(Length::Fill)
@@ -191,3 +221,23 @@ pub(crate) const PLAIN: Color = Color::WHITE;
 pub(crate) const FOCUS: Color = Color::from_rgb(0.10, 0.35, 0.85);
 /// Secondary text (kana, sex, card number, notes).
 pub(crate) const MUTED: Color = Color::from_rgb(0.33, 0.33, 0.33);
+
+#[cfg(test)]
+mod tests {
+    use super::phrased;
+
+    #[test]
+    fn clauses_are_joined_and_break_after_punctuation() {
+        let p = phrased("抜かないでください。取り外せます");
+        // Inside a clause: joined; after 。: a break opportunity (no joiner).
+        assert!(p.starts_with("抜\u{2060}か\u{2060}な"));
+        assert!(p.contains("。取"));
+        // Nothing is lost: without the joiners it is the same text.
+        assert_eq!(
+            p.replace('\u{2060}', ""),
+            "抜かないでください。取り外せます"
+        );
+        // A bracket opens a new phrase.
+        assert!(phrased("結果（試験）").contains("果（"));
+    }
+}

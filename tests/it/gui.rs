@@ -122,8 +122,11 @@ pub(crate) fn press_escape(app: &mut App) {
     }));
 }
 
+/// Whether the window shows `what` (as one text; sentences are drawn phrase-joined, see
+/// `gui::theme::phrased`).
 pub(crate) fn shows(app: &App, what: &str) -> bool {
-    ui(app).find(what).is_ok()
+    let mut ui = ui(app);
+    ui.find(what).is_ok() || ui.find(gui::theme::phrased(what).as_str()).is_ok()
 }
 
 /// The bytes of the OQS fixture `name` with its dates moved to today (the committed fixtures are
@@ -285,12 +288,9 @@ fn insert_prompt_import_done_through_the_window() {
         "{:?}",
         app.screen
     );
-    {
-        let mut done_ui = ui(&app);
-        assert!(done_ui.find(text::ST_SAFE).is_ok());
-        assert!(done_ui.find(text::ST_SAFE_TO_TERMINAL).is_ok());
-        assert!(done_ui.find(text::st_imported(2).as_str()).is_ok());
-    }
+    assert!(shows(&app, text::ST_SAFE));
+    assert!(shows(&app, text::ST_SAFE_TO_TERMINAL));
+    assert!(shows(&app, &text::st_imported(2)));
     assert!(
         dir.path()
             .join("clinic/OQS/Res/OQSsiquc01res_202611270001.xml")
