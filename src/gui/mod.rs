@@ -452,10 +452,19 @@ impl App {
             Message::Key(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => {
                 use iced::keyboard::key::{Key, Named};
                 if let Screen::Prompt(p) = &mut self.screen {
+                    let tab = key == Key::Named(Named::Tab);
                     if let Some(d) = p.key(&key, modifiers.shift()) {
                         self.send(d);
+                        return Task::none();
                     }
-                    return Task::none();
+                    // Keep the focused row in sight.
+                    return match p.focus_offset() {
+                        Some(y) if tab => iced::widget::operation::snap_to(
+                            prompt::LIST,
+                            iced::widget::operation::RelativeOffset { x: 0.0, y },
+                        ),
+                        _ => Task::none(),
+                    };
                 }
                 match (&self.screen, key) {
                     // Esc leaves a finished or secondary screen; it never quits the app.

@@ -192,6 +192,13 @@ impl Prompt {
         None
     }
 
+    /// Where the focused row sits in the list, from 0 (top) to 1 (bottom): the window scrolls
+    /// there so that Tab never moves the focus out of sight.
+    pub fn focus_offset(&self) -> Option<f32> {
+        let f = self.focus?;
+        Some(f as f32 / self.rows.len().saturating_sub(1).max(1) as f32)
+    }
+
     /// A key on the prompt: Tab / Shift-Tab move the focus between rows, Space toggles the
     /// focused row, Enter is 取り込む (or はい to an open question), Esc is 後で (or いいえ).
     pub fn key(&mut self, key: &iced::keyboard::Key, shift: bool) -> Option<Decision> {
@@ -225,6 +232,9 @@ impl Prompt {
         }
     }
 }
+
+/// The rows' scrollable (the keyboard focus scrolls it, [`Prompt::focus_offset`]).
+pub const LIST: &str = "prompt-rows";
 
 /// Column widths (logical px): the headings use the very same ones.
 /// The checkbox: its box is the whole widget (no label), a big hit target.
@@ -490,6 +500,7 @@ pub(super) fn view(p: &Prompt) -> Element<'_, Message> {
         .direction(Direction::Vertical(
             Scrollbar::new().width(SCROLLBAR).scroller_width(SCROLLBAR),
         ))
+        .id(LIST)
         .height(Length::Fill),
     ]
     .spacing(6);

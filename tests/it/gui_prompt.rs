@@ -479,6 +479,18 @@ fn keyboard_only_import_works() {
     key(&mut app, Named::Tab, false);
     key(&mut app, Named::Tab, true);
     assert_eq!(prompt(&app).focus, Some(0), "Shift-Tab goes back");
+    assert_eq!(
+        prompt(&app).focus_offset(),
+        Some(0.0),
+        "the list scrolls to the top row"
+    );
+    key(&mut app, Named::Tab, true);
+    assert_eq!(
+        prompt(&app).focus_offset(),
+        Some(1.0),
+        "Shift-Tab from the top: the last row, in sight"
+    );
+    key(&mut app, Named::Tab, false);
     // Space ticks the focused (stale) row; Enter asks; Esc says no; Enter again, then Enter
     // answers はい.
     key(&mut app, Named::Space, false);
