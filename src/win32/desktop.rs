@@ -523,3 +523,49 @@ mod gui {
         (ok != 0).then(|| PathBuf::from(from_wide(&file)))
     }
 }
+
+#[cfg(all(test, feature = "gui"))]
+mod tests {
+    use super::*;
+    use windows_sys::Win32::UI::WindowsAndMessaging::WM_COMMAND;
+
+    /// Presses OK (`IDOK`) in the dialog titled `title` once it is up (from another thread,
+    /// as a user would); gives up after 20 s.
+    fn press_ok_in(title: &'static str) -> JoinHandle<bool> {
+        std::thread::spawn(move || {
+            let title = wide(title);
+            for _ in 0..200 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                // SAFETY: the title is NUL-terminated and outlives the call; any class.
+                let hwnd = unsafe { FindWindowW(std::ptr::null(), title.as_ptr()) };
+                if !hwnd.is_null() {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    // SAFETY: posting to a found window; IDOK = 1.
+                    return unsafe { PostMessageW(hwnd, WM_COMMAND, 1, 0) } != 0;
+                }
+            }
+            false
+        })
+    }
+
+    #[test]
+    #[ignore = "needs a desktop for a dialog (under Wine an X display): scripts/wine-test.sh"]
+    fn the_save_dialog_proposes_the_name_in_the_start_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = press_ok_in("oqs save test");
+        let chosen = save_file_dialog(
+            "oqs save test",
+            Some(dir.path()),
+            "history.csv",
+            &[("CSV".to_owned(), "*.csv".to_owned())],
+            Some("csv"),
+        );
+        assert!(ok.join().unwrap(), "the save dialog did not appear");
+        let chosen = chosen.expect("OK gives a path");
+        assert_eq!(chosen.file_name().unwrap(), "history.csv");
+        assert_eq!(
+            chosen.parent().unwrap().canonicalize().unwrap(),
+            dir.path().canonicalize().unwrap()
+        );
+    }
+}

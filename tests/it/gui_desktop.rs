@@ -140,12 +140,22 @@ fn the_real_gui_started_twice_runs_once() {
     use std::time::Instant;
     // A display number of this process's own (other Xvfb may run on this machine).
     let display = format!(":{}", 200 + std::process::id() % 500);
-    let mut xvfb = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1024x768x24"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("this test needs Xvfb (apt-get install xvfb): {e}"));
+    /// Kills the child on drop, so that a failing assertion leaves no Xvfb or app behind.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _xvfb = Killed(
+        Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1024x768x24"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("this test needs Xvfb (apt-get install xvfb): {e}")),
+    );
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("state");
     let gui = env!("CARGO_BIN_EXE_oqs-courier-gui");
@@ -169,21 +179,21 @@ fn the_real_gui_started_twice_runs_once() {
     };
     let x_socket = format!("/tmp/.X11-unix/X{}", &display[1..]);
     wait_for("Xvfb", &|| Path::new(&x_socket).exists());
-    let mut first = start();
+    let mut first = Killed(start());
     wait_for("the first start's socket", &|| {
         instance::socket_path(&home).exists()
     });
     // Let the first open its window (without a display it would end within this time).
     std::thread::sleep(Duration::from_millis(1500));
     assert!(
-        first.try_wait().unwrap().is_none(),
+        first.0.try_wait().unwrap().is_none(),
         "the first start ended: {}",
         std::fs::read_to_string(startup::log_path(Some(&home))).unwrap_or_default()
     );
     let began = Instant::now();
-    let mut second = start();
+    let mut second = Killed(start());
     let status = loop {
-        if let Some(s) = second.try_wait().unwrap() {
+        if let Some(s) = second.0.try_wait().unwrap() {
             break s;
         }
         assert!(
@@ -197,11 +207,7 @@ fn the_real_gui_started_twice_runs_once() {
     wait_for("the first start's log line", &|| {
         log().contains(oqs_courier::text::LOG_SHOW_REQUESTED)
     });
-    let still_running = first.try_wait().unwrap().is_none();
-    let _ = first.kill();
-    let _ = first.wait();
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
+    let still_running = first.0.try_wait().unwrap().is_none();
     assert!(status.success(), "second start: {status}");
     assert!(still_running, "the first start ended");
     assert!(
