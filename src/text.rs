@@ -1340,19 +1340,10 @@ pub const G_OUTCOME_DROPPED: &str = "取り込まない";
 pub const ST_PULLED: &str = "USBメモリが抜かれました";
 // ---- desktop (tray, single instance) ----
 
-/// The notification-area icon's tooltip: the app and its current state (e.g. [`TRAY_WAITING`]).
+/// The notification-area icon's tooltip: the app and its current state (e.g. [`ST_IDLE`]).
 pub fn tray_tip(state: &str) -> String {
     format!("oqs-courier — {state}")
 }
-
-/// The tooltip's state while the app waits for a stick.
-pub const TRAY_WAITING: &str = "USBメモリを待っています";
-
-/// The tooltip's state while a step runs with a stick.
-pub const TRAY_WORKING: &str = "作業中 — 抜かないでください";
-
-/// The tooltip's state when the stick may be removed.
-pub const TRAY_SAFE_TO_REMOVE: &str = "取り外せます";
 
 /// The notification-area menu: show the window.
 pub const TRAY_OPEN: &str = "開く";

@@ -135,7 +135,7 @@ pub fn claim(state_dir: &Path) -> Result<Claim, AlreadyRunning> {
     }
 }
 
-/// Sets the state shown in the notification-area icon's tooltip, e.g. [`text::TRAY_WAITING`]
+/// Sets the state shown in the notification-area icon's tooltip, e.g. [`text::ST_IDLE`]
 /// (the tooltip reads 「oqs-courier — <state>」). Cheap; call it whenever the state changes.
 pub fn set_state_text(state: &str) {
     {
@@ -204,7 +204,7 @@ pub fn menu_request(id: u32) -> Option<Request> {
 /// worked goes to the startup log in `state_dir`.
 pub fn start_tray(state_dir: &Path) {
     if lock(&STATE_TEXT).is_empty() {
-        set_state_text(text::TRAY_WAITING);
+        set_state_text(text::ST_IDLE);
     }
     #[cfg(windows)]
     tray::start(state_dir);

@@ -215,6 +215,8 @@ pub struct App {
     pub enrollable: Option<PathBuf>,
     /// The stick whose step completed and that is still in (home then says 「取り外せます」).
     pub finished: Option<PathBuf>,
+    /// The state last shown in the notification-area icon's tooltip.
+    tray_words: &'static str,
     /// The current screen.
     pub screen: Screen,
     /// The home screen's figures.
@@ -249,6 +251,7 @@ impl App {
             step_stick: None,
             enrollable: None,
             finished: None,
+            tray_words: text::ST_IDLE,
             info: Info::default(),
             notice: None,
             decide: None,
@@ -340,6 +343,12 @@ impl App {
         if std::mem::discriminant(&self.screen) != screen && self.notice == notice {
             self.notice = None;
         }
+        // The notification-area icon says the same state as the banner.
+        let words = self.state_words();
+        if self.tray_words != words {
+            desktop::set_state_text(words);
+            self.tray_words = words;
+        }
         task
     }
 
@@ -367,7 +376,6 @@ impl App {
                     return Task::none();
                 }
                 if let Some(events) = self.start(v.mount) {
-                    desktop::set_state_text(text::TRAY_WORKING);
                     desktop::notify(text::NOTIFY_ARRIVED_TITLE, text::NOTIFY_ARRIVED_BODY);
                     return Task::batch([to_front(), Task::run(events, Message::Worker)]);
                 }
@@ -396,7 +404,6 @@ impl App {
                     form.owner.unenrolled = None;
                 }
                 if matches!(self.screen, Screen::Done(_) | Screen::Problem(..)) {
-                    desktop::set_state_text(text::TRAY_WAITING);
                     self.screen = Screen::Home;
                     self.enrollable = None;
                     self.refresh();
@@ -587,7 +594,6 @@ impl App {
                 } else if stick.is_none() {
                     Screen::PromptEnd(prompt::End::Held(outcome))
                 } else {
-                    desktop::set_state_text(text::TRAY_SAFE_TO_REMOVE);
                     desktop::notify(text::NOTIFY_DONE_TITLE, text::NOTIFY_DONE_BODY);
                     Screen::Done(outcome)
                 };

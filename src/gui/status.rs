@@ -2,7 +2,7 @@
 //! (取り外せます) and refused — each under its state banner ([`theme::banner`]).
 
 use super::theme::{self, BODY, GREY, ORANGE, RED, Tone, big_button, small_button};
-use super::{App, Message};
+use super::{App, Message, Screen};
 use crate::engine;
 use crate::state::Role;
 use crate::text;
@@ -75,6 +75,21 @@ pub(super) fn problem_view<'a>(
 }
 
 impl App {
+    /// The state in words, as the banner says it (the notification-area icon's tooltip).
+    pub fn state_words(&self) -> &'static str {
+        match &self.screen {
+            Screen::Working(_) | Screen::Waiting { .. } => text::ST_BUSY,
+            Screen::Prompt(_) => text::ST_YOUR_TURN,
+            Screen::Done(_) => text::ST_SAFE,
+            Screen::PromptEnd(super::prompt::End::StickPulled { .. }) => text::ST_PULLED,
+            Screen::Problem(..) if self.enrollable.is_some() => text::ST_FOREIGN,
+            Screen::Problem(..) => text::ST_REFUSED,
+            _ if self.enrollable.is_some() => text::ST_FOREIGN,
+            _ if self.finished.is_some() && self.finished == self.stick => text::ST_SAFE,
+            _ => text::ST_IDLE,
+        }
+    }
+
     /// The home screen's banner: waiting for a stick, or the stick still in after its step.
     pub(super) fn home_banner(&self) -> Element<'_, Message> {
         if self.enrollable.is_some() {
