@@ -24,4 +24,11 @@ sleep "$secs"
 t1=$(awk '{print $14+$15}' "/proc/$GP/stat")
 hz=$(getconf CLK_TCK)
 rss=$(awk '/VmHWM/{print $2}' "/proc/$GP/status")
-echo "idle for ${secs} s: CPU $(( (t1 - t0) * 1000 / hz )) ms, peak RSS ${rss} KiB (target < 40 MiB)"
+cpu_ms=$(( (t1 - t0) * 1000 / hz ))
+echo "idle for ${secs} s: CPU ${cpu_ms} ms, peak RSS ${rss} KiB"
+# Targets (issue 14): RSS under 40 MB, CPU under 0.1 % of one core.
+awk -v ms="$cpu_ms" -v s="$secs" -v kib="$rss" 'BEGIN {
+    pct = ms / (s * 1000) * 100
+    printf "%s idle CPU %.3f %% (target < 0.1 %%)\n", (pct < 0.1 ? "PASS" : "FAIL"), pct
+    printf "%s peak RSS %.1f MiB (target < 40 MB = 38.1 MiB)\n", (kib * 1024 < 40e6 ? "PASS" : "FAIL"), kib / 1024
+}'
