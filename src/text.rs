@@ -1393,3 +1393,6 @@ pub fn dlg_files_of(ext: &str) -> String {
 
 /// Settings: larger text.
 pub const S_LARGE_TEXT: &str = "文字を大きくする（画面の文字とボタンを 1.2 倍にします）";
+
+/// History: why a result was held instead of published.
+pub const HELD_NAME_TAKEN: &str = "同じ名前の別のファイルがフォルダにあるため、保留しました（a different file of the same name is in the folder）";

@@ -152,7 +152,10 @@ impl Desk<'_> {
             } else if decision.import.contains(&id) {
                 self.publish(&row.item, Some(actor), Some(short_summary(&row.summary)))?;
             } else if row.item.state != State::Held {
-                let audit = self.audit(&row.item, Audited::Held, None);
+                // The patient too: the history shows whose result waits.
+                let mut audit = self.audit(&row.item, Audited::Held, None);
+                audit.actor = Some(actor.to_owned());
+                audit.summary = Some(short_summary(&row.summary));
                 self.inst.journal.transaction(|tx| {
                     tx.set_state(id, State::Held)?;
                     tx.audit(&audit)
@@ -183,7 +186,7 @@ impl Desk<'_> {
                 let audit = self.audit(
                     item,
                     Audited::Held,
-                    Some("a different file of the same name is in the folder".into()),
+                    Some(crate::text::HELD_NAME_TAKEN.into()),
                 );
                 let id = item.id;
                 self.inst.journal.transaction(|tx| {

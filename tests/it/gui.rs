@@ -388,6 +388,22 @@ fn a_result_cut_short_is_an_unticked_error_row() {
     );
     assert!(!dir.path().join("clinic/OQS/Res").join(res).exists());
     assert!(dir.path().join("clinic/OQS/Face").join(face).exists());
+    // The history names whose result was held, and who held it.
+    drop(app);
+    let clinic = Home::at(dir.path().join("clinic/state")).load().unwrap();
+    let held: Vec<AuditRow> = clinic
+        .journal
+        .audit_rows(None)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.outcome == oqs_courier::journal::Outcome::Held)
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert!(
+        held[0].summary.as_deref().is_some_and(|s| !s.is_empty()) && held[0].actor.is_some(),
+        "{:?}",
+        held[0]
+    );
 }
 
 #[test]
