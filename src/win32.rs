@@ -14,15 +14,11 @@
 
 pub mod desktop;
 
-use std::cell::RefCell;
 use std::ffi::c_void;
 use std::io;
 use std::path::Path;
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 use windows_sys::Win32::Foundation::{
-    CloseHandle, ERROR_CLASS_ALREADY_EXISTS, GENERIC_READ, GENERIC_WRITE, GetLastError, HANDLE,
-    HWND, INVALID_HANDLE_VALUE, LPARAM, LRESULT, LocalFree, WPARAM,
+    CloseHandle, GENERIC_READ, GENERIC_WRITE, HANDLE, HWND, INVALID_HANDLE_VALUE, LocalFree,
 };
 use windows_sys::Win32::Security::Cryptography::{
     CRYPT_INTEGER_BLOB, CRYPTPROTECT_LOCAL_MACHINE, CRYPTPROTECT_UI_FORBIDDEN, CryptProtectData,
@@ -38,12 +34,10 @@ use windows_sys::Win32::System::Ioctl::{
     GUID_DEVINTERFACE_VOLUME, IOCTL_STORAGE_QUERY_PROPERTY, PropertyStandardQuery,
     STORAGE_DEVICE_DESCRIPTOR, STORAGE_PROPERTY_QUERY, StorageDeviceProperty,
 };
-use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows_sys::Win32::UI::WindowsAndMessaging::{
-    CreateWindowExW, DBT_DEVTYP_DEVICEINTERFACE, DEV_BROADCAST_DEVICEINTERFACE_W,
-    DEVICE_NOTIFY_WINDOW_HANDLE, DefWindowProcW, DestroyWindow, DispatchMessageW, GetMessageW, MSG,
-    PostMessageW, PostQuitMessage, RegisterClassW, RegisterDeviceNotificationW,
-    UnregisterDeviceNotification, WM_CLOSE, WM_DESTROY, WM_DEVICECHANGE, WNDCLASSW,
+    DBT_DEVTYP_DEVICEINTERFACE, DEV_BROADCAST_DEVICEINTERFACE_W, DEVICE_NOTIFY_WINDOW_HANDLE,
+    DispatchMessageW, GetMessageW, MSG, RegisterDeviceNotificationW, UnregisterDeviceNotification,
+    WM_DEVICECHANGE,
 };
 
 /// `s` as a NUL-terminated UTF-16 string for the `W` functions.
@@ -344,108 +338,53 @@ pub fn dpapi_unprotect(blob: &[u8], entropy: &[u8]) -> io::Result<Vec<u8>> {
 
 // --- WM_DEVICECHANGE ---------------------------------------------------------------------------
 
-/// What the window procedure calls for each `WM_DEVICECHANGE`: the event code (`wParam`) and
-/// the broadcast structure `lParam` points to, when there is one (per window thread). What they
-/// mean is decided in [`crate::detect::decode_device_change`], tested on every OS.
+/// What the window calls for each `WM_DEVICECHANGE`: the event code (`wParam`) and the broadcast
+/// structure `lParam` points to, when there is one. What they mean is decided in
+/// [`crate::detect::decode_device_change`], tested on every OS.
 pub type OnChange = Box<dyn Fn(usize, Option<&[u8]>) + Send>;
 
-thread_local! {
-    static ON_CHANGE: RefCell<Option<OnChange>> = const { RefCell::new(None) };
-}
-
-/// Longest device broadcast the window procedure reads (a volume broadcast is 20 bytes, a
+/// Longest device broadcast the window reads (a volume broadcast is 20 bytes, a
 /// device-interface broadcast carries a path of a few hundred bytes).
 const MAX_BROADCAST: usize = 4096;
 
-unsafe extern "system" fn window_proc(
-    hwnd: HWND,
-    msg: u32,
-    wparam: WPARAM,
-    lparam: LPARAM,
-) -> LRESULT {
-    match msg {
-        WM_DEVICECHANGE => {
-            let broadcast = if lparam == 0 {
-                None
-            } else {
-                let ptr = lparam as *const u8;
-                // SAFETY: for the DBT_* events with data, lparam points to a DEV_BROADCAST_HDR,
-                // whose first field is its whole size in bytes; we read only that many
-                // (bounded), while the sender keeps the structure alive (SendMessage blocks).
-                let size = unsafe { ptr.cast::<u32>().read_unaligned() } as usize;
-                let size = size.clamp(4, MAX_BROADCAST);
-                Some(unsafe { std::slice::from_raw_parts(ptr, size) })
-            };
-            ON_CHANGE.with(|cb| {
-                if let Some(cb) = cb.borrow().as_ref() {
-                    cb(wparam, broadcast);
-                }
-            });
-            1 // TRUE: grant any query
-        }
-        WM_CLOSE => {
-            // SAFETY: the window belongs to this thread.
-            unsafe { DestroyWindow(hwnd) };
-            0
-        }
-        WM_DESTROY => {
-            // SAFETY: ends this thread's message loop; no pointers.
-            unsafe { PostQuitMessage(0) };
-            0
-        }
-        // SAFETY: default handling with the arguments we were given.
-        _ => unsafe { DefWindowProcW(hwnd, msg, wparam, lparam) },
-    }
-}
+/// The class and title of the device window (a [`desktop::HiddenWindow`]).
+const DEVICE_CLASS: &str = "OqsCourierDeviceWindow";
+const DEVICE_TITLE: &str = "oqs-courier device notifications";
 
 /// A hidden top-level window on its own thread that receives `WM_DEVICECHANGE` (volume arrival
 /// and removal are broadcast to top-level windows; message-only windows would miss them) and
 /// calls back for each device message. Closed and joined on drop.
 #[derive(Debug)]
 pub struct DeviceWindow {
-    /// The window handle as an integer (HWND is a pointer and not `Send`).
-    hwnd: usize,
-    thread: Option<JoinHandle<()>>,
+    /// The registration for volume-interface arrivals (as an integer: not `Send`).
+    notify: usize,
+    /// The window (kept for its lifetime: dropped after the registration).
+    _window: desktop::HiddenWindow,
 }
 
 impl DeviceWindow {
     /// Creates the window and starts its message loop. Fails where there is no window station
     /// (a service) — the caller then relies on polling.
     pub fn start(on_change: OnChange) -> io::Result<Self> {
-        let (tx, rx) = mpsc::channel::<io::Result<usize>>();
-        let thread = std::thread::Builder::new()
-            .name("oqs-courier-devices".into())
-            .spawn(move || {
-                ON_CHANGE.with(|cb| *cb.borrow_mut() = Some(on_change));
-                let hwnd = match create_window() {
-                    Ok(hwnd) => hwnd,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
-                let notify = register_volume_interface(hwnd);
-                let _ = tx.send(Ok(hwnd as usize));
-                message_loop();
-                if !notify.is_null() {
-                    // SAFETY: the registration handle came from RegisterDeviceNotificationW.
-                    unsafe { UnregisterDeviceNotification(notify) };
-                }
-            })?;
-        match rx.recv() {
-            Ok(Ok(hwnd)) => Ok(Self {
-                hwnd,
-                thread: Some(thread),
+        let window = desktop::HiddenWindow::start(
+            DEVICE_CLASS,
+            DEVICE_TITLE,
+            Box::new(move |_, msg, wparam, lparam| {
+                (msg == WM_DEVICECHANGE).then(|| {
+                    // SAFETY: Windows (or `send_device_change`) sends WM_DEVICECHANGE with
+                    // `lparam` either 0 or pointing to a DEV_BROADCAST_HDR kept alive while the
+                    // window procedure runs (SendMessage blocks).
+                    let broadcast = unsafe { broadcast(lparam) };
+                    on_change(wparam, broadcast);
+                    1 // TRUE: grant any query
+                })
             }),
-            Ok(Err(e)) => {
-                let _ = thread.join();
-                Err(e)
-            }
-            Err(_) => {
-                let _ = thread.join();
-                Err(io::Error::other("the device-notification thread ended"))
-            }
-        }
+        )?;
+        let notify = register_volume_interface(window.hwnd() as HWND) as usize;
+        Ok(Self {
+            notify,
+            _window: window,
+        })
     }
 
     /// Delivers `event` with `broadcast` to the window exactly as Windows would (for tests:
@@ -463,71 +402,41 @@ impl DeviceWindow {
                     word[..chunk.len()].copy_from_slice(chunk);
                     aligned[i] = u32::from_le_bytes(word);
                 }
-                aligned.as_ptr() as LPARAM
+                aligned.as_ptr() as isize
             }
             None => 0,
         };
         // SAFETY: the window lives until drop; SendMessageW blocks until the procedure returned,
         // so `aligned` outlives every read of it.
-        unsafe { SendMessageW(self.hwnd as HWND, WM_DEVICECHANGE, event, lparam) };
+        unsafe { SendMessageW(self._window.hwnd() as HWND, WM_DEVICECHANGE, event, lparam) };
     }
 }
 
 impl Drop for DeviceWindow {
     fn drop(&mut self) {
-        // SAFETY: posting to a window handle is safe even if the window is already gone.
-        unsafe { PostMessageW(self.hwnd as HWND, WM_CLOSE, 0, 0) };
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if self.notify != 0 {
+            // SAFETY: the registration handle came from RegisterDeviceNotificationW and is
+            // unregistered once; the window (dropped after this) is still alive.
+            unsafe { UnregisterDeviceNotification(self.notify as *mut c_void) };
         }
     }
 }
 
-fn create_window() -> io::Result<HWND> {
-    let class = wide("OqsCourierDeviceWindow");
-    // SAFETY: a null module name asks for this executable's own handle.
-    let instance = unsafe { GetModuleHandleW(std::ptr::null()) };
-    let wc = WNDCLASSW {
-        lpfnWndProc: Some(window_proc),
-        hInstance: instance,
-        lpszClassName: class.as_ptr(),
-        ..Default::default()
-    };
-    // SAFETY: `wc` and the class name it points to outlive the call.
-    if unsafe { RegisterClassW(&wc) } == 0 {
-        // SAFETY: reads this thread's last error, no pointers.
-        let err = unsafe { GetLastError() };
-        if err != ERROR_CLASS_ALREADY_EXISTS {
-            return Err(io::Error::from_raw_os_error(err as i32));
-        }
+/// The broadcast `lparam` points to, read up to its own size (bounded).
+///
+/// # Safety
+/// `lparam` is 0 or points to a live DEV_BROADCAST_HDR, whose first field is its whole size.
+unsafe fn broadcast<'a>(lparam: isize) -> Option<&'a [u8]> {
+    if lparam == 0 {
+        return None;
     }
-    let title = wide("oqs-courier device notifications");
-    // SAFETY: class and title are NUL-terminated and live; no parent (top-level, never shown),
-    // no menu, no creation parameter.
-    let hwnd = unsafe {
-        CreateWindowExW(
-            0,
-            class.as_ptr(),
-            title.as_ptr(),
-            0,
-            0,
-            0,
-            0,
-            0,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            instance,
-            std::ptr::null(),
-        )
-    };
-    if hwnd.is_null() {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(hwnd)
+    let ptr = lparam as *const u8;
+    // SAFETY: the caller's promise; we read only the header's own size, at most MAX_BROADCAST.
+    let size = unsafe { ptr.cast::<u32>().read_unaligned() } as usize;
+    let size = size.clamp(4, MAX_BROADCAST);
+    Some(unsafe { std::slice::from_raw_parts(ptr, size) })
 }
 
-/// Also asks for volume device-interface arrivals (some volumes, e.g. mounted in a folder, do
-/// not broadcast a drive letter). Null when Windows refuses: the broadcasts still arrive.
 fn register_volume_interface(hwnd: HWND) -> *mut c_void {
     let filter = DEV_BROADCAST_DEVICEINTERFACE_W {
         dbcc_size: size_of::<DEV_BROADCAST_DEVICEINTERFACE_W>() as u32,

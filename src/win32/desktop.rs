@@ -111,6 +111,11 @@ impl HiddenWindow {
         }
     }
 
+    /// The window's handle, as an integer.
+    pub fn hwnd(&self) -> usize {
+        self.hwnd
+    }
+
     /// Posts `msg` to the window (returns at once; the window's thread handles it).
     pub fn post(&self, msg: u32) -> bool {
         // SAFETY: posting to a window handle is safe even if the window is already gone.
