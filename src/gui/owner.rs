@@ -329,7 +329,7 @@ pub(super) fn gate_view(g: &Gate) -> Element<'_, super::Message> {
     };
     let mut c = column![
         label(text::O_GATE_TITLE).size(26),
-        label(why).size(18),
+        super::theme::para(why).size(18),
         field(&g.pin, Message::Pin),
     ]
     .spacing(14);
@@ -339,11 +339,11 @@ pub(super) fn gate_view(g: &Gate) -> Element<'_, super::Message> {
             .push(field(&g.again, Message::Again));
     }
     if let Some(p) = &g.problem {
-        c = c.push(label(p.as_str()).size(18).color(RED));
+        c = c.push(super::theme::para(p).size(18).color(RED));
     }
     c.push(
         row![
-            big_button(text::O_OK, m(Message::Submit)),
+            super::theme::primary_button(text::O_OK, m(Message::Submit)),
             big_button(text::O_CANCEL, m(Message::Cancel)),
         ]
         .spacing(16),
@@ -366,6 +366,7 @@ pub(super) fn panel_view<'a>(
             row![
                 label(name.as_str()).size(17).width(Length::Fixed(200.0)),
                 iced::widget::button(label(text::O_REVOKE).size(16))
+                    .style(super::theme::secondary)
                     .padding([6, 14])
                     .on_press(m(Message::Revoke(id.clone()))),
             ]
@@ -395,6 +396,7 @@ pub(super) fn panel_view<'a>(
     );
     c = c.push(
         iced::widget::button(label(text::O_CHANGE_PIN).size(16))
+            .style(super::theme::secondary)
             .padding([6, 14])
             .on_press(m(Message::ChangePin)),
     );
@@ -412,7 +414,9 @@ pub(super) fn settings_buttons(p: &Panel) -> Element<'_, super::Message> {
     use super::Message as M;
     if let Some((_, name)) = &p.revoking {
         return column![
-            label(text::o_revoke_confirm(name)).size(20).color(RED),
+            super::theme::para(&text::o_revoke_confirm(name))
+                .size(20)
+                .color(RED),
             row![
                 big_button(text::O_REVOKE_YES, M::Owner(Message::ConfirmRevoke)),
                 big_button(text::O_CANCEL, M::Owner(Message::CancelRevoke)),
@@ -436,7 +440,7 @@ pub(super) fn settings_buttons(p: &Panel) -> Element<'_, super::Message> {
         .into();
     }
     let buttons = row![
-        big_button(text::S_SAVE, M::Settings(settings::Message::Save)),
+        super::theme::primary_button(text::S_SAVE, M::Settings(settings::Message::Save)),
         big_button(text::G_SELFTEST, M::RunSelftest),
         big_button(text::G_BACK, M::Owner(Message::Leave)),
     ]

@@ -575,7 +575,7 @@ pub(super) fn end_view(end: &End) -> Element<'_, Message> {
     };
     column![
         label(heading).size(24),
-        label(body).size(18),
+        super::theme::para(&body).size(18),
         big_button(text::G_BACK, Message::Home),
     ]
     .spacing(16)

@@ -393,6 +393,7 @@ impl Wizard {
                                 .padding(10),
                             iced::widget::button(label(text::W_BROWSE).size(20))
                                 .padding([10, 18])
+                                .style(super::theme::secondary)
                                 .on_press(Message::Browse),
                         ]
                         .spacing(10),
@@ -419,7 +420,7 @@ impl Wizard {
                         .spacing(10),
                         None => column![
                             row![
-                                big_button(text::W_NEXT, Message::Next),
+                                super::theme::primary_button(text::W_NEXT, Message::Next),
                                 big_button(text::G_BACK, Message::Back)
                             ]
                             .spacing(16)
@@ -473,7 +474,7 @@ impl Wizard {
                     .push(
                         row![
                             big_button(text::G_ENROLL_THIS, Message::Enroll),
-                            big_button(text::W_NEXT, Message::Finish)
+                            super::theme::primary_button(text::W_NEXT, Message::Finish)
                         ]
                         .spacing(16),
                     );
@@ -497,7 +498,7 @@ impl Wizard {
                     .push(field(&self.pin_again, Message::PinAgain))
                     .push(
                         row![
-                            big_button(text::W_FINISH, Message::Finish),
+                            super::theme::primary_button(text::W_FINISH, Message::Finish),
                             big_button(text::G_BACK, Message::Back)
                         ]
                         .spacing(16),

@@ -33,7 +33,8 @@ fn ui_at(app: &App, size: Size) -> Simulator<'_, Message> {
 }
 
 fn shows(app: &App, what: &str) -> bool {
-    ui_at(app, SMALL).find(what).is_ok()
+    let mut ui = ui_at(app, SMALL);
+    ui.find(what).is_ok() || ui.find(gui::theme::phrased(what).as_str()).is_ok()
 }
 
 fn fixture(name: &str) -> Vec<u8> {
