@@ -7,6 +7,7 @@
 //! same library functions as the command line. Compiled only with the `gui` feature; the library
 //! works without it.
 
+pub mod care;
 pub mod desktop;
 pub mod dialogs;
 pub mod history;
@@ -89,6 +90,8 @@ pub struct Info {
     pub old_unanswered: usize,
     /// This PC's role (`None` before set-up).
     pub role: Option<Role>,
+    /// Clinic: the lines of 資格確認端末の状態 (empty at the terminal).
+    pub care: Vec<crate::care::Line>,
 }
 
 /// Which screen is shown.
@@ -279,6 +282,7 @@ impl App {
                 .unwrap_or_else(|| text::NO_VALUE.to_owned()),
             sticks: st.sticks,
             role: Some(inst.config.role),
+            care: st.care.map(|o| o.lines()).unwrap_or_default(),
         };
     }
 
@@ -480,7 +484,10 @@ impl App {
             Message::Owner(m) => return self.on_owner(m),
             Message::Settings(m) => {
                 // Only a save changes what the home screen shows; keystrokes do not refresh it.
-                let saved = matches!(m, settings::Message::Save);
+                let saved = matches!(
+                    m,
+                    settings::Message::Save | settings::Message::Terminal(care::Message::Send)
+                );
                 if let Screen::Settings(form) = &mut self.screen
                     && let Some(inst) = &self.inst
                     && let Ok(mut inst) = inst.try_lock()

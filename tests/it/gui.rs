@@ -748,6 +748,7 @@ fn screens_match_the_committed_snapshots() {
         ],
         old_unanswered: 1,
         role: Some(Role::Clinic),
+        care: Vec::new(),
     };
     let shot = |app: &App, name: &str| snapshot(&mut ui(app), name);
 
@@ -894,6 +895,7 @@ fn screens_match_the_committed_snapshots() {
         state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
         result: Some(Ok(())),
         owner: Default::default(),
+        terminal: None,
     });
     shot(&app, "settings");
 }
