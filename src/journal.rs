@@ -76,6 +76,15 @@ CREATE TABLE IF NOT EXISTS audit(
 CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 ";
 
+/// The terminal's health reports as the clinic received them, one row per package (issue 16).
+/// Added without a schema version: created on every open when missing, so a journal of schema 2
+/// gains it in place and an older build that opens the journal again simply does not use it.
+const SCHEMA_CARE: &str = r"
+CREATE TABLE IF NOT EXISTS health(
+    id INTEGER PRIMARY KEY, time TEXT NOT NULL, sender TEXT NOT NULL, seq INTEGER NOT NULL,
+    skew_secs INTEGER, report TEXT NOT NULL);
+";
+
 /// Schema 2: a file name can be queued to travel only once at a time (a package cannot carry two
 /// files of one name, so a second one would stop every later step), and an item can be flagged
 /// incomplete (collected at the end of the wait while its content was still cut short). Created after
@@ -270,6 +279,12 @@ stored_words! {
         PinChanged = "pin-changed",
         /// Too many wrong owner PINs in a row: the PIN is locked for a while.
         PinLocked = "pin-locked",
+        /// Clinic: the owner changed the terminal's settings; they travel in the next package.
+        SettingsSent = "settings-sent",
+        /// Terminal: settings from the clinic were applied.
+        SettingsApplied = "settings-applied",
+        /// Clinic: the terminal confirmed that it runs the settings sent.
+        SettingsConfirmed = "settings-confirmed",
     }
 }
 
@@ -494,6 +509,7 @@ impl Journal {
                 .map_err(db)?;
             }
         }
+        conn.execute_batch(SCHEMA_CARE).map_err(db)?;
         Ok(Self {
             conn,
             path: path.to_owned(),
@@ -1018,6 +1034,69 @@ fn insert_audit(conn: &Connection, a: &AuditRow) -> rusqlite::Result<()> {
         ],
     )
     .map(|_| ())
+}
+
+/// One health report of the terminal as the clinic received it (table `health`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthRow {
+    /// When the clinic received it (local time, RFC 3339).
+    pub time: String,
+    /// The package that carried it.
+    pub seq: u64,
+    /// The terminal's clock minus the clinic's around the trip, seconds (`None`: not known).
+    pub skew_secs: Option<i64>,
+    /// The report as it travelled (JSON, `package::Health`).
+    pub report: String,
+}
+
+impl Journal {
+    /// Keeps a health report of the terminal (one row per package that carried one).
+    pub fn add_health(
+        &self,
+        sender: &str,
+        seq: u64,
+        skew_secs: Option<i64>,
+        report: &str,
+    ) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "INSERT INTO health(time, sender, seq, skew_secs, report) VALUES(?1, ?2, ?3, ?4, ?5)",
+                params![now(), sender, seq, skew_secs, report],
+            )
+            .map(|_| ())
+            .map_err(self.db())
+    }
+
+    /// The newest `limit` health reports, newest first.
+    pub fn health_rows(&self, limit: usize) -> Result<Vec<HealthRow>, Error> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT time, seq, skew_secs, report FROM health ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(self.db())?;
+        let rows = st
+            .query_map(params![limit as i64], |r| {
+                Ok(HealthRow {
+                    time: r.get(0)?,
+                    seq: r.get(1)?,
+                    skew_secs: r.get(2)?,
+                    report: r.get(3)?,
+                })
+            })
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// When we sealed our package `seq` (RFC 3339), if we did.
+    pub fn sent_time(&self, seq: u64) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row("SELECT time FROM sent WHERE seq=?1", params![seq], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.db())
+    }
 }
 
 /// Changes made inside [`Journal::transaction`].

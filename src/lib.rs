@@ -15,7 +15,8 @@
 //! - the work: [`engine`] (a step with a stick: one driver, a pure plan, receive, publish,
 //!   collect, seal), [`transfer`] (seal / inspect / open by hand), [`oqs`] (the OQS link files:
 //!   names, answers, summaries, folders), [`review`] (the import prompt's rows, flags and
-//!   question, GUI-free), [`selftest`] (the owner's check of a PC);
+//!   question, GUI-free), [`selftest`] (the owner's check of a PC), [`care`] (the terminal's
+//!   health reports and its settings chosen at the clinic);
 //! - around it: [`text`] (everything staff read), [`error`] (the crate error, with a hint per
 //!   front end), [`simulate`] (the other ends of the OQS interface, for tests and the demo),
 //!   [`demo`] (the embedded default run), [`instance`] (one desktop app per state directory), and
@@ -24,6 +25,7 @@
 //!
 //! No module imports one that imports it back (`tests/it/layout.rs`).
 
+pub mod care;
 pub mod crypto;
 pub mod demo;
 pub mod detect;

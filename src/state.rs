@@ -150,6 +150,16 @@ pub struct Config {
     /// start, when the key is re-protected. Ignored elsewhere.
     #[serde(default)]
     pub key_scope: KeyScope,
+    /// Clinic: warn when the 連携アプリ answered nothing on this many trips in a row
+    /// (資格確認端末の状態).
+    #[serde(default = "default_care_unanswered_trips")]
+    pub care_unanswered_trips: u32,
+    /// Clinic: warn when the terminal's clock is off by this many minutes or more.
+    #[serde(default = "default_care_clock_skew_mins")]
+    pub care_clock_skew_mins: i64,
+    /// Clinic: warn when the terminal has less free space than this, in MB.
+    #[serde(default = "default_care_min_free_mb")]
+    pub care_min_free_mb: u64,
 }
 
 /// Whom Windows DPAPI lets unlock `identity.key` (FORMAT.md §8; ignored off Windows, where the
@@ -200,6 +210,18 @@ fn default_retention_days() -> i64 {
 
 fn default_incomplete_wait_secs() -> u64 {
     300
+}
+
+fn default_care_unanswered_trips() -> u32 {
+    3
+}
+
+fn default_care_clock_skew_mins() -> i64 {
+    5
+}
+
+fn default_care_min_free_mb() -> u64 {
+    1024
 }
 
 fn default_kinds() -> Vec<String> {
@@ -275,6 +297,28 @@ pub fn default_oqs_dir(_role: Role) -> PathBuf {
 pub type SettingProblem = &'static str;
 
 impl Config {
+    /// A config of `role` with every setting at its default (no folder, no name yet).
+    pub fn defaults(role: Role) -> Self {
+        Self {
+            version: 1,
+            role,
+            oqs_dir: PathBuf::new(),
+            label: String::new(),
+            created: String::new(),
+            response_wait_secs: default_response_wait_secs(),
+            retention_days: default_retention_days(),
+            incomplete_wait_secs: default_incomplete_wait_secs(),
+            kinds: default_kinds(),
+            auto_import: false,
+            defender_scan: false,
+            large_text: false,
+            key_scope: KeyScope::default(),
+            care_unanswered_trips: default_care_unanswered_trips(),
+            care_clock_skew_mins: default_care_clock_skew_mins(),
+            care_min_free_mb: default_care_min_free_mb(),
+        }
+    }
+
     /// This PC's name as a [`crate::label::Label`]. A name stored by an older version that breaks
     /// the rule (`init --label` once accepted a tab) is repaired: control characters become
     /// spaces, or the role's default name is used when nothing is left.
@@ -487,19 +531,11 @@ impl Home {
         self.write_identity(&plain, key_scope)?;
         let journal = Journal::open(&self.file(JOURNAL_FILE))?;
         let config = Config {
-            version: 1,
-            role,
             oqs_dir,
             label: label.to_string(),
             created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-            response_wait_secs: default_response_wait_secs(),
-            retention_days: default_retention_days(),
-            incomplete_wait_secs: default_incomplete_wait_secs(),
-            kinds: default_kinds(),
-            auto_import: false,
-            defender_scan: false,
-            large_text: false,
             key_scope,
+            ..Config::defaults(role)
         };
         // The config is written last: it marks the installation as complete.
         self.write_json(CONFIG_FILE, &config)?;

@@ -1396,3 +1396,115 @@ pub const S_LARGE_TEXT: &str = "文字を大きくする（画面の文字とボ
 
 /// History: why a result was held instead of published.
 pub const HELD_NAME_TAKEN: &str = "同じ名前の別のファイルがフォルダにあるため、保留しました（a different file of the same name is in the folder）";
+// ---- terminal care ----
+
+/// Heading of the block about the terminal (home screen, `status`).
+pub const C_TITLE: &str = "資格確認端末の状態";
+
+/// No health report has arrived yet.
+pub const C_NO_REPORT: &str = "まだ報告がありません（次の受け渡しで届きます）";
+
+/// Everything in the last report is fine.
+pub const C_ALL_WELL: &str = "問題はありません";
+
+/// One line about the last report: when it came, the terminal's version, its free space.
+pub fn c_report_line(when: &str, version: &str, free: &str) -> String {
+    format!("最後の報告: {when}　版: {version}　空き容量: {free}")
+}
+
+/// A number of bytes for staff (GB with one decimal above 1 GB, MB below).
+pub fn c_bytes(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= 1024 * MB {
+        format!("{:.1} GB", bytes as f64 / (1024 * MB) as f64)
+    } else {
+        format!("{} MB", bytes / MB)
+    }
+}
+
+/// Warning: the 連携アプリ answered nothing on the last `trips` trips.
+pub fn c_warn_renkei(trips: u32) -> String {
+    format!("連携アプリが応答していません（{trips} 回続けて）")
+}
+
+/// What to do about [`c_warn_renkei`].
+pub const C_DO_RENKEI: &str = "端末で連携アプリを起動してください。";
+
+/// Warning: the terminal's clock is `minutes` off; `ahead` says which way.
+pub fn c_warn_clock(minutes: i64, ahead: bool) -> String {
+    let way = if ahead {
+        "進んでいます"
+    } else {
+        "遅れています"
+    };
+    format!("端末の時計が {minutes} 分ずれています（{way}）")
+}
+
+/// What to do about [`c_warn_clock`].
+pub const C_DO_CLOCK: &str = "端末の時計を合わせてください。";
+
+/// Warning: the terminal has little free space left.
+pub fn c_warn_space(free: &str) -> String {
+    format!("端末の空き容量が少なくなっています（残り {free}）")
+}
+
+/// What to do about [`c_warn_space`].
+pub const C_DO_SPACE: &str = "端末の不要なファイルを削除してください。";
+
+/// Warning: the terminal runs an older oqs-courier than this PC.
+pub fn c_warn_version(theirs: &str, ours: &str) -> String {
+    format!("端末の oqs-courier が古い版です（端末 {theirs}、この PC {ours}）")
+}
+
+/// What to do about [`c_warn_version`].
+pub const C_DO_VERSION: &str = "端末の oqs-courier を更新してください。";
+
+/// The terminal's settings: the owner's change waits for the terminal's confirmation.
+pub const C_SETTINGS_PENDING: &str = "端末の設定変更: 次の受け渡しで端末に送ります（未反映）";
+
+/// The terminal's settings: the terminal confirmed the owner's change.
+pub const C_SETTINGS_APPLIED: &str = "端末の設定変更: 端末に反映済み";
+
+/// Settings screen (clinic): the section for the terminal's settings.
+pub const C_S_TITLE: &str = "資格確認端末の設定（次の受け渡しで端末に送ります）";
+
+/// Settings screen (clinic): the button that sends the terminal's settings.
+pub const C_S_SEND: &str = "端末に送る";
+
+/// Settings screen (clinic): what the terminal's settings are based on before any report.
+pub const C_S_NO_REPORT: &str = "端末からの報告がまだないため、初期値を表示しています。";
+
+/// Audit reason (clinic): the owner changed the terminal's settings (revision, values).
+pub fn c_audit_sent(rev: u64, values: &str) -> String {
+    format!("端末の設定を変更（第 {rev} 版）: {values}")
+}
+
+/// Audit reason (terminal): settings from the reception PC were applied.
+pub fn c_audit_applied(rev: u64, values: &str) -> String {
+    format!("受付PCからの設定を反映（第 {rev} 版）: {values}")
+}
+
+/// Audit reason (terminal): settings from the reception PC could not be used.
+pub fn c_audit_refused(rev: u64, why: &str) -> String {
+    format!("受付PCからの設定（第 {rev} 版）を反映できません: {why}")
+}
+
+/// Audit reason (clinic): the terminal confirmed the settings.
+pub fn c_audit_confirmed(rev: u64) -> String {
+    format!("端末が設定（第 {rev} 版）の反映を確認しました")
+}
+
+/// The values of a terminal settings change, for the audit log.
+pub fn c_settings_values(wait: u64, days: i64, kinds: &str, defender: bool) -> String {
+    let d = if defender { "する" } else { "しない" };
+    format!("応答待ち {wait} 秒、保存日数 {days} 日、種類 {kinds}、Defender 検査 {d}")
+}
+
+/// History: the owner changed the terminal's settings.
+pub const G_OUTCOME_SETTINGS_SENT: &str = "端末設定の変更";
+
+/// History: the terminal applied settings from the reception PC.
+pub const G_OUTCOME_SETTINGS_APPLIED: &str = "端末設定の反映";
+
+/// History: the terminal confirmed the settings.
+pub const G_OUTCOME_SETTINGS_CONFIRMED: &str = "端末設定の反映確認";

@@ -291,6 +291,8 @@ pub fn seal(
         seq,
         sender_role: inst.config.role.as_str(),
         acks: inst.acks_for_peer()?,
+        health: None,
+        terminal_settings: None,
     };
     let written = package::write_package(env, &dir, &sources)?;
     let id = written.header.id_hex();

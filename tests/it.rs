@@ -8,6 +8,7 @@
 )]
 
 mod it {
+    pub mod care;
     pub mod cli;
     pub mod craft;
     pub mod dry_run;

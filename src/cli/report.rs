@@ -44,6 +44,13 @@ fn status_cmd(inst: &Installation, hours: i64) -> Result<(), Error> {
     if st.old_unanswered > 0 {
         println!("{}", text::old_unanswered(st.old_unanswered, hours));
     }
+    if let Some(care) = &st.care {
+        println!("{}:", text::C_TITLE);
+        for line in care.lines() {
+            let mark = if line.warn { "注意: " } else { "" };
+            println!("  {mark}{}", line.text);
+        }
+    }
     Ok(())
 }
 

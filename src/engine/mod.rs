@@ -26,11 +26,13 @@
 //! This module talks to no user; the CLI and the GUI drive it through [`run_step`].
 //!
 //! Files: `step.rs` (the driver and [`Frontend`]), `plan.rs` (the pure decisions), `receive.rs`,
-//! `publish.rs`, `collect.rs`, `seal.rs` (the phases), `dry_run.rs` (`sync --dry-run`),
+//! `publish.rs`, `collect.rs`, `seal.rs` (the phases), `care.rs` (the terminal's
+//! health report and settings in the packages), `dry_run.rs` (`sync --dry-run`),
 //! `status.rs` (the home screen's and `status`'s figures), `admin.rs` (sticks), `defender.rs`,
 //! `log.rs` (the audit log as CSV); this file holds the session and what they share.
 
 mod admin;
+mod care;
 mod collect;
 mod defender;
 mod dry_run;
@@ -169,6 +171,9 @@ pub struct Options {
     pub assume_yes: bool,
     /// Fault-injection hook (tests).
     pub checkpoint: Option<Hook>,
+    /// Terminal: seconds added to the clock its health report states (tests: a terminal whose
+    /// clock is off; 0 in the product).
+    pub clock_offset_secs: i64,
 }
 
 impl Default for Options {
@@ -181,6 +186,7 @@ impl Default for Options {
             poll: Duration::from_millis(200),
             assume_yes: false,
             checkpoint: None,
+            clock_offset_secs: 0,
         }
     }
 }
@@ -263,6 +269,8 @@ pub struct Session<'a> {
     peer_fp: String,
     applied_now: Vec<PathBuf>,
     acks_needed: bool,
+    /// Terminal: requests awaiting an answer when the step began (for the health report).
+    awaiting_before: usize,
     /// What happened so far.
     pub outcome: Outcome,
 }
@@ -305,6 +313,7 @@ pub fn begin<'a>(
     for sub in [Sub::Req, Sub::Res, Sub::Face] {
         folder(&oqs_root, sub)?;
     }
+    let awaiting_before = inst.journal.awaiting()?.len();
     let mut session = Session {
         _lock: lock,
         peer_fp: peer.fingerprint().to_string(),
@@ -315,6 +324,7 @@ pub fn begin<'a>(
         oqs_root,
         applied_now: Vec::new(),
         acks_needed: false,
+        awaiting_before,
         outcome: Outcome::default(),
     };
     session.tidy()?;

@@ -111,6 +111,7 @@ impl Session<'_> {
         }
         for (m, dir) in new {
             self.store_package(&m, &dir)?;
+            self.care_in(&m)?;
             let _ = fs::remove_dir_all(&dir);
             self.applied_now.push(m.manifest_path.clone());
         }

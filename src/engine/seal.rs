@@ -10,7 +10,7 @@ impl Session<'_> {
         // A file that waited for an acknowledged one of the same name takes its turn now.
         self.inst.journal.transaction(|tx| tx.promote_deferred())?;
         let queued = self.inst.journal.items(Dir::Out, &[State::Queued])?;
-        let must_ack = self.acks_needed;
+        let must_ack = self.acks_needed || self.care_due()?;
         let before = self.stick.scan()?;
         let mut cleared = false;
         if !queued.is_empty() || must_ack {
@@ -52,6 +52,7 @@ impl Session<'_> {
                     incomplete: i.incomplete,
                 })
                 .collect();
+            let (health, terminal_settings) = self.care_out()?;
             let seq = self.inst.take_seq()?;
             let env = package::Envelope {
                 identity: &self.inst.identity,
@@ -59,6 +60,8 @@ impl Session<'_> {
                 seq,
                 sender_role: self.inst.config.role.as_str(),
                 acks,
+                health,
+                terminal_settings,
             };
             let written = package::write_package(env, &dir, &sources)?;
             let pkg = written.header.id_hex();

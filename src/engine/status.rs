@@ -34,6 +34,8 @@ pub struct Status {
     pub last_trip: Option<String>,
     /// Sticks in use (label, id), revoked ones left out.
     pub sticks: Vec<(String, String)>,
+    /// Clinic: the terminal's health and settings (資格確認端末の状態); `None` at the terminal.
+    pub care: Option<crate::care::Overview>,
 }
 
 /// Computes the [`Status`]; `old_hours` is the threshold for "old unanswered requests".
@@ -80,6 +82,7 @@ pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
             .filter(|s| s.revoked.is_none())
             .map(|s| (s.label, s.id))
             .collect(),
+        care: crate::care::overview(inst)?,
     })
 }
 

@@ -335,6 +335,9 @@ pub(super) fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::PinSet => text::G_OUTCOME_PIN_SET,
         Outcome::PinChanged => text::G_OUTCOME_PIN_CHANGED,
         Outcome::PinLocked => text::G_OUTCOME_PIN_LOCKED,
+        Outcome::SettingsSent => text::G_OUTCOME_SETTINGS_SENT,
+        Outcome::SettingsApplied => text::G_OUTCOME_SETTINGS_APPLIED,
+        Outcome::SettingsConfirmed => text::G_OUTCOME_SETTINGS_CONFIRMED,
     }
 }
 

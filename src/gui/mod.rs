@@ -7,6 +7,7 @@
 //! same library functions as the command line. Compiled only with the `gui` feature; the library
 //! works without it.
 
+pub mod care;
 pub mod desktop;
 pub mod dialogs;
 pub mod history;
@@ -93,6 +94,8 @@ pub struct Info {
     pub role: Option<Role>,
     /// The owner's larger-text setting.
     pub large_text: bool,
+    /// Clinic: the lines of 資格確認端末の状態 (empty at the terminal).
+    pub care: Vec<crate::care::Line>,
 }
 
 /// Which screen is shown.
@@ -296,6 +299,7 @@ impl App {
             sticks: st.sticks,
             role: Some(inst.config.role),
             large_text: inst.config.large_text,
+            care: st.care.map(|o| o.lines()).unwrap_or_default(),
         };
     }
 
@@ -510,7 +514,10 @@ impl App {
             Message::Owner(m) => return self.on_owner(m),
             Message::Settings(m) => {
                 // Only a save changes what the home screen shows; keystrokes do not refresh it.
-                let saved = matches!(m, settings::Message::Save);
+                let saved = matches!(
+                    m,
+                    settings::Message::Save | settings::Message::Terminal(care::Message::Send)
+                );
                 if let Screen::Settings(form) = &mut self.screen
                     && let Some(inst) = &self.inst
                     && let Ok(mut inst) = inst.try_lock()

@@ -165,7 +165,9 @@ impl App {
         let Some(inst) = &self.inst else {
             return Task::none();
         };
-        let Ok(inst) = inst.try_lock() else {
+        // A reader of the journal (the history being loaded, a refresh) holds the lock for a
+        // moment; a running step holds it for long, and the window must not wait on that.
+        let Some(inst) = lock_briefly(inst) else {
             g.problem = Some(text::G_WORKING.to_owned());
             return Task::none();
         };
@@ -463,4 +465,17 @@ pub(super) fn settings_buttons(p: &Panel) -> Element<'_, super::Message> {
         .into();
     }
     buttons.into()
+}
+
+/// The installation, if nobody holds it for longer than a moment (up to half a second).
+fn lock_briefly(
+    inst: &std::sync::Mutex<crate::state::Installation>,
+) -> Option<std::sync::MutexGuard<'_, crate::state::Installation>> {
+    for _ in 0..50 {
+        if let Ok(guard) = inst.try_lock() {
+            return Some(guard);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    None
 }

@@ -39,6 +39,8 @@ pub struct Form {
     pub result: Option<Result<(), String>>,
     /// The owner's part: sticks, PIN, the unsaved-changes question ([`super::owner`]).
     pub owner: super::owner::Panel,
+    /// Clinic: the terminal's settings, sent with the next package ([`super::care`]).
+    pub terminal: Option<Box<super::care::Form>>,
 }
 
 /// What the owner did on the settings screen.
@@ -64,6 +66,8 @@ pub enum Message {
     LargeText(bool),
     /// 保存.
     Save,
+    /// Something in the terminal's settings (clinic).
+    Terminal(super::care::Message),
 }
 
 impl Form {
@@ -86,6 +90,8 @@ impl Form {
             state_dir: inst.home.path().display().to_string(),
             result: None,
             owner: super::owner::Panel::default(),
+            terminal: (c.role == crate::state::Role::Clinic)
+                .then(|| Box::new(super::care::Form::new(inst))),
         }
     }
 
@@ -133,6 +139,11 @@ impl Form {
             Message::AutoImport(on) => self.auto_import = on,
             Message::Defender(on) => self.defender = on,
             Message::LargeText(on) => self.large_text = on,
+            Message::Terminal(m) => {
+                if let Some(t) = &mut self.terminal {
+                    t.update(m, inst);
+                }
+            }
             Message::Save => {
                 let config = self.config(&inst.config);
                 self.result = Some(match config.validate() {
@@ -213,7 +224,13 @@ impl Form {
         .spacing(10)
         .padding([0, 12]);
         let form: Element<'a, super::Message> = Element::from(form).map(super::Message::Settings);
-        let form = column![form, iced::widget::container(extra).padding([0, 12])].spacing(18);
+        let mut form = column![form, iced::widget::container(extra).padding([0, 12])].spacing(18);
+        // Clinic: the terminal's settings last, after this PC's own and the owner's part.
+        if let Some(t) = &self.terminal {
+            let part =
+                Element::from(t.view()).map(|m| super::Message::Settings(Message::Terminal(m)));
+            form = form.push(iced::widget::container(part).padding([0, 12]));
+        }
         let mut page: iced::widget::Column<'a, super::Message> = column![
             label(text::S_TITLE).size(22),
             scrollable(form).height(Length::Fill),

@@ -142,20 +142,58 @@ impl App {
                 .color(ORANGE),
             );
         }
-        column![
-            container(c)
-                .width(Length::Fill)
-                .padding(16)
-                .style(theme::card),
+        let card = container(c)
+            .width(Length::Fill)
+            .padding(16)
+            .style(theme::card);
+        let history = small_button(text::G_HISTORY, Message::History);
+        let settings = small_button(text::G_SETTINGS, Message::ShowSettings);
+        let bottom: Element<'_, Message> = if i.care.is_empty() {
+            row![history, settings].spacing(12).into()
+        } else {
+            // Clinic: the terminal's block with the two buttons beside it, so the home screen
+            // still fits the smallest window with every warning showing.
             row![
-                small_button(text::G_HISTORY, Message::History),
-                small_button(text::G_SETTINGS, Message::ShowSettings),
+                care_block(&i.care),
+                column![history, settings]
+                    .spacing(8)
+                    .align_x(iced::Alignment::End),
             ]
-            .spacing(12),
-        ]
-        .spacing(theme::GAP)
-        .into()
+            .spacing(12)
+            .into()
+        };
+        column![card, bottom].spacing(theme::GAP).into()
     }
+}
+
+/// Clinic: 資格確認端末の状態 — the heading and a few short lines (the home screen must still fit
+/// the smallest window).
+fn care_block(lines: &[crate::care::Line]) -> Element<'_, Message> {
+    // The heading and the newest report's line share one row: the block stays small.
+    let (first, rest) = match lines.split_first() {
+        Some((f, rest)) if !f.warn => (Some(f), rest),
+        _ => (None, lines),
+    };
+    let mut head = row![label(text::C_TITLE).size(15)]
+        .spacing(16)
+        .align_y(iced::Alignment::Center);
+    if let Some(f) = first {
+        head = head.push(label(f.text.as_str()).size(13).color(GREY));
+    }
+    let mut c = column![head].spacing(2);
+    for l in rest {
+        let t = label(l.text.as_str()).size(13);
+        c = c.push(if l.warn {
+            t.color(ORANGE)
+        } else {
+            t.color(GREY)
+        });
+    }
+    container(c)
+        .width(Length::Fill)
+        .padding([6, 16])
+        .style(theme::card)
+        .into()
 }
 
 /// A stick that is not enrolled here: one large sentence and nothing to press.

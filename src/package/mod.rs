@@ -6,9 +6,11 @@
 //! layout, its limits and the streaming writer and reader. It does not decide which packages to
 //! apply (that is the journal's and the transfer's job) and it never publishes files anywhere.
 
+pub mod care;
 mod read;
 mod write;
 
+pub use care::{Health, Renkei, TerminalSettings};
 pub use read::{Classified, FileSink, NullSink, OpenedManifest, read_manifest};
 pub use write::{Envelope, SourceFile, Written, write_package};
 #[doc(hidden)]
@@ -318,6 +320,12 @@ pub struct Meta {
     pub acks: Vec<[u64; 2]>,
     /// The files, in data-stream order.
     pub files: Vec<FileEntry>,
+    /// Terminal → clinic: the terminal's health report (optional; [`care`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+    /// Clinic → terminal: settings the owner chose for the terminal (optional; [`care`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_settings: Option<TerminalSettings>,
 }
 
 /// One file inside a package.
@@ -352,8 +360,9 @@ pub fn data_len_for(plain_len: u64) -> u64 {
 /// at its widest (a name escaped to at most twice its bytes, 20-digit integers, an RFC 3339 time
 /// with nanoseconds and offset, the longest kind), its tag and the signature.
 pub fn manifest_len_bound(name_lens: impl IntoIterator<Item = usize>, ack_ranges: usize) -> u64 {
-    // {"seq":…,"created":"…","sender_role":"terminal","acks":[…],"files":[…]}
-    const FIXED: u64 = 128;
+    // {"seq":…,"created":"…","sender_role":"terminal","acks":[…],"files":[…]}, and room for
+    // the optional `health` and `terminal_settings` objects.
+    const FIXED: u64 = 128 + care::CARE_JSON_BOUND;
     // [seq,seq], with the comma.
     const PER_ACK: u64 = 2 * 20 + 4;
     // {"name":"…","size":…,"sha256":"<64>","mtime":"<≤40>","kind":"<≤32>","incomplete":true},
@@ -426,6 +435,7 @@ pub fn validate_meta(meta: &Meta, path: &std::path::Path) -> Result<u64, Error> 
     if data_len_for(total) > MAX_DATA_LEN {
         return Err(malformed("declared sizes exceed the format's limit"));
     }
+    care::validate(meta.health.as_ref(), meta.terminal_settings.as_ref()).map_err(malformed)?;
     Ok(total)
 }
 
@@ -467,13 +477,15 @@ mod tests {
                     incomplete: true,
                 })
                 .collect(),
+            health: None,
+            terminal_settings: None,
         };
         let json = serde_json::to_vec(&meta).unwrap();
         let real = (HEADER_LEN + json.len() + TAG_LEN + SIGNATURE_LEN) as u64;
         let bound = manifest_len_bound(names.iter().map(String::len), meta.acks.len());
         assert!(real <= bound, "{real} > {bound}");
         assert!(
-            bound < real + 1024,
+            bound < real + 1024 + care::CARE_JSON_BOUND,
             "a bound far above the real length wastes the stick"
         );
     }
@@ -504,6 +516,18 @@ mod tests {
             parse(&with(r#""future_field":{"x":1},"#)).is_ok(),
             "unknown fields ignored"
         );
+        // The care of the terminal (§5.1): optional, each field inside optional, null absent.
+        for (fields, ok) in [
+            (r#""health":null,"#, true),
+            (r#""health":{},"#, true),
+            (r#""health":{"app_version":"0.2.0","later":{"x":1}},"#, true),
+            (r#""health":{"clock":"yesterday"},"#, false),
+            (r#""health":{"archive_bytes":-1},"#, false),
+            (r#""terminal_settings":{"rev":2,"kinds":["single"]},"#, true),
+            (r#""terminal_settings":{"rev":1.5},"#, false),
+        ] {
+            assert_eq!(parse(&with(fields)).is_ok(), ok, "{fields}");
+        }
         for required in ["seq", "created", "sender_role", "files"] {
             let mut v: serde_json::Value = serde_json::from_str(&with("")).unwrap();
             v.as_object_mut().unwrap().remove(required);

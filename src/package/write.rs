@@ -49,6 +49,10 @@ pub struct Envelope<'a> {
     pub sender_role: &'a str,
     /// Acknowledged sequence numbers of the recipient's packages.
     pub acks: Vec<[u64; 2]>,
+    /// Terminal: its health report ([`Meta::health`]).
+    pub health: Option<super::Health>,
+    /// Clinic: settings for the terminal ([`Meta::terminal_settings`]).
+    pub terminal_settings: Option<super::TerminalSettings>,
 }
 
 /// What a package otherwise draws from the operating system, given instead: its randomness and
@@ -174,6 +178,8 @@ fn seal(
             sender_role: env.sender_role.to_owned(),
             acks: env.acks,
             files: entries,
+            health: env.health,
+            terminal_settings: env.terminal_settings,
         };
         let mut sealed = serde_json::to_vec(&meta).map_err(|_| Error::Malformed {
             path: manifest_path.clone(),

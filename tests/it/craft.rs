@@ -57,6 +57,8 @@ pub fn craft_with(
                 incomplete: false,
             })
             .collect(),
+        health: None,
+        terminal_settings: None,
     };
     edit(&mut meta);
     let mut sealed = serde_json::to_vec(&meta).unwrap();

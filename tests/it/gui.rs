@@ -765,6 +765,7 @@ fn screens_match_the_committed_snapshots() {
         old_unanswered: 1,
         role: Some(Role::Clinic),
         large_text: false,
+        care: Vec::new(),
     };
     let shot = |app: &App, name: &str| snapshot(&mut ui(app), name);
 
@@ -912,6 +913,7 @@ fn screens_match_the_committed_snapshots() {
         state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
         result: Some(Ok(())),
         owner: Default::default(),
+        terminal: None,
     });
     shot(&app, "settings");
 }

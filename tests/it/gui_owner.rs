@@ -429,6 +429,7 @@ fn owner_screens_match_the_committed_snapshots() {
         state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
         result: None,
         owner,
+        terminal: None,
     };
     app.screen = Screen::Settings(form(owner::Panel {
         unenrolled: Some(PathBuf::from("E:\\")),

@@ -134,6 +134,8 @@ fn craft_with(
                 incomplete: false,
             })
             .collect(),
+        health: None,
+        terminal_settings: None,
     };
     let mut header = Header {
         version: VERSION,

@@ -461,6 +461,8 @@ fn generate_package(input: &Input, out: &mut BTreeMap<String, Vec<u8>>) {
         seq: input.seq,
         sender_role: input.sender.as_str(),
         acks: input.acks.clone(),
+        health: None,
+        terminal_settings: None,
     };
     let fixed = Fixed {
         package_id: input.package_id,
@@ -489,6 +491,8 @@ fn generate_package(input: &Input, out: &mut BTreeMap<String, Vec<u8>>) {
                 incomplete: f.incomplete,
             })
             .collect(),
+        health: None,
+        terminal_settings: None,
     };
     assert_eq!(written.meta, meta);
     let meta_plain = serde_json::to_vec(&meta).unwrap();
