@@ -182,7 +182,7 @@ fn care_block(lines: &[crate::care::Line]) -> Element<'_, Message> {
     }
     let mut c = column![head].spacing(2);
     for l in rest {
-        let t = label(l.text.as_str()).size(13);
+        let t = theme::para(&l.text).size(13);
         c = c.push(if l.warn {
             t.color(ORANGE)
         } else {
