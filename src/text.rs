@@ -197,8 +197,7 @@ pub const H_INIT_GUI: &str = "このアプリを起動し直すと「初期設�
 /// Hint (screen): pair.
 pub const H_PAIR_GUI: &str = "このアプリを起動し直すと「初期設定」の画面が出ます。両方のPCで「ペアリングを進める」を押し、USBメモリを使ってペアリングしてください。";
 /// Hint (screen): enroll the stick.
-pub const H_ENROLL_GUI: &str =
-    "このUSBメモリを使う場合は、設定担当者が「設定」の「差し込まれているUSBメモリを登録する」で登録してください。";
+pub const H_ENROLL_GUI: &str = "このUSBメモリを使う場合は、設定担当者が「設定」の「差し込まれているUSBメモリを登録する」で登録してください。";
 /// Hint (screen): the other PC's card first.
 pub const H_EXPORT_CARD_GUI: &str =
     "先に相手のPCで「ペアリングを進める」を押し、そのUSBメモリを差し込んでください。";
