@@ -263,6 +263,8 @@ pub struct Session<'a> {
     peer_fp: String,
     applied_now: Vec<PathBuf>,
     acks_needed: bool,
+    /// When each file in the OQS folders last changed (the quiet period of every file).
+    quiet: collect::Quiet,
     /// What happened so far.
     pub outcome: Outcome,
 }
@@ -315,6 +317,7 @@ pub fn begin<'a>(
         oqs_root,
         applied_now: Vec::new(),
         acks_needed: false,
+        quiet: collect::Quiet::default(),
         outcome: Outcome::default(),
     };
     session.tidy()?;
