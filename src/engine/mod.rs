@@ -44,7 +44,7 @@ mod step;
 
 pub use admin::{Revoked, enroll, revoke, stick_enrolled};
 pub use defender::{Scan, defender_program, defender_scan};
-pub use log::{audit_csv_line, write_audit_csv};
+pub use log::{audit_csv_line, write_audit_csv, write_audit_csv_header, write_audit_csv_row};
 pub use publish::{error_text, short_summary};
 
 use admin::pair_of;
