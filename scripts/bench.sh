@@ -352,7 +352,7 @@ add_row() { # desc op ours_var peer_var bytes ours_rss peer_rss
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 for key in $sets; do
-    case "$key" in e | f) continue ;; esac # not data sets; below
+    case "$key" in e | f | g) continue ;; esac # not data sets; below
     [[ -n "${set_count[$key]:-}" ]] || { echo "bench: unknown data set '$key'" >&2; exit 1; }
     ds="$work/set-$key"
     src="$ds/src"
