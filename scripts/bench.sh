@@ -658,7 +658,7 @@ if [[ " $sets " == *" g "* ]]; then
         printf -v "h_csvrss_$which" '%s' "$(rss_of hist_csv)"
         RSS_DIR=""
     done
-    page_ms() { awk -v k="page $2:" 'index($0, k) == 1 { print $3 }' <<<"$1"; }
+    page_ms() { awk -v k="page $2:" 'index($0, k) == 1 { $0 = substr($0, length(k) + 1); print $1 }' <<<"$1"; }
     hist_row() { # label empty_us full_us
         local e="${!2}" f="${!3}" verdict=FAIL q
         q=$(ratio "$f" "$e")
