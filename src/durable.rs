@@ -177,6 +177,52 @@ pub fn sync_file(file: &File, path: &Path) -> io::Result<()> {
     file.sync_all()
 }
 
+/// How many flushes [`sync_paths`] has in flight at once. A file system commits flushes that
+/// arrive together as one group (ext4's journal, NTFS's log), and a flush mostly waits for the
+/// device, so a few threads pay about one device round trip for a whole batch instead of one per
+/// file, even on two cores.
+const FLUSH_THREADS: usize = 8;
+
+/// Flushes the files at `paths` (written and closed before) to the medium, several at a time.
+/// Returns only when every flush has returned; the first error, if any. Each flush is reported
+/// to the seam first, on the calling thread and in order (an injected failure flushes nothing);
+/// the flushes themselves run on up to [`FLUSH_THREADS`] threads.
+pub fn sync_paths(paths: &[PathBuf]) -> io::Result<()> {
+    for p in paths {
+        report(Op::SyncFile, p, None, &[])?;
+    }
+    // Windows flushes only through a handle with write access; Unix flushes the file through
+    // any handle. Never truncates.
+    let flush = |p: &PathBuf| OpenOptions::new().write(true).open(p)?.sync_all();
+    let threads = FLUSH_THREADS.min(paths.len());
+    if threads <= 1 {
+        return paths.iter().try_for_each(flush);
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || -> io::Result<()> {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(p) = paths.get(i) else {
+                return Ok(());
+            };
+            flush(p)?;
+        }
+    };
+    std::thread::scope(|s| {
+        let running: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+        let mut first = Ok(());
+        for t in running {
+            let r = t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("a flush thread stopped")));
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    })
+}
+
 /// Renames `from` to `to`, through the seam.
 pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
     report(Op::Rename, from, Some(to), &[])?;

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params
 use std::path::{Path, PathBuf};
 
 /// Schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The journal could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +93,22 @@ const SCHEMA_2: &str = r"
 CREATE UNIQUE INDEX IF NOT EXISTS item_out_queued_name ON item(name COLLATE NOCASE)
     WHERE dir='out' AND state='queued';
 ALTER TABLE item ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;
+";
+
+/// Schema 3: indexes for a journal that holds years of history (hundreds of thousands of items,
+/// millions of audit rows), so that what a step, `status`, `log` and the history screen look up
+/// costs the same on the first day and after five years:
+/// - `item_name`: "was this name with this content seen before" (`has_item`, `items_named`:
+///   every received and collected file asks it);
+/// - `audit_file`: the summary recorded for a file (`audit_summary`, the import prompt);
+/// - `audit_outcome_time`: the newest rows of one outcome in a period (the history screen's
+///   filters, `audit_rows_newest`).
+///
+/// Only indexes: a version-2 program could still read the tables, but refuses the version.
+const SCHEMA_3: &str = r"
+CREATE INDEX IF NOT EXISTS item_name ON item(name COLLATE NOCASE, sha256);
+CREATE INDEX IF NOT EXISTS audit_file ON audit(file COLLATE NOCASE, outcome);
+CREATE INDEX IF NOT EXISTS audit_outcome_time ON audit(outcome, time);
 ";
 
 /// A closed set of words the journal stores: the enum, its stored text, parsing, `Display`,
@@ -485,14 +501,18 @@ impl Journal {
                 });
             }
             Some(SCHEMA_VERSION) => {}
-            Some(_) => {
+            Some(v) => {
                 // Version 1: repair what it may have left (see `repair_v1`), then add the
-                // constraint that keeps it from happening again, in one transaction.
+                // constraint that keeps it from happening again; every version: the indexes
+                // of version 3. In one transaction.
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(db)?;
-                repair_v1(&tx).map_err(db)?;
-                tx.execute_batch(SCHEMA_2).map_err(db)?;
+                if v < 2 {
+                    repair_v1(&tx).map_err(db)?;
+                    tx.execute_batch(SCHEMA_2).map_err(db)?;
+                }
+                tx.execute_batch(SCHEMA_3).map_err(db)?;
                 tx.execute(
                     "UPDATE meta SET value=?1 WHERE key='schema_version'",
                     params![SCHEMA_VERSION.to_string()],
@@ -502,6 +522,7 @@ impl Journal {
             }
             None => {
                 conn.execute_batch(SCHEMA_2).map_err(db)?;
+                conn.execute_batch(SCHEMA_3).map_err(db)?;
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1), ('next_seq', '1')",
                     params![SCHEMA_VERSION.to_string()],
@@ -896,36 +917,97 @@ impl Journal {
     }
 
     /// Audit rows at or after `since` (RFC 3339 prefix compare; `None`: all), oldest first.
+    /// Loads them all: for a long period use [`Journal::each_audit_row`] or
+    /// [`Journal::audit_rows_newest`].
     pub fn audit_rows(&self, since: Option<&str>) -> Result<Vec<AuditRow>, Error> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT id, time, stick, direction, package_id, seq, file, size, sha256, kind, summary, actor, outcome, reason \
-                 FROM audit WHERE time >= ?1 ORDER BY id",
-            )
-            .map_err(self.db())?;
-        let rows = st
-            .query_map(params![since.unwrap_or("")], |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    time: r.get(1)?,
-                    stick: r.get(2)?,
-                    direction: r.get(3)?,
-                    package_id: r.get(4)?,
-                    seq: r.get(5)?,
-                    file: r.get(6)?,
-                    size: r.get(7)?,
-                    sha256: r.get(8)?,
-                    kind: r.get(9)?,
-                    summary: r.get(10)?,
-                    actor: r.get(11)?,
-                    outcome: r.get(12)?,
-                    reason: r.get(13)?,
-                })
-            })
-            .map_err(self.db())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+        let mut out = Vec::new();
+        self.each_audit_row(since, |r| {
+            out.push(r);
+            Ok::<_, Error>(())
+        })?;
+        Ok(out)
     }
+
+    /// Calls `f` with every audit row at or after `since`, oldest first, one at a time (memory
+    /// stays flat however long the history is: `log --csv`, the export). Stops at the first
+    /// error `f` returns.
+    pub fn each_audit_row<E: From<Error>>(
+        &self,
+        since: Option<&str>,
+        mut f: impl FnMut(AuditRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE time >= ?1 ORDER BY id");
+        let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
+        let mut rows = st.query(params![since.unwrap_or("")]).map_err(self.db())?;
+        while let Some(r) = rows.next().map_err(self.db())? {
+            f(audit_from_row(r).map_err(self.db())?)?;
+        }
+        Ok(())
+    }
+
+    /// The newest `limit` audit rows at or after `since` (`None`: all), newest first, and for
+    /// each of `outcomes` the newest `limit` rows of that outcome too (so that a screen that
+    /// filters by outcome still finds its newest `limit` rows), each row once. Reads through the
+    /// time indexes: the cost follows `limit`, not the length of the history.
+    pub fn audit_rows_newest(
+        &self,
+        since: Option<&str>,
+        outcomes: &[Outcome],
+        limit: usize,
+    ) -> Result<Vec<AuditRow>, Error> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let since = since.unwrap_or("");
+        let mut out: std::collections::BTreeMap<i64, AuditRow> = Default::default();
+        let all = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit WHERE time >= ?1 ORDER BY time DESC, id DESC LIMIT ?2"
+        );
+        let mut st = self.conn.prepare_cached(&all).map_err(self.db())?;
+        let rows = st
+            .query_map(params![since, limit], audit_from_row)
+            .map_err(self.db())?;
+        for r in rows {
+            let r = r.map_err(self.db())?;
+            out.insert(r.id, r);
+        }
+        let one = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit WHERE outcome = ?1 AND time >= ?2 \
+             ORDER BY time DESC, id DESC LIMIT ?3"
+        );
+        let mut st = self.conn.prepare_cached(&one).map_err(self.db())?;
+        for outcome in outcomes {
+            let rows = st
+                .query_map(params![outcome, since, limit], audit_from_row)
+                .map_err(self.db())?;
+            for r in rows {
+                let r = r.map_err(self.db())?;
+                out.insert(r.id, r);
+            }
+        }
+        Ok(out.into_values().rev().collect())
+    }
+}
+
+/// The columns of [`audit_from_row`].
+const AUDIT_COLUMNS: &str = "id, time, stick, direction, package_id, seq, file, size, sha256, \
+    kind, summary, actor, outcome, reason";
+
+fn audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        time: r.get(1)?,
+        stick: r.get(2)?,
+        direction: r.get(3)?,
+        package_id: r.get(4)?,
+        seq: r.get(5)?,
+        file: r.get(6)?,
+        size: r.get(7)?,
+        sha256: r.get(8)?,
+        kind: r.get(9)?,
+        summary: r.get(10)?,
+        actor: r.get(11)?,
+        outcome: r.get(12)?,
+        reason: r.get(13)?,
+    })
 }
 
 /// Repairs what a version-1 journal could hold that stops every later step (two steps ran at

@@ -401,7 +401,9 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
             let (m, dir) = staged
                 .last()
                 .ok_or(TransferError::DestinationMissing { path: dir.clone() })?;
-            m.stream(&mut StagingSink::new(dir))?;
+            let mut sink = StagingSink::new(dir);
+            m.stream(&mut sink)?;
+            sink.flush()?;
         }
         plan_conflicts(to, &staged)
     })();
@@ -430,6 +432,10 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
                     }
                 })?;
             }
+            // One flush of the destination folder per package, before the package is recorded
+            // as applied: the renamed names are on the medium then (their data was flushed
+            // before any rename, `StagingSink::flush`), so "applied" never names a file a power
+            // cut could take back.
             durable::sync_dir(to).map_err(|source| TransferError::Publish {
                 path: to.to_owned(),
                 source,
@@ -444,6 +450,7 @@ pub fn open(inst: &mut Installation, stick: &Stick, to: &Path) -> Result<OpenRep
             return Err(e.into());
         }
         let (sender, id, seq) = (m.sender().to_string(), m.header.id_hex(), m.meta.seq);
+        // One journal transaction per package (one flush of the write-ahead log).
         inst.journal
             .transaction(|tx| {
                 tx.record_applied(&sender, seq, &id, None, &m.meta.acks)?;
@@ -585,16 +592,33 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes each verified file to `<staging>/<index>`, flushed, with its original mtime.
+/// Writes each verified file to `<staging>/<index>` with its original mtime, **not yet
+/// flushed**: the caller flushes every staged file of the package at once with
+/// [`StagingSink::flush`] before anything is renamed into place or recorded.
 pub(crate) struct StagingSink<'a> {
     dir: &'a Path,
     file: Option<(durable::Tracked, PathBuf)>,
+    written: Vec<PathBuf>,
 }
 
 impl<'a> StagingSink<'a> {
     /// A sink writing into the (existing) folder `dir`.
     pub(crate) fn new(dir: &'a Path) -> Self {
-        Self { dir, file: None }
+        Self {
+            dir,
+            file: None,
+            written: Vec::new(),
+        }
+    }
+
+    /// Flushes every file staged so far to the medium (several at a time). This is the flush
+    /// that lets a package be applied: until it returns, nothing of the package is renamed into
+    /// place nor recorded as applied, so a crash before it leaves only a staging folder that
+    /// the next run removes (nothing half-applied); after it, every staged file is whole on the
+    /// medium, so the renames and the journal commit that follow never publish a file whose
+    /// data a power cut could still lose.
+    pub(crate) fn flush(&self) -> Result<(), package::Error> {
+        durable::sync_paths(&self.written).map_err(|e| package::Error::io(self.dir, e))
     }
 }
 
@@ -623,7 +647,10 @@ impl FileSink for StagingSink<'_> {
             {
                 let _ = f.file().set_modified(t.into());
             }
-            f.sync_all().map_err(|e| package::Error::io(&path, e))?;
+            // Closed here (no handle per file stays open: 10,000 files would exceed the
+            // process's limit); flushed together in `flush`.
+            drop(f);
+            self.written.push(path);
         }
         Ok(())
     }

@@ -55,19 +55,29 @@ fn status_cmd(inst: &Installation, hours: i64) -> Result<(), Error> {
 }
 
 fn log_cmd(inst: &Installation, since: Option<&str>, csv: bool) -> Result<(), Error> {
-    let rows = inst
-        .journal
-        .audit_rows(since)
-        .map_err(oqs_courier::state::Error::from)?;
-    // Written through one locked handle; a reader that stops early (`log --csv | head`) ends
-    // the output quietly instead of a panic on the broken pipe.
+    /// Why writing the log stopped.
+    enum Stop {
+        Journal(oqs_courier::journal::Error),
+        Out(std::io::Error),
+    }
+    impl From<oqs_courier::journal::Error> for Stop {
+        fn from(e: oqs_courier::journal::Error) -> Self {
+            Stop::Journal(e)
+        }
+    }
+    // Written through one locked handle, row by row as the journal gives them (memory stays
+    // flat over years of history); a reader that stops early (`log --csv | head`) ends the
+    // output quietly instead of a panic on the broken pipe.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = (|| -> std::io::Result<()> {
+    let written = (|| -> Result<(), Stop> {
         use std::io::Write;
         if csv {
-            engine::write_audit_csv(&rows, &mut out)?;
-        } else {
-            for r in &rows {
+            engine::write_audit_csv_header(&mut out).map_err(Stop::Out)?;
+        }
+        inst.journal.each_audit_row(since, |r| {
+            if csv {
+                engine::write_audit_csv_row(&r, &mut out)
+            } else {
                 writeln!(
                     out,
                     "{}  {:<8} {:<6} {}  {}  {}",
@@ -77,13 +87,15 @@ fn log_cmd(inst: &Installation, since: Option<&str>, csv: bool) -> Result<(), Er
                     r.file.as_deref().unwrap_or(""),
                     r.summary.as_deref().unwrap_or(""),
                     r.reason.as_deref().unwrap_or("")
-                )?;
+                )
             }
-        }
-        out.flush()
+            .map_err(Stop::Out)
+        })?;
+        out.flush().map_err(Stop::Out)
     })();
     match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+        Err(Stop::Journal(e)) => return Err(oqs_courier::state::Error::from(e).into()),
+        Err(Stop::Out(e)) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             eprintln!("{}: {e}", text::DETAIL_LABEL);
         }
         _ => {}

@@ -3,6 +3,7 @@
 //! the terminal's wait for answers; the archive of originals.
 
 use super::*;
+use std::collections::HashMap;
 
 impl Session<'_> {
     /// Terminal: waits until every awaiting request is answered in Res, the wait time ends, or
@@ -46,47 +47,108 @@ impl Session<'_> {
     /// Collects until every published request is answered, the response wait is over, or
     /// `tick` says stop. `tick(Some(answered), total)` when the count changed, `tick(None, …)`
     /// on the other looks; it returns whether to stop.
+    ///
+    /// Event-driven: a watcher on Res and Face wakes the loop as soon as something changes
+    /// there; otherwise it wakes when the youngest file it saw becomes quiet (the quiet period
+    /// counts from that file's own last change, see [`Quiet`]), at every whole second of the
+    /// wait (the countdown) and at the latest after `opts.poll` (the safety net: a watcher can
+    /// miss or drop events, e.g. on a network folder or after an overflow on Windows). It never
+    /// sleeps a fixed quiet period, and it ends as soon as the last request is answered.
     pub(super) fn wait_loop(
         &mut self,
         tick: &mut dyn FnMut(Option<usize>, usize) -> bool,
     ) -> Result<(), Error> {
         let total = self.inst.journal.awaiting()?.len();
         let start = Instant::now();
+        let end = start + self.opts.response_wait;
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let _watcher = if total > 0 {
+            self.watch_answers(tx)
+        } else {
+            None
+        };
         let mut last = usize::MAX;
         loop {
-            self.collect()?;
+            let next = self.collect_ready()?.next;
             let left = self.inst.journal.awaiting()?.len();
             let answered = total.saturating_sub(left);
             let changed = (answered != last).then_some(answered);
             last = answered;
-            if tick(changed, total) || left == 0 || start.elapsed() >= self.opts.response_wait {
+            let now = Instant::now();
+            if tick(changed, total) || left == 0 || now >= end {
                 break;
             }
-            std::thread::sleep(self.opts.poll);
+            let next_second = start + Duration::from_secs(now.duration_since(start).as_secs() + 1);
+            let wake = [
+                Some(now + self.opts.poll),
+                next,
+                Some(next_second),
+                Some(end),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(now);
+            // An event or the wake-up: either way look again. Events that came meanwhile (a
+            // burst of answers, our own moves to the archive) need only one look.
+            let _ = rx.recv_timeout(wake.saturating_duration_since(now));
+            while rx.try_recv().is_ok() {}
         }
         Ok(())
     }
 
+    /// A watcher that sends on `tx` whenever something changes in Res or Face; `None` when the
+    /// OS cannot watch them (then the poll alone finds the answers).
+    fn watch_answers(&self, tx: std::sync::mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
+        use notify::Watcher;
+        let mut w = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
+            let _ = tx.send(());
+        })
+        .ok()?;
+        for sub in [Sub::Res, Sub::Face] {
+            let dir = folder(&self.oqs_root, sub).ok()?;
+            w.watch(&dir, notify::RecursiveMode::NonRecursive).ok()?;
+        }
+        Some(w)
+    }
+
     /// Takes complete files out of the OQS folders into the outbox: requests from Req at the
-    /// clinic; results from Res and Face at the terminal (originals go to the archive).
+    /// clinic; results from Res and Face at the terminal (originals go to the archive). A file
+    /// that changed less than the quiet period ago is waited for (until its own quiet period
+    /// ends, never longer than `opts.quiet`) and taken if it did not change meanwhile.
     pub fn collect(&mut self) -> Result<usize, Error> {
+        let look = self.collect_ready()?;
+        let mut n = look.collected;
+        if let Some(due) = look.latest {
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            n += self.collect_ready()?.collected;
+        }
+        Ok(n)
+    }
+
+    /// One look at the OQS folders this role collects from: takes every file that has been quiet
+    /// long enough (by [`Quiet`], kept for the whole session), without waiting for the others.
+    pub(super) fn collect_ready(&mut self) -> Result<Collected, Error> {
         let subs: &[Sub] = match self.inst.config.role {
             Role::Clinic => &[Sub::Req],
             Role::Terminal => &[Sub::Res, Sub::Face],
         };
-        let mut n = 0;
+        let mut out = Collected::default();
         self.outcome.incomplete_waiting = 0;
         for &sub in subs {
             let dir = folder(&self.oqs_root, sub)?;
-            for name in complete_files(&dir, self.opts.quiet)? {
+            let look = self.quiet.look(&dir, self.opts.quiet)?;
+            out.next = earliest(out.next, look.next);
+            out.latest = out.latest.max(look.latest);
+            for name in look.ready {
                 if self.collect_one(&dir, sub, &name)? {
-                    n += 1;
+                    out.collected += 1;
                 }
             }
         }
-        self.outcome.collected += n;
+        self.outcome.collected += out.collected;
         self.checkpoint(Checkpoint::Collected);
-        Ok(n)
+        Ok(out)
     }
 
     pub(super) fn collect_one(&mut self, dir: &Path, sub: Sub, name: &str) -> Result<bool, Error> {
@@ -277,12 +339,62 @@ pub(super) fn answers_request(request: &str, response: &str) -> bool {
         || response.eq_ignore_ascii_case(&format!("{request}.err"))
 }
 
-/// Regular, visible files in `dir` that have not changed for `quiet` (and can be opened). Files
-/// that changed more recently are looked at again after the quiet period, once; still changing
-/// files wait for the next step.
-pub(super) fn complete_files(dir: &Path, quiet: Duration) -> Result<Vec<String>, Error> {
-    let list = |dir: &Path| -> Result<Vec<(String, u64, Option<SystemTime>)>, Error> {
-        let mut out = Vec::new();
+/// What one look of [`Session::collect_ready`] did and found.
+#[derive(Debug, Default)]
+pub(super) struct Collected {
+    /// Files collected.
+    pub collected: usize,
+    /// When the first file still too young becomes quiet.
+    pub next: Option<Instant>,
+    /// When the last file still too young becomes quiet.
+    pub latest: Option<Instant>,
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Remembers, per folder and file, when the file last changed, so that every file is taken once
+/// it has been quiet for the quiet period counted from **its own** last change, and nothing
+/// sleeps a whole quiet period because some other file is young.
+///
+/// A file's last change is, when it is first seen, its modification time (if that lies in the
+/// past; a file stamped in the future, or without a time, counts as changed when first seen),
+/// and afterwards the moment a look found its size or modification time different. A young
+/// file is therefore always seen twice, unchanged, before it is taken.
+#[derive(Debug, Default)]
+pub(super) struct Quiet {
+    seen: HashMap<PathBuf, HashMap<String, Seen>>,
+}
+
+#[derive(Debug)]
+struct Seen {
+    len: u64,
+    mtime: Option<SystemTime>,
+    since: Instant,
+}
+
+/// What [`Quiet::look`] found in one folder.
+#[derive(Debug, Default)]
+pub(super) struct Look {
+    /// Regular, visible files quiet for the period and closed by their writer, sorted.
+    pub ready: Vec<String>,
+    /// When the first of the younger files becomes quiet.
+    pub next: Option<Instant>,
+    /// When the last of them does.
+    pub latest: Option<Instant>,
+}
+
+impl Quiet {
+    /// Lists `dir` once and says which files are complete now, and when the others will be.
+    pub(super) fn look(&mut self, dir: &Path, quiet: Duration) -> Result<Look, Error> {
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        let before = self.seen.remove(dir).unwrap_or_default();
+        let mut seen = HashMap::new();
+        let mut look = Look::default();
         for e in fs::read_dir(dir).map_err(|e| io(dir, e))?.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             let Ok(md) = fs::symlink_metadata(e.path()) else {
@@ -291,28 +403,47 @@ pub(super) fn complete_files(dir: &Path, quiet: Duration) -> Result<Vec<String>,
             if name.starts_with('.') || !md.is_file() {
                 continue;
             }
-            out.push((name, md.len(), md.modified().ok()));
+            let (len, mtime) = (md.len(), md.modified().ok());
+            let since = match before.get(&name) {
+                Some(s) if s.len == len && s.mtime == mtime => s.since,
+                Some(_) => now, // changed since the last look
+                None => {
+                    let age = mtime
+                        .and_then(|m| wall.duration_since(m).ok())
+                        .unwrap_or_default()
+                        .min(quiet);
+                    now.checked_sub(age).unwrap_or(now)
+                }
+            };
+            let due = since + quiet;
+            if due > now {
+                look.next = earliest(look.next, Some(due));
+                look.latest = look.latest.max(Some(due));
+            } else if writer_is_done(&e.path()) {
+                look.ready.push(name.clone());
+            }
+            seen.insert(name, Seen { len, mtime, since });
         }
-        out.sort();
-        Ok(out)
-    };
-    let now = SystemTime::now();
-    let first = list(dir)?;
-    let young = first
-        .iter()
-        .any(|(_, _, m)| m.is_none_or(|m| now.duration_since(m).unwrap_or_default() < quiet));
-    let stable: Vec<(String, u64, Option<SystemTime>)> = if young {
-        std::thread::sleep(quiet);
-        let second = list(dir)?;
-        first.into_iter().filter(|f| second.contains(f)).collect()
-    } else {
-        first
-    };
-    Ok(stable
-        .into_iter()
-        .filter(|(name, _, _)| writer_is_done(&dir.join(name)))
-        .map(|(name, _, _)| name)
-        .collect())
+        self.seen.insert(dir.to_owned(), seen);
+        look.ready.sort();
+        Ok(look)
+    }
+}
+
+/// Regular, visible files in `dir` that have not changed for `quiet` (and can be opened). Files
+/// that changed more recently are waited for until they have been quiet that long (never longer
+/// than `quiet`) and taken if they did not change meanwhile; still changing files wait for the
+/// next step.
+pub(super) fn complete_files(dir: &Path, quiet: Duration) -> Result<Vec<String>, Error> {
+    let mut q = Quiet::default();
+    let look = q.look(dir, quiet)?;
+    match look.latest {
+        None => Ok(look.ready),
+        Some(due) => {
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            Ok(q.look(dir, quiet)?.ready)
+        }
+    }
 }
 
 /// Whether no one is writing `path` any more: it opens for reading. On Windows it must open
@@ -351,6 +482,50 @@ mod tests {
         fs::create_dir(dir.path().join("sub")).unwrap();
         let got = complete_files(dir.path(), Duration::from_millis(50)).unwrap();
         assert_eq!(got, ["a.xml", "日本語の名前.xml"]);
+    }
+
+    fn stamp(p: &Path, at: SystemTime) {
+        File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(at)
+            .unwrap();
+    }
+
+    /// Each file's quiet period counts from its own last change: a young file does not hold
+    /// back an old one, and it is taken only after a later look found it unchanged.
+    #[test]
+    fn quiet_counts_from_each_files_own_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour = Duration::from_secs(3600);
+        let (old, young) = (dir.path().join("old.xml"), dir.path().join("young.xml"));
+        fs::write(&old, b"x").unwrap();
+        fs::write(&young, b"y").unwrap();
+        stamp(&old, SystemTime::now() - 2 * hour);
+        let mut q = Quiet::default();
+        let first = q.look(dir.path(), hour).unwrap();
+        assert_eq!(first.ready, ["old.xml"]);
+        let due = first.next.expect("the young file has a due time");
+        assert!(
+            due > Instant::now() + hour / 2,
+            "due about an hour after its change"
+        );
+        assert_eq!(first.next, first.latest);
+        // Unchanged: the same due time. Changed: the period starts again from the change.
+        assert_eq!(q.look(dir.path(), hour).unwrap().next, Some(due));
+        fs::write(&young, b"yy").unwrap();
+        let later = q.look(dir.path(), hour).unwrap();
+        assert!(later.next.unwrap() >= due);
+        assert_eq!(later.ready, ["old.xml"]);
+        // Made old (an hour unchanged by its time stamp) it is taken; a vanished file is
+        // forgotten.
+        fs::remove_file(&old).unwrap();
+        let mut fresh = Quiet::default();
+        stamp(&young, SystemTime::now() - 2 * hour);
+        let look = fresh.look(dir.path(), hour).unwrap();
+        assert_eq!(look.ready, ["young.xml"]);
+        assert_eq!(look.next, None);
     }
 
     /// FAT keeps 2-second timestamps and a DST change or a wrong clock can put a file's time in

@@ -7,11 +7,22 @@ use super::*;
 /// [`crate::text::LOG_CSV_HEADER`], one line per row, CRLF line ends. The one writer behind
 /// `log --csv` and the desktop app's export.
 pub fn write_audit_csv(rows: &[AuditRow], out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    write!(out, "\u{feff}{}\r\n", crate::text::LOG_CSV_HEADER)?;
+    write_audit_csv_header(out)?;
     for r in rows {
-        write!(out, "{}\r\n", audit_csv_line(r))?;
+        write_audit_csv_row(r, out)?;
     }
     Ok(())
+}
+
+/// The start of [`write_audit_csv`]: the byte-order mark and the header line.
+pub fn write_audit_csv_header(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    write!(out, "\u{feff}{}\r\n", crate::text::LOG_CSV_HEADER)
+}
+
+/// One line of [`write_audit_csv`] with its line end (for writing rows as they are read,
+/// [`crate::journal::Journal::each_audit_row`]).
+pub fn write_audit_csv_row(r: &AuditRow, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    write!(out, "{}\r\n", audit_csv_line(r))
 }
 
 /// One audit row as a CSV line (fields quoted where they need it), without the line end.

@@ -46,7 +46,7 @@ mod step;
 
 pub use admin::{Revoked, enroll, revoke, stick_enrolled};
 pub use defender::{Scan, defender_program, defender_scan};
-pub use log::{audit_csv_line, write_audit_csv};
+pub use log::{audit_csv_line, write_audit_csv, write_audit_csv_header, write_audit_csv_row};
 pub use publish::{error_text, short_summary};
 
 use admin::pair_of;
@@ -271,6 +271,8 @@ pub struct Session<'a> {
     acks_needed: bool,
     /// Terminal: requests awaiting an answer when the step began (for the health report).
     awaiting_before: usize,
+    /// When each file in the OQS folders last changed (the quiet period of every file).
+    quiet: collect::Quiet,
     /// What happened so far.
     pub outcome: Outcome,
 }
@@ -325,6 +327,7 @@ pub fn begin<'a>(
         applied_now: Vec::new(),
         acks_needed: false,
         awaiting_before,
+        quiet: collect::Quiet::default(),
         outcome: Outcome::default(),
     };
     session.tidy()?;

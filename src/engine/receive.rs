@@ -101,7 +101,8 @@ impl Session<'_> {
             }
             let dir = incoming.join(m.header.id_hex());
             fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-            if let Err(e) = m.stream(&mut transfer::StagingSink::new(&dir)) {
+            let mut sink = transfer::StagingSink::new(&dir);
+            if let Err(e) = m.stream(&mut sink).and_then(|()| sink.flush()) {
                 let _ = fs::remove_dir_all(&incoming);
                 let e = Error::from(e);
                 refuse_audit(self.inst, Some(&self.marker.stick_id), &e);
@@ -187,6 +188,19 @@ impl Session<'_> {
                         }
                     }
                 }
+                if received > 0 {
+                    // One flush of the store folder for the whole package, before the commit:
+                    // once the journal says the package is applied, every stored copy it names
+                    // is on the medium under its final name (its data was flushed by
+                    // `StagingSink::flush`). A crash before the commit leaves only copies
+                    // without a row, which `tidy` sweeps; the package is received again.
+                    durable::sync_dir(&store).map_err(|source| crate::journal::Error::File {
+                        path: store.clone(),
+                        source,
+                    })?;
+                }
+                // The commit (WAL, synchronous=FULL: one flush of the write-ahead log) makes
+                // the items, the audit rows and "applied" durable together.
                 tx.record_applied(&sender, seq, &id, Some(&stick_id), &m.meta.acks)
             })
             .map_err(Error::from)?;

@@ -360,12 +360,26 @@ impl App {
         let since = period.since(chrono::Local::now());
         let (tx, rx) = iced::futures::channel::oneshot::channel();
         std::thread::spawn(move || {
-            let mut rows = inst
+            // Only what the screen can show: the newest rows of the period, and of every
+            // outcome a filter picks (the export still writes every row of the period).
+            let outcomes: Vec<Outcome> = Show::ALL
+                .iter()
+                .filter_map(|s| match s {
+                    Show::Everything => None,
+                    Show::Imported => Some(Outcome::Published),
+                    Show::Held => Some(Outcome::Held),
+                    Show::Refused => Some(Outcome::Refused),
+                })
+                .collect();
+            let rows = inst
                 .lock()
                 .ok()
-                .and_then(|i| i.journal.audit_rows(since.as_deref()).ok())
+                .and_then(|i| {
+                    i.journal
+                        .audit_rows_newest(since.as_deref(), &outcomes, SHOWN)
+                        .ok()
+                })
                 .unwrap_or_default();
-            rows.reverse();
             let _ = tx.send(rows);
         });
         Some(rx)
@@ -425,15 +439,22 @@ impl App {
         };
         let since = h.period.since(chrono::Local::now());
         // A journal that cannot be read is an error, never a header-only file called a success.
-        let written = inst
-            .journal
-            .audit_rows(since.as_deref())
-            .map_err(|e| e.to_string())
-            .and_then(|rows| {
-                let mut out = Vec::new();
-                engine::write_audit_csv(&rows, &mut out).map_err(|e| e.to_string())?;
-                std::fs::write(&path, &out).map_err(|e| e.to_string())
-            });
+        // Row by row as the journal gives them: memory stays flat over years of history.
+        let written = (|| -> Result<(), String> {
+            let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+            let mut out = std::io::BufWriter::new(file);
+            engine::write_audit_csv_header(&mut out).map_err(|e| e.to_string())?;
+            inst.journal
+                .each_audit_row(since.as_deref(), |r| {
+                    engine::write_audit_csv_row(&r, &mut out)
+                        .map_err(Box::<dyn std::error::Error>::from)
+                })
+                .map_err(|e| e.to_string())?;
+            std::io::Write::flush(&mut out).map_err(|e| e.to_string())
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&path); // no file cut short is left as if complete
+        }
         self.notice = Some(match written {
             Ok(()) => text::g_exported(&path.display().to_string()),
             Err(e) => format!("{} ({e})", text::E_STATE_IO),
