@@ -19,7 +19,8 @@
 //!   health reports and its settings chosen at the clinic);
 //! - around it: [`text`] (everything staff read), [`error`] (the crate error, with a hint per
 //!   front end), [`simulate`] (the other ends of the OQS interface, for tests and the demo),
-//!   [`demo`] (the embedded default run), [`instance`] (one desktop app per state directory), and
+//!   [`demo`] (the embedded default run), [`instance`] (one desktop app per state directory),
+//!   [`pin`] (the owner PIN that guards the desktop app's owner actions), and
 //!   `win32` (Windows only: the crate's only
 //!   `unsafe`, plain calls into Windows).
 //!
