@@ -186,7 +186,7 @@ const FLUSH_THREADS: usize = 8;
 /// Flushes the files at `paths` (written and closed before) to the medium, several at a time.
 /// Returns only when every flush has returned; the first error, if any. Each flush is reported
 /// to the seam first, on the calling thread and in order (an injected failure flushes nothing);
-/// the flushes themselves run on up to [`FLUSH_THREADS`] threads.
+/// the flushes themselves run on up to `FLUSH_THREADS` threads.
 pub fn sync_paths(paths: &[PathBuf]) -> io::Result<()> {
     for p in paths {
         report(Op::SyncFile, p, None, &[])?;

@@ -1,7 +1,7 @@
 //! The desktop conventions around the window: one app per state directory ([`claim`], built on
 //! [`crate::instance`]), the notification-area icon with the current state and its 開く / 終了
 //! menu ([`start_tray`], [`set_state_text`]), and a notification with a short system sound when
-//! something needs staff ([`notify`]).
+//! something needs staff ([`notify()`]).
 //!
 //! What the desktop asks of the window (a second start, a click on the icon, a menu entry)
 //! arrives as a [`Request`] through one process-wide channel that the app's subscription
@@ -136,7 +136,7 @@ pub fn claim(state_dir: &Path) -> Result<Claim, AlreadyRunning> {
 }
 
 /// Sets the state shown in the notification-area icon's tooltip, e.g. [`text::ST_IDLE`]
-/// (the tooltip reads 「oqs-courier — <state>」). Cheap; call it whenever the state changes.
+/// (the tooltip reads 「oqs-courier — 状態」). Cheap; call it whenever the state changes.
 pub fn set_state_text(state: &str) {
     {
         let mut s = lock(&STATE_TEXT);

@@ -2,7 +2,7 @@
 //! selected shows everything recorded about it — and its export as CSV to a place the owner
 //! chooses.
 //!
-//! The rows are read on a thread of their own ([`App::show_history`]): the window never waits
+//! The rows are read on a thread of their own ([`App::open_history`]): the window never waits
 //! on the journal.
 
 use super::theme::{self, BODY, GREY, SMALL, big_button};

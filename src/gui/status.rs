@@ -1,5 +1,5 @@
 //! The status screens: home (waiting for a stick), working, the terminal's wait, done
-//! (取り外せます) and refused — each under its state banner ([`theme::banner`]).
+//! (取り外せます) and refused — each under its state banner (`theme::banner`).
 
 use super::theme::{self, BODY, GREY, ORANGE, RED, Tone, big_button, small_button};
 use super::{App, Message, Screen};

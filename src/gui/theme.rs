@@ -2,7 +2,7 @@
 //! turn", "safe to remove" and "refused" apart at a glance, from across the room), the state
 //! banner, the buttons, spacing and text sizes.
 //!
-//! The primary button's colour ([`PRIMARY`]) is used by nothing else: `scripts/gui-screenshots.sh`
+//! The primary button's colour (`PRIMARY`) is used by nothing else: `scripts/gui-screenshots.sh`
 //! finds the button in a screenshot by it.
 
 use iced::widget::{button, column, container, row, text as label};
@@ -72,7 +72,7 @@ impl Tone {
 /// Japanese text that breaks only between phrases: the characters of each clause are joined
 /// with U+2060 WORD JOINER (invisible; the shaper draws nothing for it), so a line breaks after
 /// 、。）」 or a space — never inside a word as in 「いませ／ん。」. A clause longer than the line
-/// still breaks (use it with [`para`], which allows that).
+/// still breaks (use it with `para`, which allows that).
 pub fn phrased(s: &str) -> String {
     const AFTER: &[char] = &[
         '、', '。', '，', '．', '）', '」', '』', '！', '？', '：', ' ', '　', '\n',
