@@ -125,6 +125,9 @@ pub struct Overview {
     pub warnings: Vec<Warning>,
     /// The owner's last settings change, if any.
     pub settings: Option<SettingsState>,
+    /// An update of oqs-courier on its way to the terminal (`crate::update::clinic_line`, set
+    /// by `engine::status`).
+    pub update: Option<String>,
 }
 
 /// One line of the terminal's block (home screen, `status`).
@@ -177,6 +180,9 @@ impl Overview {
                 out.push(line(text::C_SETTINGS_APPLIED.to_owned(), false));
             }
             None => {}
+        }
+        if let Some(u) = &self.update {
+            out.push(line(u.clone(), false));
         }
         out
     }
@@ -277,6 +283,8 @@ pub fn overview(inst: &Installation) -> Result<Option<Overview>, Error> {
         warnings: warnings(&inst.config, &reports),
         last: reports.into_iter().next(),
         settings,
+        // Filled in by the engine's status (`crate::update` depends on this module).
+        update: None,
     }))
 }
 

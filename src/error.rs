@@ -17,7 +17,7 @@
 use crate::engine::EngineError;
 use crate::{
     crypto, detect, filename, journal, label, package, pairing, simulate, state, stick, text,
-    transfer,
+    transfer, update,
 };
 
 /// How an error should be treated by a front end.
@@ -136,6 +136,9 @@ pub enum Error {
     /// A name given to this PC or a stick.
     #[error(transparent)]
     Label(#[from] label::Error),
+    /// An update of oqs-courier was refused or could not be handled.
+    #[error(transparent)]
+    Update(#[from] update::UpdateError),
 }
 
 impl Error {
@@ -188,6 +191,14 @@ impl Error {
             Error::Journal(e) => journal_texts(e),
             Error::Drive(e) => drive_texts(e),
             Error::Label(e) => label_texts(e),
+            Error::Update(e) => {
+                let (message, hint) = e.texts();
+                if e.is_refusal() {
+                    refused(message, Hint::both(hint))
+                } else {
+                    env(message, Hint::both(hint))
+                }
+            }
         }
     }
 }

@@ -301,6 +301,13 @@ stored_words! {
         SettingsApplied = "settings-applied",
         /// Clinic: the terminal confirmed that it runs the settings sent.
         SettingsConfirmed = "settings-confirmed",
+        /// An update of oqs-courier was verified and kept: queued to travel (clinic) or whole
+        /// and waiting for the end of the step (terminal).
+        UpdateStaged = "update-staged",
+        /// Terminal: an installer was started (an update or a roll-back).
+        UpdateInstalled = "update-installed",
+        /// Clinic: the terminal reports the version of the update it was sent.
+        UpdateDone = "update-done",
     }
 }
 

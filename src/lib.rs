@@ -51,6 +51,7 @@ pub mod state;
 pub mod stick;
 pub mod text;
 pub mod transfer;
+pub mod update;
 pub mod volume;
 #[cfg(windows)]
 mod win32;

@@ -5,7 +5,7 @@
 mod cli;
 
 use clap::Parser;
-use cli::args::{Cli, Command};
+use cli::args::{Cli, Command, UpdateAction};
 use oqs_courier::state::Home;
 use oqs_courier::{Error, demo};
 use std::process::ExitCode;
@@ -35,6 +35,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             });
         }
         Command::Simulate { which } => return cli::simulate::simulate_cmd(which),
+        Command::Update {
+            action: UpdateAction::Verify { installer, sig },
+        } => return cli::update::verify(&installer, sig.as_deref()),
         Command::Summary { file, json } => return cli::report::summary_cmd(&file, json),
         _ => Home::resolve(cli.home)?,
     };
@@ -66,6 +69,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Selftest { stick } => return Ok(cli::report::selftest(&home, stick.as_deref())),
         Command::Status { hours } => cli::report::status(&home, hours)?,
         Command::Log { since, csv } => cli::report::log(&home, since.as_deref(), csv)?,
+        Command::Update { action } => return cli::update::update(&home, action),
         Command::Demo { .. } | Command::Simulate { .. } | Command::Summary { .. } => {}
     }
     Ok(ExitCode::SUCCESS)

@@ -1508,3 +1508,105 @@ pub const G_OUTCOME_SETTINGS_APPLIED: &str = "端末設定の反映";
 
 /// History: the terminal confirmed the settings.
 pub const G_OUTCOME_SETTINGS_CONFIRMED: &str = "端末設定の反映確認";
+
+// ---- updates ----
+// Updates of oqs-courier carried by the stick (`crate::update`). Errors (E_UPD_*) with hints
+// (H_UPD_*), both quoted in docs/ja/トラブルシューティング.md.
+
+/// The installer could not be read.
+pub const E_UPD_IO: &str = "インストーラーまたは署名ファイルを読み込めませんでした。";
+/// Hint: the file is not where the owner said.
+pub const H_UPD_IO: &str = "ファイルの場所を確かめて、もう一度選んでください。";
+/// The file is not an installer of a size we take.
+pub const E_UPD_NOT_INSTALLER: &str =
+    "選ばれたファイルは oqs-courier のインストーラーではありません。";
+/// Hint: pick the right file.
+pub const H_UPD_NOT_INSTALLER: &str = "「oqs-courier-setup-版.exe」という名前のファイルと、同じ名前に「.minisig」が付いた署名ファイルを選んでください。";
+/// The .minisig is unreadable.
+pub const E_UPD_BAD_SIGNATURE_FILE: &str =
+    "署名ファイル（.minisig）を読み取れません。更新は行いませんでした。";
+/// Hint: get the signature again.
+pub const H_UPD_BAD_SIGNATURE_FILE: &str =
+    "インストーラーと一緒に配布された署名ファイル（.minisig）を、もう一度入手して選んでください。";
+/// Signed by another key.
+pub const E_UPD_WRONG_KEY: &str =
+    "このインストーラーは oqs-courier の正式な鍵で署名されていません。更新は行いませんでした。";
+/// Hint: never install it.
+pub const H_UPD_WRONG_KEY: &str = "このインストーラーは使わないでください。正式な配布元から入手し直し、不審な場合は導入した業者に連絡してください。";
+/// Bytes do not match the signature.
+pub const E_UPD_CORRUPTED: &str = "インストーラーが壊れているか、書き換えられています（署名と一致しません）。更新は行いませんでした。";
+/// Hint: download again.
+pub const H_UPD_CORRUPTED: &str =
+    "インストーラーと署名ファイルを正式な配布元からもう一度入手してください。";
+/// Signature without a version.
+pub const E_UPD_NO_VERSION: &str = "署名に版の情報がありません。更新は行いませんでした。";
+/// Hint: a release signature names the version.
+pub const H_UPD_NO_VERSION: &str = "正式な配布元の署名ファイル（.minisig）を使ってください。";
+/// Not newer than what runs.
+pub const E_UPD_NOT_NEWER: &str = "このインストーラーは、資格確認端末で動いている版より新しくありません。更新は行いませんでした。";
+/// Hint: take a newer one.
+pub const H_UPD_NOT_NEWER: &str =
+    "端末で動いている版より新しい版のインストーラーを選んでください。";
+/// The clinic has no report from the terminal saying it takes updates.
+pub const E_UPD_TERMINAL_UNKNOWN: &str = "資格確認端末の版がまだわからないため、更新を送れません。";
+/// Hint: one trip first.
+pub const H_UPD_TERMINAL_UNKNOWN: &str = "一度USBメモリで受け渡しをして端末からの状態報告を受け取ってから、もう一度行ってください。報告が届いても送れない場合、端末の oqs-courier は USBメモリでの更新に対応していない古い版です。一度だけ端末で直接インストールしてください。";
+/// Nothing to roll back to.
+pub const E_UPD_NO_PREVIOUS: &str = "前の版のインストーラーが保存されていません。";
+/// Hint: install an older one by hand.
+pub const H_UPD_NO_PREVIOUS: &str = "USBメモリで更新したあとにだけ前の版に戻せます。戻したい版のインストーラーを端末で直接実行してください。";
+/// The installer could not be started.
+pub const E_UPD_INSTALL_FAILED: &str = "インストーラーを起動できませんでした。";
+/// Hint: run it by hand.
+pub const H_UPD_INSTALL_FAILED: &str = "資格確認端末を再起動してから、設定担当者に連絡してください。インストーラーは状態フォルダーの update に保存されています。";
+
+/// Audit (clinic): the owner gave an update; it travels in `parts` parts.
+pub fn u_audit_staged(version: &str, parts: u32) -> String {
+    format!(
+        "oqs-courier {version} の更新を受け付けました（署名を確認済み、{parts} 個に分けて端末へ送ります）"
+    )
+}
+/// Audit (terminal): an update arrived whole and verified.
+pub fn u_audit_ready(version: &str) -> String {
+    format!(
+        "oqs-courier {version} の更新が届き、署名を確認しました（作業の終了後にインストールします）"
+    )
+}
+/// Audit (terminal): the installer was started.
+pub fn u_audit_install(version: &str) -> String {
+    format!("oqs-courier {version} のインストーラーを起動しました（/S）")
+}
+/// Audit: rolled back.
+pub fn u_audit_rollback(version: &str) -> String {
+    format!("前の版（oqs-courier {version}）に戻すインストーラーを起動しました（/S）")
+}
+/// Audit (clinic): the terminal reports it runs the version.
+pub fn u_audit_done(version: &str) -> String {
+    format!("資格確認端末が oqs-courier {version} に更新されました")
+}
+/// Audit (clinic): the terminal refused the update.
+pub fn u_audit_refused_there(version: &str) -> String {
+    format!("資格確認端末が oqs-courier {version} の更新を拒否しました")
+}
+/// The terminal's block: an update on its way.
+pub fn u_line_sending(version: &str) -> String {
+    format!("更新（{version}）を端末へ送っています")
+}
+/// The terminal's block: an update waits on the terminal.
+pub fn u_line_staged(version: &str) -> String {
+    format!("更新（{version}）は端末に届きました。次の作業の後にインストールされます")
+}
+/// The terminal's block: refused there.
+pub fn u_line_refused(version: &str) -> String {
+    format!("端末が更新（{version}）を拒否しました。作業履歴を確認してください")
+}
+/// Owner's settings: done.
+pub fn u_staged(version: &str) -> String {
+    format!("oqs-courier {version} の署名を確認しました。次の受け渡しから端末へ送ります。")
+}
+/// History: outcome labels.
+pub const G_OUTCOME_UPDATE_STAGED: &str = "更新の受付";
+/// History: installer started.
+pub const G_OUTCOME_UPDATE_INSTALLED: &str = "更新のインストール";
+/// History: the terminal reports the new version.
+pub const G_OUTCOME_UPDATE_DONE: &str = "更新の完了確認";

@@ -293,6 +293,7 @@ pub fn seal(
         acks: inst.acks_for_peer()?,
         health: None,
         terminal_settings: None,
+        update: None,
     };
     let written = package::write_package(env, &dir, &sources)?;
     let id = written.header.id_hex();

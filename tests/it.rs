@@ -32,6 +32,7 @@ mod it {
     pub mod simulate;
     pub mod spec;
     pub mod tamper;
+    pub mod update;
     pub mod util;
     pub mod vectors;
     pub mod world;

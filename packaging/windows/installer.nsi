@@ -13,6 +13,8 @@
 ; Start menu shortcut to the desktop app for all users, an Add/Remove Programs entry, and
 ; starts the desktop app at log-on through the Run key: of the installing user (default), of
 ; all users, or not at all (a page; silently: default, /ALLUSERS or /NOAUTOSTART).
+; /UPDATE (with /S; what the app uses for an update carried by the stick, src/update.rs):
+; keep the autostart choice already installed and start the desktop app again when done.
 ; The uninstaller removes the program files, the shortcut, both Run values and the entry, and
 ; keeps the user's data (%LOCALAPPDATA%\oqs-courier: keys, pairing, journal, audit log) unless
 ; the box is ticked or /DELETEDATA is given. Tested under Wine by scripts/installer-test.sh.
@@ -73,6 +75,7 @@ Var RadioUser
 Var RadioAll
 Var RadioNone
 Var DeleteData       ; "1" to delete the data folder on uninstall
+Var Update           ; "1": /UPDATE given
 Var DeleteDataBox
 
 !insertmacro MUI_PAGE_WELCOME
@@ -103,6 +106,31 @@ Function .onInit
   ${GetOptions} $R0 "/NOAUTOSTART" $R1
   ${IfNot} ${Errors}
     StrCpy $Autostart "none"
+  ${EndIf}
+  StrCpy $Update "0"
+  ClearErrors
+  ${GetOptions} $R0 "/UPDATE" $R1
+  ${IfNot} ${Errors}
+    StrCpy $Update "1"
+    ; Keep what the first installation chose.
+    ClearErrors
+    ReadRegStr $R2 HKLM "${RUN_KEY}" "${RUN_VALUE}"
+    ${IfNot} ${Errors}
+      StrCpy $Autostart "all"
+    ${Else}
+      ClearErrors
+      ReadRegStr $R2 HKCU "${RUN_KEY}" "${RUN_VALUE}"
+      ${If} ${Errors}
+        StrCpy $Autostart "none"
+      ${EndIf}
+    ${EndIf}
+  ${EndIf}
+FunctionEnd
+
+; /UPDATE: the app stopped for the update starts again.
+Function .onInstSuccess
+  ${If} $Update == "1"
+    Call LaunchApp
   ${EndIf}
 FunctionEnd
 

@@ -151,6 +151,11 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         stick: Option<PathBuf>,
     },
+    /// Updates of oqs-courier carried by the stick to the terminal (minisign-signed installers).
+    Update {
+        #[command(subcommand)]
+        action: UpdateAction,
+    },
     /// Run the embedded demo: two PCs pair, seal, carry and open a package.
     Demo {
         /// Keep the demo folder instead of removing it.
@@ -238,6 +243,34 @@ pub enum StickAction {
 }
 
 #[derive(Subcommand)]
+pub enum UpdateAction {
+    /// Check an installer and its signature against the release key compiled into this build
+    /// and print its version; changes nothing (exit 1 when refused).
+    Verify {
+        /// The installer (oqs-courier-setup-<version>.exe).
+        #[arg(long, value_name = "FILE")]
+        installer: PathBuf,
+        /// Its minisign signature (default: <installer>.minisig).
+        #[arg(long, value_name = "FILE")]
+        sig: Option<PathBuf>,
+    },
+    /// Clinic: verify an installer and send it to the terminal on the next trips.
+    Stage {
+        /// The installer (oqs-courier-setup-<version>.exe).
+        #[arg(long, value_name = "FILE")]
+        installer: PathBuf,
+        /// Its minisign signature (default: <installer>.minisig).
+        #[arg(long, value_name = "FILE")]
+        sig: Option<PathBuf>,
+    },
+    /// Terminal: install a verified update that arrived (normally done right after the step).
+    Install,
+    /// Terminal: reinstall the previous version kept from the last update.
+    Rollback,
+}
+
+/// `pin` subcommands.
+#[derive(Debug, Subcommand)]
 pub enum PinAction {
     /// Set or replace the owner PIN (4-8 digits), typed twice.
     Set {

@@ -8,6 +8,7 @@ pub mod setup;
 pub mod simulate;
 pub mod step;
 pub mod transfer;
+pub mod update;
 
 use oqs_courier::error::Ui;
 use oqs_courier::{Error, text};

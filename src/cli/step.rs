@@ -109,6 +109,14 @@ fn sync_cmd(
         );
     }
     println!("{}", text::REMOVABLE);
+    if out.update_ready.is_some() {
+        // The step has ended and the stick is safe to remove: now the verified update.
+        if let Some(v) =
+            oqs_courier::update::install_ready(inst, &mut oqs_courier::update::SilentInstaller)?
+        {
+            println!("{}", text::u_audit_install(&v));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,6 +8,13 @@ use crate::care;
 use crate::package::{Health, Renkei, TerminalSettings};
 use std::collections::BTreeMap;
 
+/// The care objects of a package: health (terminal), settings and update (clinic).
+pub(super) type CareOut = (
+    Option<Health>,
+    Option<TerminalSettings>,
+    Option<package::Update>,
+);
+
 impl Session<'_> {
     /// After a package from the peer was stored: the clinic keeps its health report (with the
     /// clock skew against this trip) and audits a confirmed settings change; the terminal
@@ -29,9 +36,15 @@ impl Session<'_> {
                 self.inst
                     .journal
                     .add_health(&self.peer_fp, m.meta.seq, skew, &json)?;
+                crate::update::note_report(self.inst, health)?;
                 care::note_confirmation(self.inst, health)
             }
             Role::Terminal => {
+                if let Some(update) = &m.meta.update {
+                    // Verified again here; installed only after the step (update::install_ready).
+                    crate::update::receive_offer(self.inst, update)?;
+                    self.outcome.update_ready = crate::update::report(self.inst)?.staged;
+                }
                 let Some(settings) = &m.meta.terminal_settings else {
                     return Ok(());
                 };
@@ -52,11 +65,15 @@ impl Session<'_> {
     }
 
     /// What the package sealed now carries for the care: the terminal's health report, or the
-    /// clinic's unconfirmed settings change.
-    pub(super) fn care_out(&self) -> Result<(Option<Health>, Option<TerminalSettings>), Error> {
+    /// clinic's unconfirmed settings change and the update on its way.
+    pub(super) fn care_out(&self) -> Result<CareOut, Error> {
         match self.inst.config.role {
-            Role::Clinic => Ok((None, care::settings_to_send(self.inst)?)),
-            Role::Terminal => Ok((Some(self.health()?), None)),
+            Role::Clinic => Ok((
+                None,
+                care::settings_to_send(self.inst)?,
+                crate::update::offer_to_send(self.inst)?,
+            )),
+            Role::Terminal => Ok((Some(self.health()?), None, None)),
         }
     }
 
@@ -102,6 +119,7 @@ impl Session<'_> {
                 &self.inst.config,
                 care::running_rev(self.inst)?,
             )),
+            update: Some(crate::update::report(self.inst)?),
         })
     }
 

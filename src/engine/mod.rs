@@ -221,6 +221,9 @@ impl ImportRow {
 /// What a whole step did (for the CLI, the GUI and the demo).
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
+    /// Terminal: a verified update waits to be installed once the step has ended
+    /// (`update::install_ready`): its version.
+    pub update_ready: Option<String>,
     /// Packages received from the peer on this insert.
     pub packages_received: usize,
     /// Files received (new, not duplicates).

@@ -58,15 +58,20 @@ pub enum Class {
     Answer,
     /// Face-reader results: nobody asked, the reception needs them soon.
     Face,
-    /// PDF and ZIP results (drug and checkup histories): large, least urgent.
+    /// PDF and ZIP results (drug and checkup histories): large.
     Large,
+    /// Parts of an update of oqs-courier (`crate::update`): least urgent, they fill what room
+    /// is left and travel over as many trips as the stick needs.
+    Update,
 }
 
 impl Class {
     /// The class of the file named `name` (classified by its name, as everywhere).
     pub fn of(name: &str) -> Class {
         let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-        if ext.eq_ignore_ascii_case("pdf") || ext.eq_ignore_ascii_case("zip") {
+        if crate::update::is_part_name(name) {
+            Class::Update
+        } else if ext.eq_ignore_ascii_case("pdf") || ext.eq_ignore_ascii_case("zip") {
             Class::Large
         } else if crate::oqs::classify(name) == Kind::Face {
             Class::Face
@@ -310,6 +315,7 @@ mod tests {
             ("YZKsiquc01res_0125010112001234.PDF", Class::Large),
             ("TKKsiquc01res_0225010112001234.zip", Class::Large),
             ("readme", Class::Answer),
+            ("oqs-courier-setup-9.0.0.exe.part001", Class::Update),
         ] {
             assert_eq!(Class::of(name), class, "{name}");
         }

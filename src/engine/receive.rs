@@ -140,6 +140,13 @@ impl Session<'_> {
                 .has_item(Dir::In, &f.name, &f.sha256, State::RECEIVED)?;
             fresh.push((i, f, dup, destination(role, &f.name)));
         }
+        // Terminal: parts of an update wait in their own folder until the installer is whole
+        // (`update::receive_offer`, after this package is stored); never in an OQS folder.
+        let parts = crate::update::parts_dir(self.inst);
+        let update_part = |name: &str| role == Role::Terminal && crate::update::is_part_name(name);
+        if fresh.iter().any(|(_, f, ..)| update_part(&f.name)) {
+            fs::create_dir_all(&parts).map_err(|e| io(&parts, e))?;
+        }
         let mut received = 0;
         self.inst
             .journal
@@ -150,6 +157,19 @@ impl Session<'_> {
                     row.kind = Some(oqs::classify(&f.name).label());
                     row.summary = None;
                     match (dup, dest) {
+                        (false, None) if update_part(&f.name) => {
+                            // Replaces a part an interrupted earlier receive left.
+                            let from = staged.join(i.to_string());
+                            durable::rename(&from, &parts.join(&f.name)).map_err(|source| {
+                                crate::journal::Error::File {
+                                    path: from.clone(),
+                                    source,
+                                }
+                            })?;
+                            row.kind = Some("update".to_owned());
+                            tx.audit(&row)?;
+                            received += 1;
+                        }
                         (true, _) => {
                             row.outcome = Audited::DuplicateIgnored;
                             tx.audit(&row)?;
@@ -194,10 +214,14 @@ impl Session<'_> {
                     // is on the medium under its final name (its data was flushed by
                     // `StagingSink::flush`). A crash before the commit leaves only copies
                     // without a row, which `tidy` sweeps; the package is received again.
-                    durable::sync_dir(&store).map_err(|source| crate::journal::Error::File {
-                        path: store.clone(),
-                        source,
-                    })?;
+                    for d in [&store, &parts] {
+                        if d.is_dir() {
+                            durable::sync_dir(d).map_err(|source| crate::journal::Error::File {
+                                path: d.clone(),
+                                source,
+                            })?;
+                        }
+                    }
                 }
                 // The commit (WAL, synchronous=FULL: one flush of the write-ahead log) makes
                 // the items, the audit rows and "applied" durable together.

@@ -52,7 +52,7 @@ impl Session<'_> {
                     incomplete: i.incomplete,
                 })
                 .collect();
-            let (health, terminal_settings) = self.care_out()?;
+            let (health, terminal_settings, update) = self.care_out()?;
             let seq = self.inst.take_seq()?;
             let env = package::Envelope {
                 identity: &self.inst.identity,
@@ -62,6 +62,7 @@ impl Session<'_> {
                 acks,
                 health,
                 terminal_settings,
+                update,
             };
             let written = package::write_package(env, &dir, &sources)?;
             let pkg = written.header.id_hex();

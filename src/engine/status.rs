@@ -82,7 +82,13 @@ pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
             .filter(|s| s.revoked.is_none())
             .map(|s| (s.label, s.id))
             .collect(),
-        care: crate::care::overview(inst)?,
+        care: match crate::care::overview(inst)? {
+            Some(mut o) => {
+                o.update = crate::update::clinic_line(inst)?;
+                Some(o)
+            }
+            None => None,
+        },
     })
 }
 

@@ -338,6 +338,9 @@ pub(super) fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::SettingsSent => text::G_OUTCOME_SETTINGS_SENT,
         Outcome::SettingsApplied => text::G_OUTCOME_SETTINGS_APPLIED,
         Outcome::SettingsConfirmed => text::G_OUTCOME_SETTINGS_CONFIRMED,
+        Outcome::UpdateStaged => text::G_OUTCOME_UPDATE_STAGED,
+        Outcome::UpdateInstalled => text::G_OUTCOME_UPDATE_INSTALLED,
+        Outcome::UpdateDone => text::G_OUTCOME_UPDATE_DONE,
     }
 }
 

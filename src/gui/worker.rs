@@ -63,7 +63,13 @@ pub struct Handle {
 pub fn spawn(inst: Arc<Mutex<Installation>>, stick: PathBuf, opts: engine::Options) -> Handle {
     let enrollable = stick.clone();
     run(inst, Some(enrollable), move |inst, frontend| {
-        engine::run_step(inst, &stick, opts, frontend)
+        let out = engine::run_step(inst, &stick, opts, frontend)?;
+        if out.update_ready.is_some() {
+            // The step has ended and the stick is safe to remove: the verified update is
+            // installed now (the installer stops this app and starts the new version).
+            crate::update::install_ready(inst, &mut crate::update::SilentInstaller)?;
+        }
+        Ok(out)
     })
 }
 

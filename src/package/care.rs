@@ -43,7 +43,51 @@ pub struct Health {
     pub archive_bytes: u64,
     /// The settings the terminal runs with now (its confirmation of [`TerminalSettings::rev`]).
     pub settings: Option<TerminalSettings>,
+    /// Updates carried by the stick (`crate::update`): present when the terminal reads the
+    /// `update` field and its parts; absent from terminals older than that.
+    pub update: Option<UpdateReport>,
 }
+
+/// `health.update`: where an update carried by the stick stands on the terminal.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct UpdateReport {
+    /// A verified installer of this version waits to be installed after the step.
+    pub staged: Option<String>,
+    /// The last update the terminal refused (its version), with the reason's kind.
+    pub refused: Option<String>,
+    /// Why: `wrong-key`, `not-newer`, `corrupted`, `bad-signature`, `no-version`.
+    pub refused_why: Option<String>,
+    /// The version whose installer the terminal keeps for rolling back, if any.
+    pub previous: Option<String>,
+}
+
+/// `update` (clinic → terminal): an installer of oqs-courier signed with the release key, carried
+/// in parts (files named `oqs-courier-setup-<version>.exe.part<NNN>`, kind `update`) over one or
+/// more trips. Every package the clinic writes repeats it until the terminal reports the
+/// version installed or refused.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Update {
+    /// The installer's version, as its signature's trusted comment states it.
+    pub version: String,
+    /// Its length in bytes.
+    pub size: u64,
+    /// Its SHA-256, lowercase hex.
+    pub sha256: String,
+    /// How many parts it travels in (1 to [`MAX_UPDATE_PARTS`]).
+    pub parts: u32,
+    /// The minisign signature file (`.minisig`) as text.
+    pub signature: String,
+}
+
+/// Most parts an update travels in.
+pub const MAX_UPDATE_PARTS: u32 = 4096;
+/// Longest minisign signature text accepted in [`Update::signature`].
+pub const MAX_SIGNATURE_TEXT: usize = 1024;
+/// Room the `update` and `health.update` objects take at their widest (see
+/// [`super::manifest_len_bound`]).
+pub const UPDATE_JSON_BOUND: u64 = 2 * MAX_SIGNATURE_TEXT as u64 + 1024;
 
 /// `health.renkei`: the 連携アプリ seen from the terminal's folders.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -83,6 +127,7 @@ pub struct TerminalSettings {
 pub fn validate(
     health: Option<&Health>,
     settings: Option<&TerminalSettings>,
+    update: Option<&Update>,
 ) -> Result<(), &'static str> {
     let short = |s: &str| s.len() <= MAX_CARE_TEXT;
     let settings_ok = |s: &TerminalSettings| {
@@ -102,6 +147,26 @@ pub fn validate(
         }
         if h.settings.as_ref().is_some_and(|s| !settings_ok(s)) {
             return Err("health: settings out of range");
+        }
+        if let Some(u) = &h.update {
+            let texts = [&u.staged, &u.refused, &u.refused_why, &u.previous];
+            if !texts.iter().all(|t| t.as_deref().is_none_or(short)) {
+                return Err("health: update fields too long");
+            }
+        }
+    }
+    if let Some(u) = update {
+        // Escaped at most twice its bytes in JSON, the signature stays within the bound.
+        if !short(&u.version)
+            || u.signature.len() > MAX_SIGNATURE_TEXT
+            || !(1..=MAX_UPDATE_PARTS).contains(&u.parts)
+            || u.sha256.len() != 64
+            || !u
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err("update out of range");
         }
     }
     if settings.is_some_and(|s| !settings_ok(s)) {
@@ -142,8 +207,9 @@ mod tests {
                 .collect(),
             archive_bytes: u64::MAX,
             settings: Some(s.clone()),
+            update: None,
         };
-        assert!(validate(Some(&h), Some(&s)).is_ok());
+        assert!(validate(Some(&h), Some(&s), None).is_ok());
         let len = serde_json::to_vec(&h).unwrap().len() + serde_json::to_vec(&s).unwrap().len();
         let keys = r#","health":,"terminal_settings":"#.len();
         assert!(((len + keys) as u64) <= CARE_JSON_BOUND, "{len}");
@@ -155,12 +221,44 @@ mod tests {
             clock: "yesterday".into(),
             ..Health::default()
         };
-        assert!(validate(Some(&h), None).is_err());
+        assert!(validate(Some(&h), None, None).is_err());
         let s = TerminalSettings {
             kinds: vec!["x".into(); MAX_KIND_GROUPS + 1],
             ..TerminalSettings::default()
         };
-        assert!(validate(None, Some(&s)).is_err());
-        assert!(validate(Some(&Health::default()), None).is_ok());
+        assert!(validate(None, Some(&s), None).is_err());
+        assert!(validate(Some(&Health::default()), None, None).is_ok());
+        let u = Update {
+            version: "9.0.0".into(),
+            size: 1,
+            sha256: "0".repeat(64),
+            parts: 0,
+            signature: String::new(),
+        };
+        assert!(validate(None, None, Some(&u)).is_err(), "no parts");
+        assert!(
+            validate(
+                None,
+                None,
+                Some(&Update {
+                    parts: 1,
+                    ..u.clone()
+                })
+            )
+            .is_ok()
+        );
+        let long = "x".repeat(MAX_SIGNATURE_TEXT + 1);
+        assert!(
+            validate(
+                None,
+                None,
+                Some(&Update {
+                    parts: 1,
+                    signature: long,
+                    ..u
+                })
+            )
+            .is_err()
+        );
     }
 }

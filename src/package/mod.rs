@@ -10,7 +10,7 @@ pub mod care;
 mod read;
 mod write;
 
-pub use care::{Health, Renkei, TerminalSettings};
+pub use care::{Health, Renkei, TerminalSettings, Update, UpdateReport};
 pub use read::{Classified, FileSink, NullSink, OpenedManifest, read_manifest};
 pub use write::{Envelope, SourceFile, Written, write_package};
 #[doc(hidden)]
@@ -326,6 +326,9 @@ pub struct Meta {
     /// Clinic → terminal: settings the owner chose for the terminal (optional; [`care`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_settings: Option<TerminalSettings>,
+    /// Clinic → terminal: an update of oqs-courier travelling in parts (optional; [`care`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<Update>,
 }
 
 /// One file inside a package.
@@ -362,7 +365,7 @@ pub fn data_len_for(plain_len: u64) -> u64 {
 pub fn manifest_len_bound(name_lens: impl IntoIterator<Item = usize>, ack_ranges: usize) -> u64 {
     // {"seq":…,"created":"…","sender_role":"terminal","acks":[…],"files":[…]}, and room for
     // the optional `health` and `terminal_settings` objects.
-    const FIXED: u64 = 128 + care::CARE_JSON_BOUND;
+    const FIXED: u64 = 128 + care::CARE_JSON_BOUND + care::UPDATE_JSON_BOUND;
     // [seq,seq], with the comma.
     const PER_ACK: u64 = 2 * 20 + 4;
     // {"name":"…","size":…,"sha256":"<64>","mtime":"<≤40>","kind":"<≤32>","incomplete":true},
@@ -435,7 +438,12 @@ pub fn validate_meta(meta: &Meta, path: &std::path::Path) -> Result<u64, Error> 
     if data_len_for(total) > MAX_DATA_LEN {
         return Err(malformed("declared sizes exceed the format's limit"));
     }
-    care::validate(meta.health.as_ref(), meta.terminal_settings.as_ref()).map_err(malformed)?;
+    care::validate(
+        meta.health.as_ref(),
+        meta.terminal_settings.as_ref(),
+        meta.update.as_ref(),
+    )
+    .map_err(malformed)?;
     Ok(total)
 }
 
@@ -479,13 +487,14 @@ mod tests {
                 .collect(),
             health: None,
             terminal_settings: None,
+            update: None,
         };
         let json = serde_json::to_vec(&meta).unwrap();
         let real = (HEADER_LEN + json.len() + TAG_LEN + SIGNATURE_LEN) as u64;
         let bound = manifest_len_bound(names.iter().map(String::len), meta.acks.len());
         assert!(real <= bound, "{real} > {bound}");
         assert!(
-            bound < real + 1024 + care::CARE_JSON_BOUND,
+            bound < real + 1024 + care::CARE_JSON_BOUND + care::UPDATE_JSON_BOUND,
             "a bound far above the real length wastes the stick"
         );
     }

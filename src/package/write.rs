@@ -53,6 +53,8 @@ pub struct Envelope<'a> {
     pub health: Option<super::Health>,
     /// Clinic: settings for the terminal ([`Meta::terminal_settings`]).
     pub terminal_settings: Option<super::TerminalSettings>,
+    /// Clinic: an update travelling to the terminal ([`Meta::update`]).
+    pub update: Option<super::Update>,
 }
 
 /// What a package otherwise draws from the operating system, given instead: its randomness and
@@ -180,6 +182,7 @@ fn seal(
             files: entries,
             health: env.health,
             terminal_settings: env.terminal_settings,
+            update: env.update,
         };
         let mut sealed = serde_json::to_vec(&meta).map_err(|_| Error::Malformed {
             path: manifest_path.clone(),

@@ -311,6 +311,7 @@ fn packages_with_and_without_the_care_fields_open() {
         acks: vec![],
         health: Some(health.clone()),
         terminal_settings: Some(settings.clone()),
+        update: None,
     };
     let written = package::write_package(env, tmp.path(), &[]).unwrap();
     let Classified::ForUs(m) =
@@ -457,6 +458,7 @@ fn the_home_screen_with_every_warning_fits_the_smallest_window() {
             },
         ],
         settings: Some(SettingsState::Pending(TerminalSettings::default())),
+        update: None,
     };
     let mut lines = overview.lines();
     // The received time is shown in local time: fixed here so the picture is the same anywhere.

@@ -59,6 +59,7 @@ pub fn craft_with(
             .collect(),
         health: None,
         terminal_settings: None,
+        update: None,
     };
     edit(&mut meta);
     let mut sealed = serde_json::to_vec(&meta).unwrap();

@@ -142,6 +142,7 @@ fn variant(e: &Error) -> String {
             },
         ),
         Error::Label(e) => ("Label", inner(e)),
+        Error::Update(e) => ("Update", inner(e)),
     };
     format!("{outer}::{name}")
 }
@@ -375,6 +376,34 @@ fn every_error() -> Vec<Error> {
         label::Error::Control.into(),
         label::Error::Padded.into(),
     ]);
+    {
+        use oqs_courier::update::UpdateError as U;
+        let path = || std::path::PathBuf::from("x.exe");
+        all.extend::<Vec<Error>>(vec![
+            U::Io {
+                path: path(),
+                source: std::io::ErrorKind::NotFound.into(),
+            }
+            .into(),
+            U::NotAnInstaller { path: path() }.into(),
+            U::BadSignatureFile { path: path() }.into(),
+            U::WrongKey { path: path() }.into(),
+            U::Corrupted { path: path() }.into(),
+            U::NoVersion { path: path() }.into(),
+            U::NotNewer {
+                version: "0.1.0".into(),
+                running: "0.1.0".into(),
+            }
+            .into(),
+            U::TerminalUnknown.into(),
+            U::NoPrevious.into(),
+            U::InstallFailed {
+                path: path(),
+                detail: "x".into(),
+            }
+            .into(),
+        ]);
+    }
     all
 }
 

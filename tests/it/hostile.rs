@@ -136,6 +136,7 @@ fn craft_with(
             .collect(),
         health: None,
         terminal_settings: None,
+        update: None,
     };
     let mut header = Header {
         version: VERSION,

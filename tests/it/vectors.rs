@@ -463,6 +463,7 @@ fn generate_package(input: &Input, out: &mut BTreeMap<String, Vec<u8>>) {
         acks: input.acks.clone(),
         health: None,
         terminal_settings: None,
+        update: None,
     };
     let fixed = Fixed {
         package_id: input.package_id,
@@ -493,6 +494,7 @@ fn generate_package(input: &Input, out: &mut BTreeMap<String, Vec<u8>>) {
             .collect(),
         health: None,
         terminal_settings: None,
+        update: None,
     };
     assert_eq!(written.meta, meta);
     let meta_plain = serde_json::to_vec(&meta).unwrap();
