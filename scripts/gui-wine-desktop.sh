@@ -4,7 +4,8 @@
 # - the notification-area icon: the app logs the result of Shell_NotifyIconW(NIM_ADD) to the
 #   startup log of its state directory, which must say it was added (Wine's explorer provides
 #   the notification area);
-# - the icon's menu: a right-click on it opens 開く / 終了, and 終了 ends the app with 0;
+# - the icon's menu: a right-click on it opens 開く / 終了, and 終了 ends the app with 0 (on a PC
+#   not set up yet, as here; once set up, 終了 asks for the owner PIN first — tests/it/gui_states.rs);
 # - single instance: a second start of the same state directory exits 0 within a few seconds,
 #   the first keeps running and logs that it was asked to come to the front.
 # Screenshots go to target/gui-screenshots/wine-desktop*.png for a look.

@@ -568,9 +568,14 @@ impl App {
             }
             Message::ShowWindow => return to_front(),
             // Ending the app is the owner's: the PIN first (a step still running is never cut).
+            // Before set-up there is nothing to guard (and no PIN yet): it just ends.
             Message::QuitRequested => {
                 if self.decide.is_some() {
                     return to_front();
+                }
+                if self.inst.is_none() {
+                    desktop::stop_tray();
+                    return iced::exit();
                 }
                 return Task::batch([to_front(), self.owner_gate(owner::Action::Quit)]);
             }

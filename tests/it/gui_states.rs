@@ -155,3 +155,22 @@ fn larger_text_is_the_owners_setting_and_scales_the_window() {
         "and it is in config.json"
     );
 }
+
+#[test]
+fn quitting_from_the_tray_asks_for_the_owner_pin() {
+    let p = paired();
+    let dir = p.dir;
+    drop((p.clinic, p.terminal));
+    let home = Home::at(dir.path().join("clinic/state"));
+    let mut app = App::new(
+        home,
+        Source::Folder(dir.path().join("stick")),
+        Options::default(),
+    );
+    let _ = app.update(Message::QuitRequested);
+    assert!(
+        matches!(app.screen, Screen::Owner(_)),
+        "the app does not end; the PIN is asked first: {:?}",
+        app.screen
+    );
+}
