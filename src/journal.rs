@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params
 use std::path::{Path, PathBuf};
 
 /// Schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The journal could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +110,77 @@ CREATE INDEX IF NOT EXISTS item_name ON item(name COLLATE NOCASE, sha256);
 CREATE INDEX IF NOT EXISTS audit_file ON audit(file COLLATE NOCASE, outcome);
 CREATE INDEX IF NOT EXISTS audit_outcome_time ON audit(outcome, time);
 ";
+
+/// Schema 4: the clinic's requests that have no answer yet, so that `status` and the home
+/// screen's "old unanswered requests" read only those and not every request and answer of the
+/// history. One row per name that would answer an outgoing request (`oqs::expected_responses`
+/// and `<request>.err`), written with the request ([`Tx::add_item`], [`Tx::queue_out`]);
+/// all rows of a request go as soon as any of its names is received (the triggers made by
+/// [`schema_4_triggers`], so every way an item enters or changes state keeps it right). Filled
+/// once from the history when a journal of an earlier version is opened ([`fill_unanswered`]).
+const SCHEMA_4: &str = r"
+CREATE TABLE IF NOT EXISTS unanswered(
+    name TEXT NOT NULL COLLATE NOCASE, item INTEGER NOT NULL, PRIMARY KEY(name, item)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS unanswered_item ON unanswered(item);
+";
+
+/// The triggers of schema 4: an incoming item in a received state (on insertion or when its
+/// state changes) answers every request one of whose answer names it bears. The state words come
+/// from [`State::RECEIVED`].
+fn schema_4_triggers() -> String {
+    let received = State::RECEIVED
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let body = "BEGIN DELETE FROM unanswered WHERE item IN \
+        (SELECT item FROM unanswered WHERE name = NEW.name); END;";
+    format!(
+        "CREATE TRIGGER IF NOT EXISTS unanswered_in AFTER INSERT ON item \
+           WHEN NEW.dir = 'in' AND NEW.state IN ({received}) {body}\n\
+         CREATE TRIGGER IF NOT EXISTS unanswered_state AFTER UPDATE OF state ON item \
+           WHEN NEW.dir = 'in' AND NEW.state IN ({received}) {body}"
+    )
+}
+
+/// Records the names that would answer the outgoing request `id` named `name` — none when one
+/// of them was received already (then it is answered, as it always was: a received name
+/// answers every request it matches).
+fn expect_answers(conn: &Connection, id: i64, name: &str) -> rusqlite::Result<()> {
+    let mut names = crate::oqs::expected_responses(name);
+    names.push(format!("{name}.err"));
+    let marks = vec!["?"; State::RECEIVED.len()].join(", ");
+    let mut seen = conn.prepare_cached(&format!(
+        "SELECT 1 FROM item WHERE name = ?1 COLLATE NOCASE AND dir = 'in' AND state IN ({marks}) LIMIT 1"
+    ))?;
+    for n in &names {
+        let args =
+            std::iter::once(n as &dyn ToSql).chain(State::RECEIVED.iter().map(|s| s as &dyn ToSql));
+        if seen.exists(rusqlite::params_from_iter(args))? {
+            return Ok(());
+        }
+    }
+    let mut add =
+        conn.prepare_cached("INSERT OR IGNORE INTO unanswered(name, item) VALUES(?1, ?2)")?;
+    for n in &names {
+        add.execute(params![n, id])?;
+    }
+    Ok(())
+}
+
+/// Fills `unanswered` from the history (schema 3 → 4): every outgoing request is looked at once.
+fn fill_unanswered(conn: &Connection) -> rusqlite::Result<()> {
+    let mut st = conn.prepare("SELECT id, name FROM item WHERE dir = 'out' AND folder = ?1")?;
+    let rows = st
+        .query_map(params![Sub::Req], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (id, name) in rows {
+        expect_answers(conn, id, &name)?;
+    }
+    Ok(())
+}
 
 /// A closed set of words the journal stores: the enum, its stored text, parsing, `Display`,
 /// JSON as the text, and the SQLite conversions. Every state, direction and outcome is written
@@ -504,7 +575,7 @@ impl Journal {
             Some(v) => {
                 // Version 1: repair what it may have left (see `repair_v1`), then add the
                 // constraint that keeps it from happening again; every version: the indexes
-                // of version 3. In one transaction.
+                // of version 3 and the unanswered requests of version 4. In one transaction.
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(db)?;
@@ -513,6 +584,11 @@ impl Journal {
                     tx.execute_batch(SCHEMA_2).map_err(db)?;
                 }
                 tx.execute_batch(SCHEMA_3).map_err(db)?;
+                tx.execute_batch(SCHEMA_4).map_err(db)?;
+                tx.execute_batch(&schema_4_triggers()).map_err(db)?;
+                if v < 4 {
+                    fill_unanswered(&tx).map_err(db)?;
+                }
                 tx.execute(
                     "UPDATE meta SET value=?1 WHERE key='schema_version'",
                     params![SCHEMA_VERSION.to_string()],
@@ -523,6 +599,8 @@ impl Journal {
             None => {
                 conn.execute_batch(SCHEMA_2).map_err(db)?;
                 conn.execute_batch(SCHEMA_3).map_err(db)?;
+                conn.execute_batch(SCHEMA_4).map_err(db)?;
+                conn.execute_batch(&schema_4_triggers()).map_err(db)?;
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1), ('next_seq', '1')",
                     params![SCHEMA_VERSION.to_string()],
@@ -734,41 +812,22 @@ impl Journal {
         .map_err(self.db())
     }
 
-    /// Names of the items in direction `dir` with one of `states` that entered the journal
-    /// before `before` (RFC 3339), with the other direction's names for matching — see
-    /// `engine::status`.
-    pub fn names_added_before(
-        &self,
-        dir: Dir,
-        folder: Sub,
-        states: &[State],
-        before: &str,
-    ) -> Result<Vec<String>, Error> {
+    /// How many outgoing requests (folder Req) with one of `states` entered the journal before
+    /// `before` (RFC 3339) and have no answer yet (none of the names that would answer them was
+    /// received). Reads only the unanswered requests (table `unanswered`), not the history.
+    pub fn count_unanswered(&self, states: &[State], before: &str) -> Result<usize, Error> {
         let marks = vec!["?"; states.len()].join(", ");
         let sql = format!(
-            "SELECT name FROM item WHERE dir=? AND state IN ({marks}) AND folder=? AND added < ?"
+            "SELECT COUNT(*) FROM item WHERE id IN (SELECT item FROM unanswered) \
+             AND dir = 'out' AND folder = ? AND state IN ({marks}) AND added < ?"
         );
         let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let mut args = dir_states(dir, states);
-        args.push(&folder);
+        let mut args: Vec<&dyn ToSql> = vec![&Sub::Req];
+        args.extend(states.iter().map(|s| s as &dyn ToSql));
         args.push(&before);
-        let rows = st
-            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
-            .map_err(self.db())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
-    }
-
-    /// Names of the items in direction `dir` with one of `states`.
-    pub fn names(&self, dir: Dir, states: &[State]) -> Result<Vec<String>, Error> {
-        let marks = vec!["?"; states.len()].join(", ");
-        let sql = format!("SELECT name FROM item WHERE dir=? AND state IN ({marks})");
-        let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let rows = st
-            .query_map(rusqlite::params_from_iter(dir_states(dir, states)), |r| {
-                r.get(0)
-            })
-            .map_err(self.db())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+        st.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .map_err(self.db())
     }
 
     /// Whether an item with this name and content was ever recorded in direction `dir` with
@@ -1251,7 +1310,17 @@ impl Tx<'_> {
                 ],
             )
             .map_err(self.db())?;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        self.expect_answers(item, id)?;
+        Ok(id)
+    }
+
+    /// An outgoing request waits for its answer (table `unanswered`, schema 4).
+    fn expect_answers(&self, item: &NewItem<'_>, id: i64) -> Result<(), Error> {
+        if item.dir == Dir::Out && item.folder == Sub::Req {
+            expect_answers(self.tx, id, item.name).map_err(self.db())?;
+        }
+        Ok(())
     }
 
     /// Queues an outgoing item: `queued` when no other file of its name is queued, else
@@ -1268,12 +1337,20 @@ impl Tx<'_> {
                 )
                 .map_err(self.db())
         };
+        let out = NewItem {
+            dir: Dir::Out,
+            ..*item
+        };
         if insert(State::Queued)? == 1 {
-            return Ok(Queued::Queued(self.tx.last_insert_rowid()));
+            let id = self.tx.last_insert_rowid();
+            self.expect_answers(&out, id)?;
+            return Ok(Queued::Queued(id));
         }
         // Ignored only by the unique index on queued names; a deferred row has no such index.
         insert(DEFERRED)?;
-        Ok(Queued::Deferred(self.tx.last_insert_rowid()))
+        let id = self.tx.last_insert_rowid();
+        self.expect_answers(&out, id)?;
+        Ok(Queued::Deferred(id))
     }
 
     /// Queues the oldest `deferred` item of every name that has no queued item any more.
@@ -1443,6 +1520,98 @@ mod tests {
             seq: None,
             incomplete: false,
         }
+    }
+
+    fn request(name: &str) -> NewItem<'_> {
+        NewItem {
+            kind: "single-req",
+            ..item(name)
+        }
+    }
+
+    fn answer(name: &str) -> NewItem<'_> {
+        NewItem {
+            dir: Dir::In,
+            folder: Sub::Res,
+            kind: "single-res",
+            state: State::Pending,
+            seq: Some(1),
+            ..item(name)
+        }
+    }
+
+    const LATER: &str = "9999";
+    const OPEN: &[State] = &[State::Queued, State::Acked];
+
+    #[test]
+    fn unanswered_requests_follow_their_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        j.transaction(|tx| {
+            tx.add_item(&request("OQSsiquc01req_1.xml"))?;
+            tx.queue_out(&request("OQSsiquc01req_2.xml"))?;
+            tx.queue_out(&request("OQSsiquc01req_3.xml"))?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 3);
+        assert_eq!(j.count_unanswered(OPEN, "0").unwrap(), 0, "none is old");
+        // A result (other letter case) answers the first, an error file the second.
+        j.transaction(|tx| {
+            tx.add_item(&answer("oqssiquc01res_1.XML"))?;
+            tx.add_item(&answer("OQSsiquc01req_2.xml.err"))
+        })
+        .unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 1);
+        // A duplicate copy does not answer; a state change into a received state does.
+        let dup = j
+            .transaction(|tx| {
+                tx.add_item(&NewItem {
+                    state: State::Duplicate,
+                    ..answer("OQSsiquc01res_3.xml")
+                })
+            })
+            .unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 1);
+        j.transaction(|tx| tx.set_state(dup, State::Held)).unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 0);
+        // A request sent again after its name was answered counts as answered (as a name
+        // received once always did).
+        let again = j
+            .transaction(|tx| tx.queue_out(&request("OQSsiquc01req_1.xml")))
+            .unwrap();
+        assert!(matches!(again, Queued::Deferred(_)), "{again:?}");
+        assert_eq!(j.count_unanswered(&[State::Deferred], LATER).unwrap(), 0);
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 0);
+    }
+
+    #[test]
+    fn schema_3_journal_gains_its_unanswered_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.sqlite3");
+        let mut j = Journal::open(&p).unwrap();
+        j.transaction(|tx| {
+            tx.add_item(&request("OQSsiquc01req_1.xml"))?;
+            tx.add_item(&request("OQSsiquc01req_2.xml"))?;
+            tx.add_item(&answer("OQSsiquc01res_2.xml"))?;
+            Ok(())
+        })
+        .unwrap();
+        drop(j);
+        // What schema 3 had: no table, no triggers.
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER unanswered_in; DROP TRIGGER unanswered_state; DROP TABLE unanswered; \
+             UPDATE meta SET value='3' WHERE key='schema_version';",
+        )
+        .unwrap();
+        drop(c);
+        let mut j = Journal::open(&p).unwrap();
+        assert_eq!(j.get_meta("schema_version").unwrap().as_deref(), Some("4"));
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 1);
+        j.transaction(|tx| tx.add_item(&answer("OQSsiquc01res_1.xml")))
+            .unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 0);
     }
 
     #[test]
