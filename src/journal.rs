@@ -1192,10 +1192,13 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
 }
 
 fn insert_audit(conn: &Connection, a: &AuditRow) -> rusqlite::Result<()> {
-    conn.execute(
+    // Prepared once per connection: a package of 10,000 files writes 10,000 rows, and parsing
+    // the statement for each was a tenth of such a seal's CPU time.
+    conn.prepare_cached(
         "INSERT INTO audit(time, stick, direction, package_id, seq, file, size, sha256, kind, summary, actor, outcome, reason) \
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
+    )?
+    .execute(params![
             if a.time.is_empty() { now() } else { a.time.clone() },
             a.stick,
             a.direction,

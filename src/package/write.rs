@@ -279,7 +279,14 @@ impl<'a> ChunkWriter<'a> {
                 }
             }
             let start = self.buf.len();
-            self.buf.resize(CHUNK_SIZE, 0);
+            // Read at most what the file should still hold, plus one byte to see its end (or
+            // that it grew): zeroing the whole rest of the chunk for every small file cost
+            // more than reading it.
+            let want = usize::try_from(expected.saturating_sub(seen))
+                .unwrap_or(usize::MAX)
+                .saturating_add(1)
+                .min(CHUNK_SIZE - start);
+            self.buf.resize(start + want, 0);
             let read = read_retrying(&mut file, &mut self.buf[start..]);
             let n = *read.as_ref().unwrap_or(&0);
             self.buf.truncate(start + n);
