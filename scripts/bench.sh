@@ -24,6 +24,9 @@
 #   BENCH_SETS        which parts to run, e.g. "a b"                 (default "a b c d e f")
 #                     a-d: data sets; e: courier steps with 50 requests; f: `watch` idle;
 #                     g: five years of history (examples/history.rs) against an empty journal
+#                     h: the seal/open of (a) and (b) with the stick on a FAT16 image (fusefat),
+#                        with the flushes each operation does on the stick (strace); not default
+#   BENCH_FAT_SETS    data sets of (h)                                 (default "a b")
 #   BENCH_REPS_D      repetitions for (d) 10,000 files                 (default BENCH_REPS_SMALL)
 #   BENCH_REPS_STEPS  repetitions for (e)                              (default 3)
 #   BENCH_STEP_REQS   requests in (e)                                  (default 50)
@@ -147,6 +150,7 @@ bg_pids=()
 cleanup() {
     local p
     for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    [[ -n "${fat_mnt:-}" ]] && { fusermount -u "$fat_mnt" 2>/dev/null || fusermount -uz "$fat_mnt" 2>/dev/null || true; }
     [[ -n "${snap:-}" ]] && rm -rf "$snap"
     if [[ "${BENCH_KEEP:-0}" != 1 ]]; then
         rm -rf "$work"
@@ -352,7 +356,7 @@ add_row() { # desc op ours_var peer_var bytes ours_rss peer_rss
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 for key in $sets; do
-    case "$key" in e | f | g) continue ;; esac # not data sets; below
+    case "$key" in e | f | g | h) continue ;; esac # not data sets; below
     [[ -n "${set_count[$key]:-}" ]] || { echo "bench: unknown data set '$key'" >&2; exit 1; }
     ds="$work/set-$key"
     src="$ds/src"
@@ -463,6 +467,80 @@ for key in $sets; do
 
     rm -rf "$ds" "$nncp/A/spool" "$nncp/B/spool" "$nncp/B/incoming" # free the disk before the next set
 done
+
+# --- (h) the stick on a FAT16 image ----------------------------------------------------------
+fat_rows=()
+fat_mnt=""
+if [[ " $sets " == *" h "* ]]; then
+    for tool in mkfs.vfat fusefat fusermount strace; do
+        command -v "$tool" >/dev/null 2>&1 || { echo "bench: (h) needs $tool (apt-get install dosfstools fusefat fuse strace)" >&2; exit 1; }
+    done
+    fw="$work/fat"
+    fat_mnt="$fw/mnt"
+    mkdir -p "$fat_mnt"
+    truncate -s 256M "$fw/stick.img"
+    mkfs.vfat -F 16 -n OQSSTICK "$fw/stick.img" >/dev/null
+    fusefat -o rw+ "$fw/stick.img" "$fat_mnt" >/dev/null 2>&1
+    for _ in $(seq 100); do mountpoint -q "$fat_mnt" && break; sleep 0.1; done
+    mountpoint -q "$fat_mnt" || { echo "bench: (h) the FAT16 image did not mount" >&2; exit 1; }
+    fat_seal_prep() { rm -rf "$fat_mnt/s"; mkdir -p "$fat_mnt/s"; }
+    fat_seal() { "$bin" --home "$keys/clinic" seal --stick "$fat_mnt/s" "${paths[@]}" >/dev/null; }
+    fat_open_prep() { rm -rf "$fw/terminal" "$fw/dest"; cp -a "$keys/terminal0" "$fw/terminal"; mkdir -p "$fw/dest"; }
+    fat_open() { "$bin" --home "$fw/terminal" open --stick "$fat_mnt/s" --to "$fw/dest" >/dev/null; }
+    fat_pseal_prep() { rm -rf "$fat_mnt/p"; mkdir -p "$fat_mnt/p"; }
+    fat_pseal() {
+        tar -C "$src" -cf - -- "${names[@]}" | age -r "$recipient" -o "$fat_mnt/p/x.age"
+        minisign -S -s "$keys/minisign.key" -m "$fat_mnt/p/x.age" >/dev/null
+        sync -- "$fat_mnt/p/x.age" "$fat_mnt/p/x.age.minisig" "$fat_mnt/p"
+    }
+    fat_popen_prep() { rm -rf "$fw/pdest"; mkdir -p "$fw/pdest"; }
+    fat_popen() {
+        minisign -V -q -p "$keys/minisign.pub" -m "$fat_mnt/p/x.age"
+        age -d -i "$keys/age.key" "$fat_mnt/p/x.age" | tar -xf - -C "$fw/pdest"
+        sync -- "${names[@]/#/$fw/pdest/}" "$fw/pdest"
+    }
+    # flushes PREP RUN: "on the stick / all" — fsync, fdatasync and syncfs calls of every process,
+    # those on a file of the FAT mount counted apart (strace -y names each descriptor's file).
+    flushes() {
+        "$1"
+        strace -f -y -qq -e trace=fsync,fdatasync,syncfs -o "$fw/strace" bash -c "$(declare -f "$2"); $(declare -p bin keys src names paths recipient fat_mnt fw); $2" >/dev/null 2>&1
+        local all stick
+        all=$(grep -cE '(fsync|fdatasync|syncfs)\(' "$fw/strace" || true)
+        stick=$(grep -E '(fsync|fdatasync|syncfs)\(' "$fw/strace" | grep -c "<$fat_mnt" || true)
+        echo "$stick / $all"
+    }
+    for key in ${BENCH_FAT_SETS:-a b}; do
+        ds="$work/fat-set-$key"
+        src="$ds/src"
+        desc="${set_desc[$key]}"
+        log "(h) FAT16: $desc: generating data"
+        gen_set "$key"
+        mapfile -t names < <(cd "$src" && ls)
+        paths=("${names[@]/#/$src/}")
+        for v in f_so f_sp f_oo f_op; do printf -v "$v" ''; printf -v "${v}_max" ''; done
+        for ((r = 1; r <= reps_small; r++)); do
+            log "(h) FAT16: $desc: repetition $r/$reps_small"
+            time_once fat_seal_prep fat_seal f_so
+            time_once fat_pseal_prep fat_pseal f_sp
+        done
+        for ((r = 1; r <= reps_small; r++)); do
+            time_once fat_open_prep fat_open f_oo
+            time_once fat_popen_prep fat_popen f_op
+        done
+        cmp -s <(cd "$src" && sha256sum -- "${names[@]}") <(cd "$fw/dest" && sha256sum -- "${names[@]}") ||
+            { echo "bench: (h) oqs-courier open from FAT produced different files for $desc" >&2; exit 1; }
+        cmp -s <(cd "$src" && sha256sum -- "${names[@]}") <(cd "$fw/pdest" && sha256sum -- "${names[@]}") ||
+            { echo "bench: (h) peer extraction from FAT produced different files for $desc" >&2; exit 1; }
+        n_so=$(flushes fat_seal_prep fat_seal)
+        n_sp=$(flushes fat_pseal_prep fat_pseal)
+        n_oo=$(flushes fat_open_prep fat_open)
+        n_op=$(flushes fat_popen_prep fat_popen)
+        fat_rows+=("| $desc | seal | $(spread f_so) | $(spread f_sp) | **$(ratio "$f_sp" "$f_so")** | $n_so | $n_sp |")
+        fat_rows+=("| $desc | open (verify + extract) | $(spread f_oo) | $(spread f_op) | **$(ratio "$f_op" "$f_oo")** | $n_oo | $n_op |")
+        rm -rf "$ds" "$fat_mnt/s" "$fat_mnt/p" "$fw/dest" "$fw/pdest" "$fw/terminal"
+    done
+    fusermount -u "$fat_mnt" && fat_mnt=""
+fi
 
 # --- (e) courier steps with 50 requests ---------------------------------------------------------
 step_rows=()
@@ -778,6 +856,22 @@ Peak RSS of the NNCP processes (KiB; they run one after another, the table shows
 |---|---|---:|---|
 EOF2
     printf '%s\n' "${nncp_rss_lines[@]}"
+fi
+if ((${#fat_rows[@]})); then
+    cat <<'EOF2'
+
+The stick on a FAT16 image (h): the same seal and open as above (peer: `tar | age` + `minisign`,
+with its `sync`), but the stick folder is on a 256 MiB FAT16 image mounted with `fusefat` (a
+FUSE driver in user space; the image is a file on the work disk, so what a flush costs here is
+fusefat's handling of it, not a device's); ms, best (worst). Flushes = `fsync`, `fdatasync`
+and `syncfs` calls of every process of the operation, counted with `strace -f -y` in one
+extra, untimed run: "on the stick / all" (the others go to the journal, the destination folder
+or the source side).
+
+| Data set | Operation | ours ms, best (worst) | peer ms, best (worst) | peer / ours (best) | ours flushes (stick / all) | peer flushes (stick / all) |
+|---|---|---:|---:|---:|---:|---:|
+EOF2
+    printf '%s\n' "${fat_rows[@]}"
 fi
 if ((${#step_rows[@]})); then
     cat <<EOF2

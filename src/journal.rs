@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params
 use std::path::{Path, PathBuf};
 
 /// Schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The journal could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +110,77 @@ CREATE INDEX IF NOT EXISTS item_name ON item(name COLLATE NOCASE, sha256);
 CREATE INDEX IF NOT EXISTS audit_file ON audit(file COLLATE NOCASE, outcome);
 CREATE INDEX IF NOT EXISTS audit_outcome_time ON audit(outcome, time);
 ";
+
+/// Schema 4: the clinic's requests that have no answer yet, so that `status` and the home
+/// screen's "old unanswered requests" read only those and not every request and answer of the
+/// history. One row per name that would answer an outgoing request (`oqs::expected_responses`
+/// and `<request>.err`), written with the request ([`Tx::add_item`], [`Tx::queue_out`]);
+/// all rows of a request go as soon as any of its names is received (the triggers made by
+/// [`schema_4_triggers`], so every way an item enters or changes state keeps it right). Filled
+/// once from the history when a journal of an earlier version is opened ([`fill_unanswered`]).
+const SCHEMA_4: &str = r"
+CREATE TABLE IF NOT EXISTS unanswered(
+    name TEXT NOT NULL COLLATE NOCASE, item INTEGER NOT NULL, PRIMARY KEY(name, item)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS unanswered_item ON unanswered(item);
+";
+
+/// The triggers of schema 4: an incoming item in a received state (on insertion or when its
+/// state changes) answers every request one of whose answer names it bears. The state words come
+/// from [`State::RECEIVED`].
+fn schema_4_triggers() -> String {
+    let received = State::RECEIVED
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let body = "BEGIN DELETE FROM unanswered WHERE item IN \
+        (SELECT item FROM unanswered WHERE name = NEW.name); END;";
+    format!(
+        "CREATE TRIGGER IF NOT EXISTS unanswered_in AFTER INSERT ON item \
+           WHEN NEW.dir = 'in' AND NEW.state IN ({received}) {body}\n\
+         CREATE TRIGGER IF NOT EXISTS unanswered_state AFTER UPDATE OF state ON item \
+           WHEN NEW.dir = 'in' AND NEW.state IN ({received}) {body}"
+    )
+}
+
+/// Records the names that would answer the outgoing request `id` named `name` — none when one
+/// of them was received already (then it is answered, as it always was: a received name
+/// answers every request it matches).
+fn expect_answers(conn: &Connection, id: i64, name: &str) -> rusqlite::Result<()> {
+    let mut names = crate::oqs::expected_responses(name);
+    names.push(format!("{name}.err"));
+    let marks = vec!["?"; State::RECEIVED.len()].join(", ");
+    let mut seen = conn.prepare_cached(&format!(
+        "SELECT 1 FROM item WHERE name = ?1 COLLATE NOCASE AND dir = 'in' AND state IN ({marks}) LIMIT 1"
+    ))?;
+    for n in &names {
+        let args =
+            std::iter::once(n as &dyn ToSql).chain(State::RECEIVED.iter().map(|s| s as &dyn ToSql));
+        if seen.exists(rusqlite::params_from_iter(args))? {
+            return Ok(());
+        }
+    }
+    let mut add =
+        conn.prepare_cached("INSERT OR IGNORE INTO unanswered(name, item) VALUES(?1, ?2)")?;
+    for n in &names {
+        add.execute(params![n, id])?;
+    }
+    Ok(())
+}
+
+/// Fills `unanswered` from the history (schema 3 → 4): every outgoing request is looked at once.
+fn fill_unanswered(conn: &Connection) -> rusqlite::Result<()> {
+    let mut st = conn.prepare("SELECT id, name FROM item WHERE dir = 'out' AND folder = ?1")?;
+    let rows = st
+        .query_map(params![Sub::Req], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (id, name) in rows {
+        expect_answers(conn, id, &name)?;
+    }
+    Ok(())
+}
 
 /// A closed set of words the journal stores: the enum, its stored text, parsing, `Display`,
 /// JSON as the text, and the SQLite conversions. Every state, direction and outcome is written
@@ -491,6 +562,20 @@ impl Journal {
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
         )
         .map_err(db)?;
+        // The write-ahead log stays when the journal is closed: no checkpoint on close, so the
+        // file is not removed either. Every command is its own process, and closing used to
+        // cost two flushes (the log, then the database after copying it back) and the next
+        // opening two more (the new log's header and its folder): four of the nine flushes of
+        // a small `seal`. Durability is unchanged — a transaction is durable once its commit
+        // has flushed the log (`synchronous=FULL`); SQLite copies the log into the database
+        // when it has grown past 1000 pages (automatic checkpoint, in the committing process)
+        // and reads it on every opening, after a crash too. [`Journal::checkpoint`] folds it
+        // in on request.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         let version: Option<String> = conn
             .query_row(
@@ -511,7 +596,7 @@ impl Journal {
             Some(v) => {
                 // Version 1: repair what it may have left (see `repair_v1`), then add the
                 // constraint that keeps it from happening again; every version: the indexes
-                // of version 3. In one transaction.
+                // of version 3 and the unanswered requests of version 4. In one transaction.
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(db)?;
@@ -520,6 +605,11 @@ impl Journal {
                     tx.execute_batch(SCHEMA_2).map_err(db)?;
                 }
                 tx.execute_batch(SCHEMA_3).map_err(db)?;
+                tx.execute_batch(SCHEMA_4).map_err(db)?;
+                tx.execute_batch(&schema_4_triggers()).map_err(db)?;
+                if v < 4 {
+                    fill_unanswered(&tx).map_err(db)?;
+                }
                 tx.execute(
                     "UPDATE meta SET value=?1 WHERE key='schema_version'",
                     params![SCHEMA_VERSION.to_string()],
@@ -530,6 +620,8 @@ impl Journal {
             None => {
                 conn.execute_batch(SCHEMA_2).map_err(db)?;
                 conn.execute_batch(SCHEMA_3).map_err(db)?;
+                conn.execute_batch(SCHEMA_4).map_err(db)?;
+                conn.execute_batch(&schema_4_triggers()).map_err(db)?;
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1), ('next_seq', '1')",
                     params![SCHEMA_VERSION.to_string()],
@@ -741,41 +833,22 @@ impl Journal {
         .map_err(self.db())
     }
 
-    /// Names of the items in direction `dir` with one of `states` that entered the journal
-    /// before `before` (RFC 3339), with the other direction's names for matching — see
-    /// `engine::status`.
-    pub fn names_added_before(
-        &self,
-        dir: Dir,
-        folder: Sub,
-        states: &[State],
-        before: &str,
-    ) -> Result<Vec<String>, Error> {
+    /// How many outgoing requests (folder Req) with one of `states` entered the journal before
+    /// `before` (RFC 3339) and have no answer yet (none of the names that would answer them was
+    /// received). Reads only the unanswered requests (table `unanswered`), not the history.
+    pub fn count_unanswered(&self, states: &[State], before: &str) -> Result<usize, Error> {
         let marks = vec!["?"; states.len()].join(", ");
         let sql = format!(
-            "SELECT name FROM item WHERE dir=? AND state IN ({marks}) AND folder=? AND added < ?"
+            "SELECT COUNT(*) FROM item WHERE id IN (SELECT item FROM unanswered) \
+             AND dir = 'out' AND folder = ? AND state IN ({marks}) AND added < ?"
         );
         let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let mut args = dir_states(dir, states);
-        args.push(&folder);
+        let mut args: Vec<&dyn ToSql> = vec![&Sub::Req];
+        args.extend(states.iter().map(|s| s as &dyn ToSql));
         args.push(&before);
-        let rows = st
-            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
-            .map_err(self.db())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
-    }
-
-    /// Names of the items in direction `dir` with one of `states`.
-    pub fn names(&self, dir: Dir, states: &[State]) -> Result<Vec<String>, Error> {
-        let marks = vec!["?"; states.len()].join(", ");
-        let sql = format!("SELECT name FROM item WHERE dir=? AND state IN ({marks})");
-        let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let rows = st
-            .query_map(rusqlite::params_from_iter(dir_states(dir, states)), |r| {
-                r.get(0)
-            })
-            .map_err(self.db())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+        st.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .map_err(self.db())
     }
 
     /// Whether an item with this name and content was ever recorded in direction `dir` with
@@ -814,6 +887,14 @@ impl Journal {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(self.db())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// Copies the write-ahead log into the database file and empties it, so that the file
+    /// alone holds everything (a copy of `journal.sqlite3` without its `-wal`, e.g. a fixture).
+    pub fn checkpoint(&self) -> Result<(), Error> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(self.db())
     }
 
     /// SQLite's `PRAGMA quick_check`: the problems it found, none when the database is sound.
@@ -943,9 +1024,24 @@ impl Journal {
         since: Option<&str>,
         mut f: impl FnMut(AuditRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE time >= ?1 ORDER BY id");
+        // With a period, the rows are found through the time index and put in order afterwards
+        // (a sort of the period's rows; SQLite spills a large sort to a temporary file, so
+        // memory stays flat): left to itself SQLite would walk every row of the history in id
+        // order to avoid that sort. Without one, every row in id order, no sort.
+        let since = since.filter(|s| !s.is_empty());
+        let sql = if since.is_some() {
+            format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit INDEXED BY audit_time WHERE time >= ?1 ORDER BY id"
+            )
+        } else {
+            format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id")
+        };
         let mut st = self.conn.prepare_cached(&sql).map_err(self.db())?;
-        let mut rows = st.query(params![since.unwrap_or("")]).map_err(self.db())?;
+        let mut rows = match since {
+            Some(since) => st.query(params![since]),
+            None => st.query([]),
+        }
+        .map_err(self.db())?;
         while let Some(r) = rows.next().map_err(self.db())? {
             f(audit_from_row(r).map_err(self.db())?)?;
         }
@@ -1103,10 +1199,13 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
 }
 
 fn insert_audit(conn: &Connection, a: &AuditRow) -> rusqlite::Result<()> {
-    conn.execute(
+    // Prepared once per connection: a package of 10,000 files writes 10,000 rows, and parsing
+    // the statement for each was a tenth of such a seal's CPU time.
+    conn.prepare_cached(
         "INSERT INTO audit(time, stick, direction, package_id, seq, file, size, sha256, kind, summary, actor, outcome, reason) \
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
+    )?
+    .execute(params![
             if a.time.is_empty() { now() } else { a.time.clone() },
             a.stick,
             a.direction,
@@ -1258,7 +1357,17 @@ impl Tx<'_> {
                 ],
             )
             .map_err(self.db())?;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        self.expect_answers(item, id)?;
+        Ok(id)
+    }
+
+    /// An outgoing request waits for its answer (table `unanswered`, schema 4).
+    fn expect_answers(&self, item: &NewItem<'_>, id: i64) -> Result<(), Error> {
+        if item.dir == Dir::Out && item.folder == Sub::Req {
+            expect_answers(self.tx, id, item.name).map_err(self.db())?;
+        }
+        Ok(())
     }
 
     /// Queues an outgoing item: `queued` when no other file of its name is queued, else
@@ -1275,12 +1384,20 @@ impl Tx<'_> {
                 )
                 .map_err(self.db())
         };
+        let out = NewItem {
+            dir: Dir::Out,
+            ..*item
+        };
         if insert(State::Queued)? == 1 {
-            return Ok(Queued::Queued(self.tx.last_insert_rowid()));
+            let id = self.tx.last_insert_rowid();
+            self.expect_answers(&out, id)?;
+            return Ok(Queued::Queued(id));
         }
         // Ignored only by the unique index on queued names; a deferred row has no such index.
         insert(DEFERRED)?;
-        Ok(Queued::Deferred(self.tx.last_insert_rowid()))
+        let id = self.tx.last_insert_rowid();
+        self.expect_answers(&out, id)?;
+        Ok(Queued::Deferred(id))
     }
 
     /// Queues the oldest `deferred` item of every name that has no queued item any more.
@@ -1450,6 +1567,128 @@ mod tests {
             seq: None,
             incomplete: false,
         }
+    }
+
+    fn request(name: &str) -> NewItem<'_> {
+        NewItem {
+            kind: "single-req",
+            ..item(name)
+        }
+    }
+
+    fn answer(name: &str) -> NewItem<'_> {
+        NewItem {
+            dir: Dir::In,
+            folder: Sub::Res,
+            kind: "single-res",
+            state: State::Pending,
+            seq: Some(1),
+            ..item(name)
+        }
+    }
+
+    const LATER: &str = "9999";
+    const OPEN: &[State] = &[State::Queued, State::Acked];
+
+    #[test]
+    fn unanswered_requests_follow_their_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        j.transaction(|tx| {
+            tx.add_item(&request("OQSsiquc01req_1.xml"))?;
+            tx.queue_out(&request("OQSsiquc01req_2.xml"))?;
+            tx.queue_out(&request("OQSsiquc01req_3.xml"))?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 3);
+        assert_eq!(j.count_unanswered(OPEN, "0").unwrap(), 0, "none is old");
+        // A result (other letter case) answers the first, an error file the second.
+        j.transaction(|tx| {
+            tx.add_item(&answer("oqssiquc01res_1.XML"))?;
+            tx.add_item(&answer("OQSsiquc01req_2.xml.err"))
+        })
+        .unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 1);
+        // A duplicate copy does not answer; a state change into a received state does.
+        let dup = j
+            .transaction(|tx| {
+                tx.add_item(&NewItem {
+                    state: State::Duplicate,
+                    ..answer("OQSsiquc01res_3.xml")
+                })
+            })
+            .unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 1);
+        j.transaction(|tx| tx.set_state(dup, State::Held)).unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 0);
+        // A request sent again after its name was answered counts as answered (as a name
+        // received once always did).
+        let again = j
+            .transaction(|tx| tx.queue_out(&request("OQSsiquc01req_1.xml")))
+            .unwrap();
+        assert!(matches!(again, Queued::Deferred(_)), "{again:?}");
+        assert_eq!(j.count_unanswered(&[State::Deferred], LATER).unwrap(), 0);
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 0);
+    }
+
+    #[test]
+    fn schema_3_journal_gains_its_unanswered_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.sqlite3");
+        let mut j = Journal::open(&p).unwrap();
+        j.transaction(|tx| {
+            tx.add_item(&request("OQSsiquc01req_1.xml"))?;
+            tx.add_item(&request("OQSsiquc01req_2.xml"))?;
+            tx.add_item(&answer("OQSsiquc01res_2.xml"))?;
+            Ok(())
+        })
+        .unwrap();
+        drop(j);
+        // What schema 3 had: no table, no triggers.
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER unanswered_in; DROP TRIGGER unanswered_state; DROP TABLE unanswered; \
+             UPDATE meta SET value='3' WHERE key='schema_version';",
+        )
+        .unwrap();
+        drop(c);
+        let mut j = Journal::open(&p).unwrap();
+        assert_eq!(j.get_meta("schema_version").unwrap().as_deref(), Some("4"));
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 1);
+        j.transaction(|tx| tx.add_item(&answer("OQSsiquc01res_1.xml")))
+            .unwrap();
+        assert_eq!(j.count_unanswered(OPEN, LATER).unwrap(), 0);
+    }
+
+    /// `log --since` finds a period's rows through the time index and still lists them in the
+    /// order they were written, also when the clock went back in between.
+    #[test]
+    fn audit_rows_of_a_period_in_written_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        for (n, time) in ["2026-01-03", "2026-01-01", "2026-01-05", "2026-01-02"]
+            .iter()
+            .enumerate()
+        {
+            j.audit(&AuditRow {
+                time: (*time).into(),
+                file: Some(format!("f{n}")),
+                ..AuditRow::new(Flow::Local, Outcome::Repaired)
+            })
+            .unwrap();
+        }
+        let files = |since| {
+            j.audit_rows(since)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.file.unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(files(Some("2026-01-02")), ["f0", "f2", "f3"]);
+        assert_eq!(files(None), ["f0", "f1", "f2", "f3"]);
+        assert_eq!(files(Some("")), ["f0", "f1", "f2", "f3"]);
+        assert!(files(Some("2027")).is_empty());
     }
 
     #[test]

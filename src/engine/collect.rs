@@ -1,5 +1,6 @@
 //! Collecting from the OQS folders: complete files only (quiet, closed by their writer,
-//! complete by content), each stored and queued in one transaction before the original goes;
+//! complete by content), the files of one look stored, flushed together and queued in one
+//! transaction before their originals go;
 //! the terminal's wait for answers; the archive of originals.
 
 use super::*;
@@ -140,136 +141,213 @@ impl Session<'_> {
             let look = self.quiet.look(&dir, self.opts.quiet)?;
             out.next = earliest(out.next, look.next);
             out.latest = out.latest.max(look.latest);
-            for name in look.ready {
-                if self.collect_one(&dir, sub, &name)? {
-                    out.collected += 1;
-                }
-            }
+            out.collected += self.collect_batch(&dir, sub, &look.ready)?;
         }
         self.outcome.collected += out.collected;
         self.checkpoint(Checkpoint::Collected);
         Ok(out)
     }
 
-    pub(super) fn collect_one(&mut self, dir: &Path, sub: Sub, name: &str) -> Result<bool, Error> {
-        let kind = oqs::classify(name);
-        let wanted = plan::takes(self.inst.config.role, sub, kind);
-        if !wanted || !self.inst.config.carries(kind) || crate::filename::check(name).is_err() {
-            return Ok(false); // unknown files, and kinds switched off in the settings, stay
-        }
-        let path = dir.join(name);
-        let (sha, size) = match sha256_file(&path) {
-            Err(e) if vanished(&e) => return Ok(false), // taken by its reader meanwhile
-            other => other?,
-        };
-        let role = self.inst.config.role;
-        let already = match role {
-            Role::Clinic => self
-                .inst
-                .journal
-                .has_item(Dir::Out, name, &sha, State::COLLECTED)?,
-            Role::Terminal => self.inst.journal.was_collected(sub, name, &sha)?,
-        };
-        if !already {
-            let store = self.store();
-            fs::create_dir_all(&store).map_err(|e| io(&store, e))?;
-            let tmp = store.join(format!(
-                ".new-{}",
-                hex::encode(crate::crypto::random::<8>()?)
-            ));
-            copy_flushed(&path, &tmp)?;
-            let (check, _) = sha256_file(&tmp)?;
-            if check != sha {
-                let _ = fs::remove_file(&tmp);
-                return Ok(false); // still changing: next time
-            }
-            // Quiet is not finished: a writer that paused mid-file leaves a file cut short. Such
-            // a file waits (looked at again every step) until it is `incomplete_wait` old, then
-            // travels flagged so the receiver shows it as an error instead of a result.
-            let complete = oqs::complete::check_file(kind, &tmp);
-            let incomplete = match plan::collect(
-                complete == Completeness::Incomplete,
-                self.waited_long_enough(&path),
-            ) {
-                plan::Collect::Wait => {
-                    let _ = fs::remove_file(&tmp);
-                    self.outcome.incomplete_waiting += 1;
-                    return Ok(false);
+    /// Collects the files `names` of `dir` together: each is copied into the store (not yet
+    /// flushed) and checked; then all copies are flushed at once (`durable::sync_paths`),
+    /// renamed to their ids, the store folder flushed and the whole batch queued in one journal
+    /// transaction; only then do the originals leave the OQS folder. Returns how many were
+    /// collected. Flushes per batch instead of two per file (the copy, the commit) — a crash
+    /// at any point leaves every original in place until its copy is committed, and what the
+    /// journal names is on the medium when it is committed.
+    pub(super) fn collect_batch(
+        &mut self,
+        dir: &Path,
+        sub: Sub,
+        names: &[String],
+    ) -> Result<usize, Error> {
+        let mut seen = std::collections::HashSet::new();
+        let mut taken: Vec<Taken> = Vec::new();
+        let mut originals: Vec<(PathBuf, String)> = Vec::new();
+        let prepared = (|| -> Result<(), Error> {
+            for name in names {
+                match self.prepare(dir, sub, name, &mut seen)? {
+                    Prepared::Skip => {}
+                    Prepared::Already => originals.push((dir.join(name), name.clone())),
+                    Prepared::Take(t) => taken.push(*t),
                 }
-                plan::Collect::Take { flagged } => flagged,
-            };
-            let answers: Vec<String> = if role == Role::Terminal {
-                self.inst
-                    .journal
-                    .awaiting()?
-                    .into_iter()
-                    .map(|(req, _)| req)
-                    .filter(|req| answers_request(req, name))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let mut audit = self.audit_base(Flow::Local, Audited::Collected);
-            if incomplete {
-                audit.reason = Some(format!(
-                    "content incomplete after waiting {} s: travels flagged incomplete",
-                    self.opts.incomplete_wait.as_secs()
-                ));
             }
-            audit.file = Some(name.to_owned());
-            audit.size = Some(size);
-            audit.sha256 = Some(sha.clone());
-            audit.kind = Some(kind.label());
-            if role == Role::Clinic && matches!(kind, Kind::Request(_)) {
-                // Whose request it is, kept for the `.err` file that may answer it long after
-                // the request's own copy is gone (see `Desk::request_for`).
-                let bytes = publish::read_prefix(&tmp, oqs::MAX_INPUT as u64 + 1)?;
-                audit.summary = oqs::summarize(name, &bytes).who().and_then(|p| p.line());
+            Ok(())
+        })();
+        let tmps: Vec<PathBuf> = taken.iter().map(|t| t.tmp.clone()).collect();
+        let committed = prepared.and_then(|()| self.commit_batch(sub, &taken, &tmps));
+        if let Err(e) = committed {
+            for tmp in &tmps {
+                let _ = fs::remove_file(tmp);
             }
-            let label = kind.label();
+            return Err(e);
+        }
+        originals.extend(taken.iter().map(|t| (t.path.clone(), t.name.clone())));
+        // The originals leave the OQS folder only after their copies are queued.
+        let role = self.inst.config.role;
+        for (path, name) in &originals {
+            let gone = match role {
+                Role::Clinic => durable::remove_file(path).map_err(|e| io(path, e)),
+                Role::Terminal => self.archive(path, sub, name),
+            };
+            match gone {
+                Err(e) if vanished(&e) => {}
+                other => other?,
+            }
+        }
+        Ok(taken.len())
+    }
+
+    /// Flushes the copies `tmps` of `taken`, then queues them in one transaction (renamed to
+    /// their ids and the store folder flushed before the commit).
+    fn commit_batch(&mut self, sub: Sub, taken: &[Taken], tmps: &[PathBuf]) -> Result<(), Error> {
+        if taken.is_empty() {
+            return Ok(());
+        }
+        let store = self.store();
+        // The copies' content is on the medium before any of them gets a journal row.
+        durable::sync_paths(tmps).map_err(|e| io(&store, e))?;
+        let role = self.inst.config.role;
+        let awaiting: Vec<String> = if role == Role::Terminal {
             self.inst
                 .journal
-                .transaction(|tx| {
+                .awaiting()?
+                .into_iter()
+                .map(|(req, _)| req)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.inst
+            .journal
+            .transaction(|tx| {
+                for t in taken {
                     // Never queued twice: a second file of this name waits its turn (deferred).
                     let id = tx
                         .queue_out(&NewItem {
                             dir: Dir::Out,
-                            name,
+                            name: &t.name,
                             folder: sub,
-                            kind: &label,
-                            size,
-                            sha256: &sha,
+                            kind: &t.label,
+                            size: t.size,
+                            sha256: &t.sha,
                             state: State::Queued,
                             seq: None,
-                            incomplete,
+                            incomplete: t.incomplete,
                         })?
                         .id();
-                    durable::rename(&tmp, &store.join(id.to_string())).map_err(|source| {
+                    durable::rename(&t.tmp, &store.join(id.to_string())).map_err(|source| {
                         crate::journal::Error::File {
-                            path: tmp.clone(),
+                            path: t.tmp.clone(),
                             source,
                         }
                     })?;
                     if role == Role::Terminal {
-                        tx.add_collected(sub, name, &sha)?;
-                        for req in &answers {
+                        tx.add_collected(sub, &t.name, &t.sha)?;
+                        for req in awaiting.iter().filter(|req| answers_request(req, &t.name)) {
                             tx.remove_awaiting(req)?;
                         }
                     }
-                    tx.audit(&audit)
+                    tx.audit(&t.audit)?;
+                }
+                // The new names in the store are on the medium before the rows naming them.
+                durable::sync_dir(&store).map_err(|source| crate::journal::Error::File {
+                    path: store.clone(),
+                    source,
                 })
-                .map_err(Error::from)?;
+            })
+            .map_err(Error::from)
+    }
+
+    /// Looks at one file for [`Session::collect_batch`]: whether it is taken (copied into the
+    /// store, not yet flushed), was collected before (its original just goes), or stays.
+    fn prepare(
+        &mut self,
+        dir: &Path,
+        sub: Sub,
+        name: &str,
+        seen: &mut std::collections::HashSet<(String, String)>,
+    ) -> Result<Prepared, Error> {
+        let kind = oqs::classify(name);
+        let wanted = plan::takes(self.inst.config.role, sub, kind);
+        if !wanted || !self.inst.config.carries(kind) || crate::filename::check(name).is_err() {
+            return Ok(Prepared::Skip); // unknown files, and kinds switched off in the settings, stay
         }
-        // The original leaves the OQS folder only after the copy is queued.
-        let gone = match role {
-            Role::Clinic => durable::remove_file(&path).map_err(|e| io(&path, e)),
-            Role::Terminal => self.archive(&path, sub, name),
-        };
-        match gone {
-            Err(e) if vanished(&e) => {}
+        let path = dir.join(name);
+        let (sha, size) = match sha256_file(&path) {
+            Err(e) if vanished(&e) => return Ok(Prepared::Skip), // taken by its reader meanwhile
             other => other?,
+        };
+        let role = self.inst.config.role;
+        // The same name and content twice in one batch (names that differ only in letter case)
+        // is collected once, as it was when each file was queued on its own.
+        let first_in_batch = seen.insert((name.to_ascii_uppercase(), sha.clone()));
+        let already = !first_in_batch
+            || match role {
+                Role::Clinic => {
+                    self.inst
+                        .journal
+                        .has_item(Dir::Out, name, &sha, State::COLLECTED)?
+                }
+                Role::Terminal => self.inst.journal.was_collected(sub, name, &sha)?,
+            };
+        if already {
+            return Ok(Prepared::Already);
         }
-        Ok(!already)
+        let store = self.store();
+        fs::create_dir_all(&store).map_err(|e| io(&store, e))?;
+        let tmp = store.join(format!(
+            ".new-{}",
+            hex::encode(crate::crypto::random::<8>()?)
+        ));
+        copy_unflushed(&path, &tmp)?;
+        let (check, _) = sha256_file(&tmp)?;
+        if check != sha {
+            let _ = fs::remove_file(&tmp);
+            return Ok(Prepared::Skip); // still changing: next time
+        }
+        // Quiet is not finished: a writer that paused mid-file leaves a file cut short. Such
+        // a file waits (looked at again every step) until it is `incomplete_wait` old, then
+        // travels flagged so the receiver shows it as an error instead of a result.
+        let complete = oqs::complete::check_file(kind, &tmp);
+        let incomplete = match plan::collect(
+            complete == Completeness::Incomplete,
+            self.waited_long_enough(&path),
+        ) {
+            plan::Collect::Wait => {
+                let _ = fs::remove_file(&tmp);
+                self.outcome.incomplete_waiting += 1;
+                return Ok(Prepared::Skip);
+            }
+            plan::Collect::Take { flagged } => flagged,
+        };
+        let mut audit = self.audit_base(Flow::Local, Audited::Collected);
+        if incomplete {
+            audit.reason = Some(format!(
+                "content incomplete after waiting {} s: travels flagged incomplete",
+                self.opts.incomplete_wait.as_secs()
+            ));
+        }
+        audit.file = Some(name.to_owned());
+        audit.size = Some(size);
+        audit.sha256 = Some(sha.clone());
+        audit.kind = Some(kind.label());
+        if role == Role::Clinic && matches!(kind, Kind::Request(_)) {
+            // Whose request it is, kept for the `.err` file that may answer it long after
+            // the request's own copy is gone (see `Desk::request_for`).
+            let bytes = publish::read_prefix(&tmp, oqs::MAX_INPUT as u64 + 1)?;
+            audit.summary = oqs::summarize(name, &bytes).who().and_then(|p| p.line());
+        }
+        Ok(Prepared::Take(Box::new(Taken {
+            path,
+            name: name.to_owned(),
+            tmp,
+            sha,
+            size,
+            label: kind.label(),
+            incomplete,
+            audit,
+        })))
     }
 
     /// Whether a file whose content is incomplete has waited `incomplete_wait` since it last
@@ -323,6 +401,37 @@ impl Session<'_> {
             }
         }
     }
+}
+
+/// What [`Session::prepare`] found.
+enum Prepared {
+    /// Not taken (unknown, switched off, still changing, or waiting while incomplete).
+    Skip,
+    /// Collected before: only the original goes.
+    Already,
+    /// Copied into the store, to be queued.
+    Take(Box<Taken>),
+}
+
+/// A file copied into the store for the batch (see [`Session::collect_batch`]).
+struct Taken {
+    path: PathBuf,
+    name: String,
+    tmp: PathBuf,
+    sha: String,
+    size: u64,
+    label: String,
+    incomplete: bool,
+    audit: AuditRow,
+}
+
+/// Copies `from` to `to` (created or truncated) through the seam, without flushing: the caller
+/// flushes a whole batch together.
+fn copy_unflushed(from: &Path, to: &Path) -> Result<(), Error> {
+    let mut src = File::open(from).map_err(|e| io(from, e))?;
+    let mut dst = durable::create(to).map_err(|e| io(to, e))?;
+    std::io::copy(&mut src, &mut dst).map_err(|e| io(to, e))?;
+    Ok(())
 }
 
 /// Whether `e` says that a file in an OQS folder is no longer there.

@@ -7,7 +7,6 @@ use crate::oqs;
 use crate::oqs::folders;
 use crate::oqs::folders::Sub;
 use crate::state::{Installation, Role};
-use std::collections::HashSet;
 use std::fs;
 
 /// Requests without an answer for this long are pointed out (home screen and `status`).
@@ -49,23 +48,8 @@ pub fn status(inst: &Installation, old_hours: i64) -> Result<Status, Error> {
             .iter()
             .filter(|(_, published)| published.as_str() < cutoff.as_str())
             .count(),
-        Role::Clinic => {
-            // Every name that answers a request, once; then each old request is one lookup.
-            let answers: HashSet<String> = j
-                .names(Dir::In, State::RECEIVED)?
-                .into_iter()
-                .map(|n| n.to_ascii_uppercase())
-                .collect();
-            j.names_added_before(Dir::Out, Sub::Req, &[State::Queued, State::Acked], &cutoff)?
-                .iter()
-                .filter(|req| {
-                    !oqs::expected_responses(req)
-                        .iter()
-                        .chain(std::iter::once(&format!("{req}.err")))
-                        .any(|a| answers.contains(&a.to_ascii_uppercase()))
-                })
-                .count()
-        }
+        // The requests without an answer only (journal table `unanswered`), not the history.
+        Role::Clinic => j.count_unanswered(&[State::Queued, State::Acked], &cutoff)?,
     };
     Ok(Status {
         peer: inst.peer.as_ref().map(|p| p.label.clone()),
