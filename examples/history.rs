@@ -55,6 +55,7 @@ fn fill(home: &str, days: u64) {
     db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
     let today = chrono::Local::now().date_naive();
     let started = Instant::now();
+    let mut last_trip = String::new();
     for d in 0..days {
         // Working days spread over the calendar: five years back for 1500 days.
         let back = (days - d) * 365 / 300;
@@ -176,6 +177,7 @@ fn fill(home: &str, days: u64) {
             })
             .expect("a day of history");
         let (t_item, t_audit) = (time(0), time(0));
+        last_trip = time(599);
         db.execute(
             "UPDATE item SET added=?1, changed=?1 WHERE id > ?2",
             rusqlite::params![t_item, first_item],
@@ -196,10 +198,15 @@ fn fill(home: &str, days: u64) {
             eprintln!("history: {} days in {:.0?}", d + 1, started.elapsed());
         }
     }
-    // The installation's own numbers continue after the history.
+    // The installation's own numbers continue after the history, and its last trip was the
+    // last day's (every step records it; what a step reports as problems "since the previous
+    // trip" reads from there).
     inst.journal
         .set_meta("next_seq", &(days + 1).to_string())
         .unwrap();
+    if !last_trip.is_empty() {
+        inst.journal.set_meta("last_trip", &last_trip).unwrap();
+    }
     let count = |t: &str| -> i64 {
         db.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
             .unwrap()

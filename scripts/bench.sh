@@ -503,7 +503,9 @@ if [[ " $sets " == *" h "* ]]; then
     # those on a file of the FAT mount counted apart (strace -y names each descriptor's file).
     flushes() {
         "$1"
-        strace -f -y -qq -e trace=fsync,fdatasync,syncfs -o "$fw/strace" bash -c "$(declare -f "$2"); $(declare -p bin keys src names paths recipient fat_mnt fw); $2" >/dev/null 2>&1
+        # Through a script file: the file lists of the larger sets do not fit on a command line.
+        { declare -f "$2"; declare -p bin keys src names paths recipient fat_mnt fw; echo "$2"; } >"$fw/run.sh"
+        strace -f -y -qq -e trace=fsync,fdatasync,syncfs -o "$fw/strace" bash "$fw/run.sh" >/dev/null 2>&1
         local all stick
         all=$(grep -cE '(fsync|fdatasync|syncfs)\(' "$fw/strace" || true)
         stick=$(grep -E '(fsync|fdatasync|syncfs)\(' "$fw/strace" | grep -c "<$fat_mnt" || true)

@@ -4,7 +4,9 @@
 #   (durable::seam) of every step of the deterministic trip script, then seeded campaigns of
 #   clinic ⇄ terminal trips over a fusefat FAT image with both simulators, a fault (stick
 #   pulled, process crash, journal I/O error) injected at a checkpoint of most steps, until at
-#   least OQS_COURIER_FAULTS faults (default 1000) have fired in total; the oracle after each.
+#   least OQS_COURIER_FAULTS faults (default 1000) have fired in total and the campaigns alone
+#   at least OQS_COURIER_FAULTS_FAT (default 450); the oracle after each.
+#   OQS_COURIER_FAULTS_BOUNDARIES=0 leaves the write boundaries out (the campaigns alone).
 #   Prints "faults_full: faults injected N (...), runs R, ..., oracle failures F".
 # - `powerloss_full` (tests/it/powerloss.rs): a power cut of the stick at every write boundary
 #   of every step, the medium's write-back cache modelled (Windows and Linux folder flushes).

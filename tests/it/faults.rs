@@ -598,7 +598,13 @@ fn faults_full() {
         .unwrap_or(1000);
     let start = Instant::now();
     // Every write boundary of every step of the trip script, crash and I/O error at each.
-    let mut total = boundaries(None);
+    // `OQS_COURIER_FAULTS_BOUNDARIES=0`: the FAT campaigns alone (the boundaries take most of
+    // the time and do not change with the medium).
+    let mut total = if std::env::var_os("OQS_COURIER_FAULTS_BOUNDARIES").is_some_and(|v| v == "0") {
+        Tally::default()
+    } else {
+        boundaries(None)
+    };
     eprintln!(
         "write boundaries: {total} — {:.0} s so far",
         start.elapsed().as_secs_f64()
@@ -606,9 +612,19 @@ fn faults_full() {
     for f in &total.failures {
         eprintln!("  ORACLE FAILURE: {f}");
     }
+    // The FAT campaigns run whatever the write boundaries alone reached (since issue 15 they
+    // are over 1,000 on their own, and the campaigns had silently stopped running): at least
+    // `OQS_COURIER_FAULTS_FAT` faults of their own (default 450).
+    let fat_target: usize = std::env::var("OQS_COURIER_FAULTS_FAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(450);
+    let mut fat = 0;
     let mut seed = 1;
-    while total.injected < target {
-        let left = target - total.injected;
+    while total.injected < target || fat < fat_target {
+        let left = target
+            .saturating_sub(total.injected)
+            .max(fat_target.saturating_sub(fat));
         let t = run(Setup {
             seed,
             requests: 40,
@@ -625,6 +641,7 @@ fn faults_full() {
         for f in &t.failures {
             eprintln!("  ORACLE FAILURE: {f}");
         }
+        fat += t.injected;
         total.add(&t);
         seed += 1;
     }
