@@ -1604,6 +1604,56 @@ pub fn u_line_refused(version: &str) -> String {
 pub fn u_staged(version: &str) -> String {
     format!("oqs-courier {version} の署名を確認しました。次の受け渡しから端末へ送ります。")
 }
+/// Settings (clinic): the section that sends an update to the terminal.
+pub const UP_CLINIC_TITLE: &str = "資格確認端末の oqs-courier を更新する";
+/// Settings (clinic): the versions of both PCs.
+pub fn up_versions(terminal: &str, this: &str) -> String {
+    format!("端末の版: {terminal}（この PC の版: {this}）")
+}
+/// Settings (clinic): how an update is given.
+pub const UP_CLINIC_HOW: &str = "配布されたインストーラー（oqs-courier-setup-版.exe）を選んでください。同じフォルダーに署名ファイル（同じ名前に「.minisig」が付いたファイル）が必要です。署名と版を確かめてから、次の受け渡しで端末へ送ります。";
+/// Settings (clinic): the installer field's placeholder.
+pub const UP_INSTALLER_PLACEHOLDER: &str =
+    "インストーラーの場所（例: D:\\oqs-courier-setup-1.2.0.exe）";
+/// Settings (clinic): opens the system's file dialog.
+pub const UP_PICK: &str = "選ぶ…";
+/// The file dialog's title.
+pub const UP_PICK_TITLE: &str = "更新のインストーラーを選ぶ";
+/// Settings (clinic): verify and queue the update.
+pub const UP_STAGE: &str = "確かめて端末に送る";
+/// Settings (clinic): 確かめて端末に送る with no file given.
+pub const UP_NO_FILE: &str = "インストーラーを選んでください。";
+/// Settings (terminal): the section about this PC's oqs-courier.
+pub const UP_THIS_TITLE: &str = "この PC の oqs-courier";
+/// Settings (terminal): the running version.
+pub fn up_this_version(version: &str) -> String {
+    format!("版: {version}")
+}
+/// Settings (terminal): an update waits for the end of the next step.
+pub fn up_ready(version: &str) -> String {
+    format!("更新（{version}）が届いています。次の作業の後にインストールされます。")
+}
+/// Settings (terminal): the version a roll-back returns to.
+pub fn up_previous(version: &str) -> String {
+    format!("前の版: {version}")
+}
+/// Settings (terminal): nothing to roll back to.
+pub const UP_NO_PREVIOUS: &str =
+    "戻せる前の版はありません（USBメモリで更新したあとに戻せるようになります）。";
+/// Settings (terminal): the roll-back button.
+pub const UP_ROLLBACK: &str = "前の版に戻す";
+/// Settings (terminal): the question before a roll-back.
+pub fn up_rollback_confirm(version: &str) -> String {
+    format!(
+        "oqs-courier を前の版（{version}）に戻します。インストーラーがこのアプリを一度終了し、前の版で起動し直します。よろしいですか？"
+    )
+}
+/// Settings (terminal): the roll-back, confirmed.
+pub const UP_ROLLBACK_YES: &str = "戻す";
+/// Settings (terminal): the roll-back's installer was started.
+pub fn up_rolling_back(version: &str) -> String {
+    format!("前の版（{version}）に戻しています。アプリはまもなく終了し、自動で起動し直します。")
+}
 /// History: outcome labels.
 pub const G_OUTCOME_UPDATE_STAGED: &str = "更新の受付";
 /// History: installer started.

@@ -22,6 +22,7 @@ mod it {
     pub mod gui_owner;
     pub mod gui_prompt;
     pub mod gui_states;
+    pub mod gui_update;
     pub mod hostile;
     pub mod journal_fixture;
     pub mod layout;

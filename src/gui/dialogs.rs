@@ -1,9 +1,9 @@
-//! The system's own file dialogs: a folder picker (the wizard's OQS folder) and a save dialog
-//! (exporting the history). On Windows these are the native common dialogs; elsewhere (the
+//! The system's own file dialogs: a folder picker (the wizard's OQS folder), an open dialog (the
+//! owner's update installer) and a save dialog (exporting the history). On Windows these are the native common dialogs; elsewhere (the
 //! demo, development) there is no dialog and the caller falls back to a typed path.
 //!
 //! Windows: `SHBrowseForFolderW` (with a 新しいフォルダー button, so the wizard's missing folders
-//! can be made there) and `GetSaveFileNameW` (asks before overwriting). They are plain
+//! can be made there), `GetOpenFileNameW` and `GetSaveFileNameW` (asks before overwriting). They are plain
 //! functions, so no COM interface code is needed, and both work under Wine. They are called on
 //! the UI thread (from `update`) and are modal to the app's window: the window is disabled
 //! while the dialog is up, and the dialog's own message loop keeps handling its messages (no
@@ -32,11 +32,28 @@ pub fn save_file(title: &str, start: Option<&Path>, default_name: &str) -> Optio
     #[cfg(windows)]
     {
         let (filters, ext) = save_filters(default_name);
-        crate::win32::desktop::save_file_dialog(title, start, default_name, &filters, ext)
+        use crate::win32::desktop::{FileDialog, file_dialog};
+        file_dialog(FileDialog::Save, title, start, default_name, &filters, ext)
     }
     #[cfg(not(windows))]
     {
         let _ = (title, start, default_name);
+        None
+    }
+}
+
+/// Asks the user for an existing file ending in `.{extension}` (in `start` if given); `None`
+/// when cancelled or when this system has no dialog.
+pub fn open_file(title: &str, start: Option<&Path>, extension: &str) -> Option<PathBuf> {
+    #[cfg(windows)]
+    {
+        use crate::win32::desktop::{FileDialog, file_dialog};
+        let (filters, _) = save_filters(&format!("x.{extension}"));
+        file_dialog(FileDialog::Open, title, start, "", &filters, None)
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = (title, start, extension);
         None
     }
 }

@@ -19,6 +19,7 @@ pub mod setup;
 pub mod startup;
 pub mod status;
 pub mod theme;
+pub mod updates;
 pub mod worker;
 
 use crate::detect;
@@ -63,6 +64,10 @@ pub fn fit(screen: iced::Size) -> (f32, f32) {
         .max(MIN_SIZE.1);
     (w, h)
 }
+
+/// Makes the installer that runs an update or a roll-back of oqs-courier: the NSIS installer's
+/// silent mode ([`crate::update::SilentInstaller`]); tests give a fake ([`App::with_installers`]).
+pub type Installers = Arc<dyn Fn() -> Box<dyn crate::update::Installer> + Send + Sync>;
 
 /// Where sticks come from.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
@@ -228,6 +233,7 @@ pub struct App {
     pub notice: Option<String>,
     decide: Option<mpsc::Sender<engine::Decision>>,
     stop: Option<Arc<AtomicBool>>,
+    installers: Installers,
 }
 
 impl App {
@@ -259,9 +265,18 @@ impl App {
             notice: None,
             decide: None,
             stop: None,
+            installers: Arc::new(|| Box::new(crate::update::SilentInstaller)),
         };
         app.refresh();
         app
+    }
+
+    /// The app with `installers` running updates and roll-backs instead of the NSIS
+    /// installer (tests).
+    #[doc(hidden)]
+    pub fn with_installers(mut self, installers: Installers) -> Self {
+        self.installers = installers;
+        self
     }
 
     /// How large everything is drawn: the owner's 「文字を大きくする」 setting.
@@ -330,7 +345,7 @@ impl App {
         };
         self.enrollable = None;
         self.step_stick = Some(mount.clone());
-        let handle = worker::spawn(inst, mount, opts);
+        let handle = worker::spawn(inst, mount, opts, self.installers.clone());
         self.decide = Some(handle.decide);
         self.stop = Some(handle.stop);
         self.notice = None;
@@ -516,13 +531,15 @@ impl App {
                 // Only a save changes what the home screen shows; keystrokes do not refresh it.
                 let saved = matches!(
                     m,
-                    settings::Message::Save | settings::Message::Terminal(care::Message::Send)
+                    settings::Message::Save
+                        | settings::Message::Terminal(care::Message::Send)
+                        | settings::Message::Update(updates::Message::Stage)
                 );
                 if let Screen::Settings(form) = &mut self.screen
                     && let Some(inst) = &self.inst
                     && let Ok(mut inst) = inst.try_lock()
                 {
-                    form.update(m, &mut inst);
+                    form.update(m, &mut inst, &self.installers);
                 }
                 if saved {
                     self.refresh();

@@ -41,6 +41,9 @@ pub struct Form {
     pub owner: super::owner::Panel,
     /// Clinic: the terminal's settings, sent with the next package ([`super::care`]).
     pub terminal: Option<Box<super::care::Form>>,
+    /// Updates: sending one to the terminal (clinic), rolling back (terminal)
+    /// ([`super::updates`]).
+    pub updates: Box<super::updates::Part>,
 }
 
 /// What the owner did on the settings screen.
@@ -68,6 +71,8 @@ pub enum Message {
     Save,
     /// Something in the terminal's settings (clinic).
     Terminal(super::care::Message),
+    /// Something in the updates part.
+    Update(super::updates::Message),
 }
 
 impl Form {
@@ -92,6 +97,7 @@ impl Form {
             owner: super::owner::Panel::default(),
             terminal: (c.role == crate::state::Role::Clinic)
                 .then(|| Box::new(super::care::Form::new(inst))),
+            updates: Box::new(super::updates::Part::new(inst)),
         }
     }
 
@@ -122,8 +128,14 @@ impl Form {
         }
     }
 
-    /// Handles a message; 保存 validates and writes `config.json`.
-    pub fn update(&mut self, message: Message, inst: &mut Installation) {
+    /// Handles a message; 保存 validates and writes `config.json`. `installers` runs an
+    /// installer (a roll-back of oqs-courier, terminal).
+    pub fn update(
+        &mut self,
+        message: Message,
+        inst: &mut Installation,
+        installers: &super::Installers,
+    ) {
         self.result = None;
         match message {
             Message::OqsDir(v) => self.oqs_dir = v,
@@ -144,6 +156,7 @@ impl Form {
                     t.update(m, inst);
                 }
             }
+            Message::Update(m) => self.updates.update(m, inst, &mut *installers()),
             Message::Save => {
                 let config = self.config(&inst.config);
                 self.result = Some(match config.validate() {
@@ -231,6 +244,11 @@ impl Form {
                 Element::from(t.view()).map(|m| super::Message::Settings(Message::Terminal(m)));
             form = form.push(iced::widget::container(part).padding([0, 12]));
         }
+        let part = self
+            .updates
+            .view()
+            .map(|m| super::Message::Settings(Message::Update(m)));
+        form = form.push(iced::widget::container(part).padding([0, 12]));
         let mut page: iced::widget::Column<'a, super::Message> = column![
             label(text::S_TITLE).size(22),
             scrollable(form).height(Length::Fill),

@@ -59,15 +59,21 @@ pub struct Handle {
     pub stop: Arc<AtomicBool>,
 }
 
-/// Starts this installation's step with the stick at `stick`.
-pub fn spawn(inst: Arc<Mutex<Installation>>, stick: PathBuf, opts: engine::Options) -> Handle {
+/// Starts this installation's step with the stick at `stick`; a verified update that arrived
+/// is run by an installer from `installers` once the step has ended.
+pub fn spawn(
+    inst: Arc<Mutex<Installation>>,
+    stick: PathBuf,
+    opts: engine::Options,
+    installers: super::Installers,
+) -> Handle {
     let enrollable = stick.clone();
     run(inst, Some(enrollable), move |inst, frontend| {
         let out = engine::run_step(inst, &stick, opts, frontend)?;
         if out.update_ready.is_some() {
             // The step has ended and the stick is safe to remove: the verified update is
             // installed now (the installer stops this app and starts the new version).
-            crate::update::install_ready(inst, &mut crate::update::SilentInstaller)?;
+            crate::update::install_ready(inst, &mut *installers())?;
         }
         Ok(out)
     })

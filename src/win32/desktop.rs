@@ -242,8 +242,8 @@ mod gui {
     use windows_sys::Win32::System::Diagnostics::Debug::MessageBeep;
     use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
     use windows_sys::Win32::UI::Controls::Dialogs::{
-        GetSaveFileNameW, OFN_EXPLORER, OFN_NOCHANGEDIR, OFN_OVERWRITEPROMPT, OFN_PATHMUSTEXIST,
-        OPENFILENAMEW,
+        GetOpenFileNameW, GetSaveFileNameW, OFN_EXPLORER, OFN_FILEMUSTEXIST, OFN_NOCHANGEDIR,
+        OFN_OVERWRITEPROMPT, OFN_PATHMUSTEXIST, OPENFILENAMEW,
     };
     use windows_sys::Win32::UI::Input::KeyboardAndMouse::GetActiveWindow;
     use windows_sys::Win32::UI::Shell::{
@@ -480,11 +480,20 @@ mod gui {
         String::from_utf16_lossy(&buf[..end])
     }
 
-    /// The system's save dialog (`GetSaveFileNameW`), modal to the calling thread's active
-    /// window, proposing `default_name` in `start`; `filters` are (description, pattern) pairs,
-    /// `extension` the one added when the user types none. Asks before overwriting. `None`
-    /// when cancelled.
-    pub fn save_file_dialog(
+    /// Which file dialog [`file_dialog`] shows.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum FileDialog {
+        /// `GetOpenFileNameW`: an existing file.
+        Open,
+        /// `GetSaveFileNameW`: asks before overwriting.
+        Save,
+    }
+
+    /// The system's open or save dialog, modal to the calling thread's active window, in
+    /// `start`, proposing `default_name`; `filters` are (description, pattern) pairs,
+    /// `extension` the one a save adds when the user types none. `None` when cancelled.
+    pub fn file_dialog(
+        kind: FileDialog,
         title: &str,
         start: Option<&Path>,
         default_name: &str,
@@ -504,6 +513,10 @@ mod gui {
         filter.push(0);
         let mut file = vec![0u16; 32_768];
         fill(&mut file, default_name);
+        let flags = match kind {
+            FileDialog::Open => OFN_FILEMUSTEXIST,
+            FileDialog::Save => OFN_OVERWRITEPROMPT,
+        };
         let mut ofn = OPENFILENAMEW {
             lStructSize: size_of::<OPENFILENAMEW>() as u32,
             // SAFETY: no arguments; null when this thread has no active window.
@@ -518,13 +531,18 @@ mod gui {
             nMaxFile: file.len() as u32,
             lpstrInitialDir: start.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
             lpstrTitle: title.as_ptr(),
-            Flags: OFN_EXPLORER | OFN_OVERWRITEPROMPT | OFN_PATHMUSTEXIST | OFN_NOCHANGEDIR,
+            Flags: OFN_EXPLORER | OFN_PATHMUSTEXIST | OFN_NOCHANGEDIR | flags,
             lpstrDefExt: extension.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
             ..Default::default()
         };
         // SAFETY: every pointer in `ofn` is to a live local that outlives the modal call, and
         // `nMaxFile` is the length of `file`.
-        let ok = unsafe { GetSaveFileNameW(&mut ofn) };
+        let ok = unsafe {
+            match kind {
+                FileDialog::Open => GetOpenFileNameW(&mut ofn),
+                FileDialog::Save => GetSaveFileNameW(&mut ofn),
+            }
+        };
         (ok != 0).then(|| PathBuf::from(from_wide(&file)))
     }
 }
@@ -558,7 +576,8 @@ mod tests {
     fn the_save_dialog_proposes_the_name_in_the_start_folder() {
         let dir = tempfile::tempdir().unwrap();
         let ok = press_ok_in("oqs save test");
-        let chosen = save_file_dialog(
+        let chosen = file_dialog(
+            FileDialog::Save,
             "oqs save test",
             Some(dir.path()),
             "history.csv",
@@ -571,6 +590,28 @@ mod tests {
         assert_eq!(
             chosen.parent().unwrap().canonicalize().unwrap(),
             dir.path().canonicalize().unwrap()
+        );
+    }
+
+    #[test]
+    #[ignore = "needs a desktop for a dialog (under Wine an X display): scripts/wine-test.sh"]
+    fn the_open_dialog_returns_the_proposed_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("setup.exe"), b"MZ").unwrap();
+        let ok = press_ok_in("oqs open test");
+        let chosen = file_dialog(
+            FileDialog::Open,
+            "oqs open test",
+            Some(dir.path()),
+            "setup.exe",
+            &[("EXE".to_owned(), "*.exe".to_owned())],
+            None,
+        );
+        assert!(ok.join().unwrap(), "the open dialog did not appear");
+        let chosen = chosen.expect("OK on an existing file gives its path");
+        assert_eq!(
+            chosen.canonicalize().unwrap(),
+            dir.path().join("setup.exe").canonicalize().unwrap()
         );
     }
 }

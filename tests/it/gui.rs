@@ -25,12 +25,17 @@ pub(crate) fn opts() -> Options {
 }
 
 pub(crate) fn ui(app: &App) -> Simulator<'_, Message> {
+    ui_sized(app, 960.0, 640.0)
+}
+
+/// [`ui`] in a window of `width` × `height` logical pixels.
+pub(crate) fn ui_sized(app: &App, width: f32, height: f32) -> Simulator<'_, Message> {
     let settings = Settings {
         fonts: vec![gui::FONT.into()],
         default_font: Font::with_name(gui::FONT_NAME),
         ..Settings::default()
     };
-    Simulator::with_size(settings, Size::new(960.0, 640.0), app.view())
+    Simulator::with_size(settings, Size::new(width, height), app.view())
 }
 
 /// Waits for the worker's next event that needs staff or ends the step (progress reports,
@@ -96,8 +101,13 @@ pub(crate) fn snapshot(ui: &mut Simulator<'_, Message>, name: &str) {
 
 /// Builds the view, clicks the widget showing `caption` and feeds the resulting messages back.
 pub(crate) fn click(app: &mut App, caption: &str) {
+    click_in(app, caption, 960.0, 640.0);
+}
+
+/// [`click`] in a window of `width` × `height` (a widget far down a long page, as if scrolled).
+pub(crate) fn click_in(app: &mut App, caption: &str, width: f32, height: f32) {
     let messages: Vec<Message> = {
-        let mut ui = ui(app);
+        let mut ui = ui_sized(app, width, height);
         ui.click(caption)
             .unwrap_or_else(|e| panic!("no {caption:?} to click: {e:?}"));
         ui.into_messages().collect()
@@ -923,6 +933,9 @@ fn screens_match_the_committed_snapshots() {
         result: Some(Ok(())),
         owner: Default::default(),
         terminal: None,
+        updates: Box::new(oqs_courier::gui::updates::Part::empty(
+            oqs_courier::state::Role::Clinic,
+        )),
     });
     shot(&app, "settings");
 }

@@ -430,6 +430,9 @@ fn owner_screens_match_the_committed_snapshots() {
         result: None,
         owner,
         terminal: None,
+        updates: Box::new(oqs_courier::gui::updates::Part::empty(
+            oqs_courier::state::Role::Clinic,
+        )),
     };
     app.screen = Screen::Settings(form(owner::Panel {
         unenrolled: Some(PathBuf::from("E:\\")),

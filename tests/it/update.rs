@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// Small parts, so a 20 KB test installer travels in three.
 const PART: u64 = 8 * 1024;
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/update")
         .join(name)
@@ -39,7 +39,7 @@ impl Installer for Fake {
     }
 }
 
-fn audits(inst: &Installation, outcome: Outcome) -> Vec<String> {
+pub(crate) fn audits(inst: &Installation, outcome: Outcome) -> Vec<String> {
     inst.journal
         .audit_rows(None)
         .unwrap()
@@ -50,7 +50,7 @@ fn audits(inst: &Installation, outcome: Outcome) -> Vec<String> {
 }
 
 /// One round trip with one new request, so the clinic holds a fresh health report.
-fn round_trip(w: &World, n: u32) {
+pub(crate) fn round_trip(w: &World, n: u32) {
     let name = format!("OQSsiquc01req_20261127093000{n:04}.xml");
     fs::write(
         w.oqs(true).join("Req").join(name),
@@ -62,7 +62,7 @@ fn round_trip(w: &World, n: u32) {
     w.step(true).unwrap();
 }
 
-fn stage(w: &World, installer: &Path, sig: Option<&Path>) -> Result<Update, Error> {
+pub(crate) fn stage(w: &World, installer: &Path, sig: Option<&Path>) -> Result<Update, Error> {
     let mut clinic = w.load(true);
     update::stage_with(
         &mut clinic,
@@ -312,6 +312,28 @@ fn the_terminal_refuses_a_wrong_key_an_older_version_and_a_flipped_byte() {
     }
 }
 
+/// Updates 9.0.0 then 9.1.0 travel and are installed by `installer` (after a first round trip),
+/// so the terminal keeps the installer of 9.0.0 for a roll-back.
+pub(crate) fn two_updates_installed(w: &World, installer: &mut dyn Installer) {
+    for (n, v) in [(2, "9.0.0"), (3, "9.1.0")] {
+        stage(w, &fixture(&format!("oqs-courier-setup-{v}.exe")), None).unwrap();
+        w.step(true).unwrap();
+        assert_eq!(w.step(false).unwrap().update_ready.as_deref(), Some(v));
+        update::install_ready(&w.load(false), installer).unwrap();
+        // The clinic stops sending it once the report shows it (here: by hand, as if the
+        // terminal had restarted as the new version).
+        let clinic = w.load(true);
+        let health = Health {
+            app_version: v.into(),
+            update: Some(UpdateReport::default()),
+            ..Health::default()
+        };
+        update::note_report(&clinic, &health).unwrap();
+        drop(clinic);
+        round_trip(w, n);
+    }
+}
+
 /// The previous installer is kept: after two updates the owner can go back to the first.
 #[test]
 fn the_previous_installer_is_kept_for_a_roll_back() {
@@ -325,23 +347,7 @@ fn the_previous_installer_is_kept_for_a_roll_back() {
     let e = update::rollback(&terminal, &mut fake, "試験 院長").unwrap_err();
     assert!(matches!(e, Error::Update(UpdateError::NoPrevious)));
     drop(terminal);
-    for (n, v) in [(2, "9.0.0"), (3, "9.1.0")] {
-        stage(&w, &fixture(&format!("oqs-courier-setup-{v}.exe")), None).unwrap();
-        w.step(true).unwrap();
-        assert_eq!(w.step(false).unwrap().update_ready.as_deref(), Some(v));
-        update::install_ready(&w.load(false), &mut fake).unwrap();
-        // The clinic stops sending it once the report shows it (here: by hand, as if the
-        // terminal had restarted as the new version).
-        let clinic = w.load(true);
-        let health = Health {
-            app_version: v.into(),
-            update: Some(UpdateReport::default()),
-            ..Health::default()
-        };
-        update::note_report(&clinic, &health).unwrap();
-        drop(clinic);
-        round_trip(&w, n);
-    }
+    two_updates_installed(&w, &mut fake);
     let terminal = w.load(false);
     assert_eq!(
         update::previous_version(&terminal).unwrap().as_deref(),
