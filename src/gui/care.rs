@@ -6,7 +6,7 @@
 use super::theme::{GREEN, ORANGE, RED};
 use crate::care;
 use crate::package::TerminalSettings;
-use crate::state::{Installation, KIND_GROUPS};
+use crate::state::Installation;
 use crate::text;
 use iced::widget::{checkbox, column, row, text as label, text_input};
 use iced::{Element, Length};
@@ -55,10 +55,7 @@ impl Form {
         Self {
             wait: s.response_wait_secs.to_string(),
             retention: s.retention_days.to_string(),
-            kinds: KIND_GROUPS
-                .iter()
-                .map(|g| s.kinds.iter().any(|k| k == g))
-                .collect(),
+            kinds: super::settings::kind_switches(&s.kinds),
             defender: s.defender_scan,
             known,
             result: None,
@@ -71,12 +68,7 @@ impl Form {
             rev: 0,
             response_wait_secs: self.wait.trim().parse().unwrap_or(0),
             retention_days: self.retention.trim().parse().unwrap_or(0),
-            kinds: KIND_GROUPS
-                .iter()
-                .zip(&self.kinds)
-                .filter(|(_, on)| **on)
-                .map(|(g, _)| (*g).to_owned())
-                .collect(),
+            kinds: super::settings::chosen_kinds(&self.kinds),
             defender_scan: self.defender,
         }
     }
@@ -115,15 +107,7 @@ impl Form {
             .spacing(4)
             .width(Length::FillPortion(1))
         };
-        let kinds = row(KIND_GROUPS.iter().enumerate().map(|(i, _)| {
-            checkbox(self.kinds.get(i).copied().unwrap_or(false))
-                .label(text::S_KIND_NAMES.get(i).copied().unwrap_or(""))
-                .on_toggle(move |on| Message::Kind(i, on))
-                .size(20)
-                .text_size(16)
-                .into()
-        }))
-        .spacing(18);
+        let kinds = super::settings::kinds_row(&self.kinds, Message::Kind);
         let mut c = column![label(text::C_S_TITLE).size(18)].spacing(10);
         if !self.known {
             c = c.push(label(text::C_S_NO_REPORT).size(14).color(ORANGE));

@@ -12,6 +12,41 @@ use iced::widget::{checkbox, column, row, scrollable, text as label, text_input}
 use iced::{Element, Length};
 use std::path::PathBuf;
 
+/// One switch per [`KIND_GROUPS`] entry: on for the groups in `kinds`.
+pub(super) fn kind_switches(kinds: &[String]) -> Vec<bool> {
+    KIND_GROUPS
+        .iter()
+        .map(|g| kinds.iter().any(|k| k == g))
+        .collect()
+}
+
+/// The [`KIND_GROUPS`] entries whose switch is on.
+pub(super) fn chosen_kinds(switches: &[bool]) -> Vec<String> {
+    KIND_GROUPS
+        .iter()
+        .zip(switches)
+        .filter(|(_, on)| **on)
+        .map(|(g, _)| (*g).to_owned())
+        .collect()
+}
+
+/// The row of file-kind check boxes; `on` says which was switched.
+pub(super) fn kinds_row<'a, M: Clone + 'a>(
+    switches: &[bool],
+    on: impl Fn(usize, bool) -> M + Copy + 'a,
+) -> Element<'a, M> {
+    row(KIND_GROUPS.iter().enumerate().map(|(i, _)| {
+        checkbox(switches.get(i).copied().unwrap_or(false))
+            .label(text::S_KIND_NAMES.get(i).copied().unwrap_or(""))
+            .on_toggle(move |v| on(i, v))
+            .size(20)
+            .text_size(16)
+            .into()
+    }))
+    .spacing(18)
+    .into()
+}
+
 /// The form as typed.
 #[derive(Clone, Debug)]
 pub struct Form {
@@ -85,10 +120,7 @@ impl Form {
             wait: c.response_wait_secs.to_string(),
             retention: c.retention_days.to_string(),
             incomplete_wait: c.incomplete_wait_secs.to_string(),
-            kinds: KIND_GROUPS
-                .iter()
-                .map(|g| c.kinds.iter().any(|k| k == g))
-                .collect(),
+            kinds: kind_switches(&c.kinds),
             auto_import: c.auto_import,
             defender: c.defender_scan,
             large_text: c.large_text,
@@ -115,12 +147,7 @@ impl Form {
             response_wait_secs: self.wait.trim().parse().unwrap_or(0),
             retention_days: self.retention.trim().parse().unwrap_or(0),
             incomplete_wait_secs: self.incomplete_wait.trim().parse().unwrap_or(0),
-            kinds: KIND_GROUPS
-                .iter()
-                .zip(&self.kinds)
-                .filter(|(_, on)| **on)
-                .map(|(g, _)| (*g).to_owned())
-                .collect(),
+            kinds: chosen_kinds(&self.kinds),
             auto_import: self.auto_import,
             defender_scan: self.defender,
             large_text: self.large_text,
@@ -183,15 +210,7 @@ impl Form {
             ]
             .spacing(4)
         };
-        let kinds = row(KIND_GROUPS.iter().enumerate().map(|(i, _)| {
-            checkbox(self.kinds.get(i).copied().unwrap_or(false))
-                .label(text::S_KIND_NAMES.get(i).copied().unwrap_or(""))
-                .on_toggle(move |on| Message::Kind(i, on))
-                .size(20)
-                .text_size(16)
-                .into()
-        }))
-        .spacing(18);
+        let kinds = kinds_row(&self.kinds, Message::Kind);
         let defender = row![
             checkbox(self.defender)
                 .label(text::S_DEFENDER)

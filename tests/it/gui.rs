@@ -132,6 +132,30 @@ pub(crate) fn press_escape(app: &mut App) {
     }));
 }
 
+/// The settings form with fixed, invented values (snapshots); the updates part shows nothing
+/// known.
+pub(crate) fn fixed_settings(role: Role) -> settings::Form {
+    settings::Form {
+        oqs_dir: r"C:\OQS".into(),
+        label: match role {
+            Role::Clinic => text::W_LABEL_CLINIC.into(),
+            Role::Terminal => text::W_LABEL_TERMINAL.into(),
+        },
+        wait: "30".into(),
+        retention: "30".into(),
+        incomplete_wait: "300".into(),
+        kinds: vec![true, true, true, true, true, false],
+        auto_import: false,
+        defender: true,
+        large_text: false,
+        state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
+        result: None,
+        owner: Default::default(),
+        terminal: None,
+        updates: Box::new(oqs_courier::gui::updates::Part::empty(role)),
+    }
+}
+
 /// Whether the window shows `what` (as one text; sentences are drawn phrase-joined, see
 /// `gui::theme::phrased`).
 pub(crate) fn shows(app: &App, what: &str) -> bool {
@@ -920,22 +944,8 @@ fn screens_match_the_committed_snapshots() {
     shot(&app, "history");
 
     app.screen = Screen::Settings(settings::Form {
-        oqs_dir: r"C:\OQS".into(),
-        label: text::W_LABEL_CLINIC.into(),
-        wait: "30".into(),
-        retention: "30".into(),
-        incomplete_wait: "300".into(),
-        kinds: vec![true, true, true, true, true, false],
-        auto_import: false,
-        defender: true,
-        large_text: false,
-        state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
         result: Some(Ok(())),
-        owner: Default::default(),
-        terminal: None,
-        updates: Box::new(oqs_courier::gui::updates::Part::empty(
-            oqs_courier::state::Role::Clinic,
-        )),
+        ..fixed_settings(Role::Clinic)
     });
     shot(&app, "settings");
 }

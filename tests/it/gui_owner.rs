@@ -3,7 +3,7 @@
 //! question; notices that do not outlive their screen. Through the real engine and a stick folder.
 #![cfg(feature = "gui")]
 
-use super::gui::{click, next, opts, press_escape, shows, snapshot, ui};
+use super::gui::{click, fixed_settings, next, opts, press_escape, shows, snapshot, ui};
 use super::util::paired;
 use oqs_courier::detect::{Event as Drive, Volume};
 use oqs_courier::engine;
@@ -11,7 +11,7 @@ use oqs_courier::gui::owner::{self, Action};
 use oqs_courier::gui::{App, Message, Screen, Source, settings, worker};
 use oqs_courier::journal::Outcome;
 use oqs_courier::pin;
-use oqs_courier::state::Home;
+use oqs_courier::state::{Home, Role};
 use oqs_courier::text;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -417,22 +417,9 @@ fn owner_screens_match_the_committed_snapshots() {
     shot(&app, "owner-gate-first-pin");
 
     let form = |owner: owner::Panel| settings::Form {
-        oqs_dir: r"C:\OQS".into(),
-        label: text::W_LABEL_CLINIC.into(),
         wait: "45".into(),
-        retention: "30".into(),
-        incomplete_wait: "300".into(),
-        kinds: vec![true, true, true, true, true, false],
-        auto_import: false,
-        defender: true,
-        large_text: false,
-        state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
-        result: None,
         owner,
-        terminal: None,
-        updates: Box::new(oqs_courier::gui::updates::Part::empty(
-            oqs_courier::state::Role::Clinic,
-        )),
+        ..fixed_settings(Role::Clinic)
     };
     app.screen = Screen::Settings(form(owner::Panel {
         unenrolled: Some(PathBuf::from("E:\\")),

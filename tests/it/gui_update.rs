@@ -5,7 +5,7 @@
 //! started. Both are behind the PIN of the settings.
 #![cfg(feature = "gui")]
 
-use super::gui::{click_in, opts, shows, snapshot, ui_sized};
+use super::gui::{click_in, fixed_settings, opts, shows, snapshot, ui_sized};
 use super::gui_owner::open_settings;
 use super::update::{audits, fixture, round_trip, two_updates_installed};
 use super::world::World;
@@ -180,24 +180,13 @@ fn the_update_parts_match_the_committed_snapshots() {
         confirming: false,
         result: None,
     };
-    let form = |updates: updates::Part| settings::Form {
-        oqs_dir: r"C:\OQS".into(),
-        label: match updates.role {
-            Role::Clinic => text::W_LABEL_CLINIC.into(),
-            Role::Terminal => text::W_LABEL_TERMINAL.into(),
-        },
-        wait: "45".into(),
-        retention: "30".into(),
-        incomplete_wait: "300".into(),
-        kinds: vec![true, true, true, true, true, false],
-        auto_import: false,
-        defender: true,
-        large_text: false,
-        state_dir: r"C:\Users\受付\AppData\Local\oqs-courier".into(),
-        result: None,
-        owner: Default::default(),
-        terminal: None,
-        updates: Box::new(updates),
+    let form = |updates: updates::Part| {
+        let role = updates.role;
+        settings::Form {
+            wait: "45".into(),
+            updates: Box::new(updates),
+            ..fixed_settings(role)
+        }
     };
     let tall = |app: &App, name: &str| snapshot(&mut ui_sized(app, 960.0, 1400.0), name);
     app.screen = Screen::Settings(form(updates::Part {
