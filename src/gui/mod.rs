@@ -16,6 +16,7 @@ pub mod prompt;
 mod report;
 pub mod settings;
 pub mod setup;
+mod shell;
 pub mod startup;
 pub mod status;
 pub mod theme;
@@ -26,9 +27,8 @@ use crate::detect;
 use crate::engine;
 use crate::state::{Home, Installation, Role};
 use crate::text;
-use iced::futures::StreamExt;
 use iced::widget::{column, container, row, scrollable, text as label};
-use iced::{Element, Font, Length, Subscription, Task, window};
+use iced::{Element, Length, Subscription, Task, window};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -39,31 +39,8 @@ pub const FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
 /// The bundled font's family name.
 pub const FONT_NAME: &str = "IPAexGothic";
 
-/// The window icon (256 px PNG).
-pub const ICON: &[u8] = include_bytes!("../../assets/icon.png");
-/// The window's size when it opens on a screen large enough; smaller screens get [`fit`].
-pub const WINDOW_SIZE: (f32, f32) = (960.0, 640.0);
-/// The smallest window every screen is laid out for: 1024×768 at 125 % is 819×614 logical
-/// pixels, less the taskbar.
-pub const MIN_SIZE: (f32, f32) = (800.0, 540.0);
-/// The scale of the larger-text setting.
-pub const LARGE_TEXT: f32 = 1.2;
-/// Room left for the taskbar and the window's frame (logical pixels).
-const SCREEN_MARGIN: (f32, f32) = (16.0, 56.0);
-
-/// The window's size on a screen of `screen` logical pixels: [`WINDOW_SIZE`], shrunk to what
-/// the screen shows with the taskbar (never below [`MIN_SIZE`]).
-pub fn fit(screen: iced::Size) -> (f32, f32) {
-    let w = WINDOW_SIZE
-        .0
-        .min(screen.width - SCREEN_MARGIN.0)
-        .max(MIN_SIZE.0);
-    let h = WINDOW_SIZE
-        .1
-        .min(screen.height - SCREEN_MARGIN.1)
-        .max(MIN_SIZE.1);
-    (w, h)
-}
+pub use shell::{ICON, LARGE_TEXT, MIN_SIZE, WINDOW_SIZE, fit, icon, run};
+use shell::{drive_events, to_front};
 
 /// Makes the installer that runs an update or a roll-back of oqs-courier: the NSIS installer's
 /// silent mode ([`crate::update::SilentInstaller`]); tests give a fake ([`App::with_installers`]).
@@ -814,89 +791,4 @@ impl App {
             self.screen = Screen::Working(work);
         }
     }
-}
-
-/// Brings the window to the front (un-minimised, focused, and flashing in the taskbar where
-/// the system refuses focus to a background app) — a stick just arrived.
-fn to_front() -> Task<Message> {
-    window::oldest().and_then(|id| {
-        Task::batch([
-            window::minimize(id, false),
-            window::gain_focus(id),
-            window::request_user_attention(id, Some(window::UserAttention::Informational)),
-        ])
-    })
-}
-
-/// The window icon, decoded from the bundled PNG (`None` if it cannot be decoded).
-pub fn icon() -> Option<window::Icon> {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(ICON))
-        .read_info()
-        .ok()?;
-    let mut buf = vec![0; reader.output_buffer_size()?];
-    let info = reader.next_frame(&mut buf).ok()?;
-    if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
-        return None;
-    }
-    buf.truncate(info.buffer_size());
-    window::icon::from_rgba(buf, info.width, info.height).ok()
-}
-
-/// Stick arrivals and removals, from a watcher thread (polls about once a second; idle cost is
-/// one volume-list query per second).
-fn drive_events(source: &Source) -> impl iced::futures::Stream<Item = Message> + use<> {
-    let (tx, rx) = iced::futures::channel::mpsc::unbounded();
-    let folder = match source {
-        Source::System => None,
-        Source::Folder(p) => Some(p.clone()),
-    };
-    std::thread::spawn(move || {
-        // The system watcher also wakes on Windows' device-arrival messages (its hidden window
-        // lives on its own thread and closes with the watcher).
-        let mut w = match folder {
-            None => detect::Watcher::system(),
-            Some(p) => detect::Watcher::new(Box::new(detect::PathSource::new(p))),
-        };
-        let stop = AtomicBool::new(false);
-        loop {
-            match w.next_event(&stop) {
-                Ok(Some(e)) => {
-                    if tx.unbounded_send(e).is_err() {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    if tx.is_closed() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    rx.map(Message::Drive)
-}
-
-/// Runs the window (resident: closing it minimises it; the app ends with the session).
-pub fn run(home: Home, source: Source, opts: engine::Options) -> iced::Result {
-    desktop::start_tray(home.path());
-    iced::application(
-        move || App::new(home.clone(), source.clone(), opts.clone()),
-        App::update,
-        App::view,
-    )
-    .title(|_: &App| text::G_TITLE.to_owned())
-    .scale_factor(App::scale)
-    .subscription(App::subscription)
-    .font(FONT)
-    .default_font(Font::with_name(FONT_NAME))
-    .window(window::Settings {
-        size: WINDOW_SIZE.into(),
-        min_size: Some(MIN_SIZE.into()),
-        icon: icon(),
-        // Resident: the close button minimises (see `Message::CloseRequested`).
-        exit_on_close_request: false,
-        ..window::Settings::default()
-    })
-    .run()
 }
