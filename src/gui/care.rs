@@ -18,7 +18,7 @@ pub struct Form {
     pub wait: String,
     /// Retention, days.
     pub retention: String,
-    /// One switch per [`KIND_GROUPS`] entry.
+    /// One switch per [`crate::state::KIND_GROUPS`] entry.
     pub kinds: Vec<bool>,
     /// Defender scan.
     pub defender: bool,
