@@ -45,6 +45,22 @@ pub(crate) fn open_settings(app: &mut App, pin: &str) {
     );
 }
 
+/// A paired clinic whose owner PIN is 2468, and its window watching an empty stick folder (the
+/// folder must outlive the window).
+fn clinic_with_pin() -> (tempfile::TempDir, Home, App) {
+    let p = paired();
+    let (dir, clinic) = (p.dir, p.clinic);
+    pin::set(&clinic, "2468").unwrap();
+    drop(clinic);
+    let home = Home::at(dir.path().join("clinic/state"));
+    let app = App::new(
+        home.clone(),
+        Source::Folder(dir.path().join("stick")),
+        opts(),
+    );
+    (dir, home, app)
+}
+
 fn audited(home: &Home, outcome: Outcome) -> usize {
     home.load()
         .unwrap()
@@ -130,16 +146,7 @@ fn settings_ask_for_the_pin() {
 /// an audit row.
 #[test]
 fn repeated_wrong_pins_lock_the_gate() {
-    let p = paired();
-    let (dir, clinic) = (p.dir, p.clinic);
-    pin::set(&clinic, "2468").unwrap();
-    drop(clinic);
-    let home = Home::at(dir.path().join("clinic/state"));
-    let mut app = App::new(
-        home.clone(),
-        Source::Folder(dir.path().join("stick")),
-        opts(),
-    );
+    let (_dir, home, mut app) = clinic_with_pin();
     click(&mut app, text::G_SETTINGS);
     for _ in 0..pin::MAX_TRIES {
         enter_pin(&mut app, "0000");
@@ -161,12 +168,7 @@ fn repeated_wrong_pins_lock_the_gate() {
 /// Exporting the history and quitting ask for the PIN too; やめる returns to where the owner was.
 #[test]
 fn export_and_quit_ask_for_the_pin() {
-    let p = paired();
-    let (dir, clinic) = (p.dir, p.clinic);
-    pin::set(&clinic, "2468").unwrap();
-    drop(clinic);
-    let home = Home::at(dir.path().join("clinic/state"));
-    let mut app = App::new(home, Source::Folder(dir.path().join("stick")), opts());
+    let (_dir, _, mut app) = clinic_with_pin();
     click(&mut app, text::G_HISTORY);
     assert!(matches!(app.screen, Screen::History(_)));
     let _ = app.owner_gate(Action::ExportHistory);
@@ -284,16 +286,7 @@ fn a_stick_revoked_in_the_settings_is_refused_next_time() {
 /// drops the edits, 保存する saves them (and stays when they cannot be saved).
 #[test]
 fn leaving_settings_with_unsaved_edits_asks() {
-    let p = paired();
-    let (dir, clinic) = (p.dir, p.clinic);
-    pin::set(&clinic, "2468").unwrap();
-    drop(clinic);
-    let home = Home::at(dir.path().join("clinic/state"));
-    let mut app = App::new(
-        home.clone(),
-        Source::Folder(dir.path().join("stick")),
-        opts(),
-    );
+    let (_dir, home, mut app) = clinic_with_pin();
     let set = |app: &mut App, m: settings::Message| {
         let _ = app.update(Message::Settings(m));
     };
