@@ -1654,6 +1654,16 @@ pub const UP_ROLLBACK_YES: &str = "戻す";
 pub fn up_rolling_back(version: &str) -> String {
     format!("前の版（{version}）に戻しています。アプリはまもなく終了し、自動で起動し直します。")
 }
+/// Done screen (terminal): the update is being installed after the step.
+pub fn st_updating(version: &str) -> String {
+    format!(
+        "oqs-courier を {version} に更新します。アプリはいったん終了し、自動で起動し直します（USBメモリはもう取り外せます）。"
+    )
+}
+/// Done screen (terminal): the update's installer could not be started.
+pub fn st_update_failed(version: &str, what: &str) -> String {
+    format!("oqs-courier {version} への更新を始められませんでした: {what}")
+}
 /// History: outcome labels.
 pub const G_OUTCOME_UPDATE_STAGED: &str = "更新の受付";
 /// History: installer started.

@@ -224,6 +224,9 @@ pub struct Outcome {
     /// Terminal: a verified update waits to be installed once the step has ended
     /// (`update::install_ready`): its version.
     pub update_ready: Option<String>,
+    /// Terminal: the front end could not start that update's installer after the step (what
+    /// happened, what to do); the step itself is complete.
+    pub update_failed: Option<(String, String)>,
     /// Packages received from the peer on this insert.
     pub packages_received: usize,
     /// Files received (new, not duplicates).

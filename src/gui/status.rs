@@ -246,6 +246,15 @@ pub(super) fn done_view(o: &engine::Outcome, role: Option<Role>) -> Element<'_, 
             o.space_needed,
         )));
     }
+    match (&o.update_ready, &o.update_failed) {
+        (Some(v), None) => c = c.push(theme::para(&text::st_updating(v)).size(BODY + 1.0)),
+        (Some(v), Some((what, hint))) => {
+            c = c
+                .push(warn(text::st_update_failed(v, what)))
+                .push(theme::para(hint).size(BODY));
+        }
+        (None, _) => {}
+    }
     column![
         container(c)
             .width(Length::Fill)

@@ -69,11 +69,14 @@ pub fn spawn(
 ) -> Handle {
     let enrollable = stick.clone();
     run(inst, Some(enrollable), move |inst, frontend| {
-        let out = engine::run_step(inst, &stick, opts, frontend)?;
+        let mut out = engine::run_step(inst, &stick, opts, frontend)?;
         if out.update_ready.is_some() {
             // The step has ended and the stick is safe to remove: the verified update is
-            // installed now (the installer stops this app and starts the new version).
-            crate::update::install_ready(inst, &mut *installers())?;
+            // installed now (the installer stops this app and starts the new version). When it
+            // cannot start, the step is still complete: the done screen says both.
+            if let Err(e) = crate::update::install_ready(inst, &mut *installers()) {
+                out.update_failed = Some((e.message().to_owned(), e.hint_for(Ui::Gui).to_owned()));
+            }
         }
         Ok(out)
     })

@@ -90,7 +90,7 @@ impl World {
     }
 }
 
-type Events = iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>;
+pub(crate) type Events = iced::futures::channel::mpsc::UnboundedReceiver<worker::Event>;
 
 /// Inserts the stick into `app` and returns the prompt's event stream.
 fn insert(app: &mut App, root: &Path) -> Events {
@@ -117,7 +117,7 @@ fn row_of(app: &App, file: &str) -> usize {
 }
 
 /// Waits for the step to end and shows its result.
-fn finish(app: &mut App, events: &mut Events) -> Outcome {
+pub(crate) fn finish(app: &mut App, events: &mut Events) -> Outcome {
     let e = next(events);
     let _ = app.update(Message::Worker(e.clone()));
     match e {

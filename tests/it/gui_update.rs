@@ -7,7 +7,8 @@
 
 use super::gui::{click_in, fixed_settings, opts, shows, snapshot, ui_sized};
 use super::gui_owner::open_settings;
-use super::update::{audits, fixture, round_trip, two_updates_installed};
+use super::gui_prompt::finish;
+use super::update::{audits, fixture, round_trip, stage, two_updates_installed};
 use super::world::World;
 use oqs_courier::gui::{App, Message, Screen, Source, settings, updates};
 use oqs_courier::journal::Outcome;
@@ -107,6 +108,68 @@ fn the_owner_sends_an_update_from_the_settings() {
     );
 }
 
+/// An installer that cannot be started.
+struct Broken;
+
+impl Installer for Broken {
+    fn run(&mut self, _: &Path) -> std::io::Result<()> {
+        Err(std::io::Error::other("試験: 起動できません"))
+    }
+}
+
+/// Terminal: a verified update arrives; once the step is done the window says the app is being
+/// updated and restarts, and the installer is started. An installer that cannot start leaves
+/// the step done (「取り外せます」) and says so, with what to do.
+#[test]
+fn the_terminal_says_it_updates_after_the_step_or_why_it_cannot() {
+    for works in [true, false] {
+        let w = World::new();
+        round_trip(&w, 1);
+        stage(&w, &fixture("oqs-courier-setup-9.0.0.exe"), None).unwrap();
+        w.step(true).unwrap();
+        // The window's step waits as configured for answers still due: not here.
+        let mut terminal = w.load(false);
+        let config = oqs_courier::state::Config {
+            response_wait_secs: 1,
+            ..terminal.config.clone()
+        };
+        terminal.save_config(config).unwrap();
+        drop(terminal);
+        let runs = Recorder::default();
+        let recorder = runs.clone();
+        let mut app = App::new(
+            Home::at(w.home(false)),
+            Source::Folder(w.stick.clone()),
+            opts(),
+        )
+        .with_installers(Arc::new(move || -> Box<dyn Installer> {
+            if works {
+                Box::new(recorder.clone())
+            } else {
+                Box::new(Broken)
+            }
+        }));
+        let mut events = app.start(w.stick.clone()).unwrap();
+        let out = finish(&mut app, &mut events);
+        assert_eq!(out.update_ready.as_deref(), Some("9.0.0"));
+        assert!(matches!(app.screen, Screen::Done(_)), "{:?}", app.screen);
+        assert!(
+            shows(&app, text::ST_SAFE),
+            "the step is complete either way"
+        );
+        if works {
+            assert!(shows(&app, &text::st_updating("9.0.0")));
+            assert_eq!(runs.0.lock().unwrap().len(), 1);
+        } else {
+            assert!(shows(
+                &app,
+                &text::st_update_failed("9.0.0", text::E_UPD_INSTALL_FAILED)
+            ));
+            assert!(shows(&app, text::H_UPD_INSTALL_FAILED));
+        }
+    }
+}
+
 /// Terminal: with the installer of 9.0.0 kept (9.1.0 installed after it), 前の版に戻す asks
 /// once; やめる runs nothing; 戻す starts the kept installer and says the app restarts.
 #[test]
@@ -201,4 +264,14 @@ fn the_update_parts_match_the_committed_snapshots() {
         ..part(Role::Terminal)
     }));
     tall(&app, "settings-update-terminal");
+
+    // The terminal's done screen when an update starts after the step.
+    app.info.role = Some(Role::Terminal);
+    app.screen = Screen::Done(oqs_courier::engine::Outcome {
+        update_ready: Some("0.2.0".into()),
+        published: 3,
+        sent: 1,
+        ..Default::default()
+    });
+    snapshot(&mut super::gui::ui(&app), "done-terminal-updating");
 }
