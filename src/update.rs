@@ -504,12 +504,16 @@ pub fn note_report(inst: &Installation, health: &Health) -> Result<(), Error> {
     let Some(offer) = offer_to_send(inst)? else {
         return Ok(());
     };
-    let installed = care::compare_versions(&health.app_version, &offer.version) != Ordering::Less;
-    let refused = health
-        .update
-        .as_ref()
-        .and_then(|u| u.refused.as_deref())
-        .is_some_and(|v| v == offer.version);
+    let running = care::compare_versions(&health.app_version, &offer.version);
+    let installed = running != Ordering::Less;
+    // A terminal that runs the offered version has it, whatever else it reports (the offer keeps
+    // arriving until the clinic reads a report of the new version: it is not a refusal).
+    let refused = running != Ordering::Equal
+        && health
+            .update
+            .as_ref()
+            .and_then(|u| u.refused.as_deref())
+            .is_some_and(|v| v == offer.version);
     if refused {
         let why = health.update.as_ref().and_then(|u| u.refused_why.clone());
         audit(
@@ -608,6 +612,12 @@ pub fn receive_offer(inst: &Installation, offer: &Update) -> Result<(), Error> {
         let _ = fs::remove_dir_all(&parts);
         Ok(())
     };
+    // The version running now: installed (by this update, whose offer the clinic sends until
+    // this terminal's report shows it, or by hand). Nothing to receive and nothing to refuse.
+    if care::compare_versions(&offer.version, care::APP_VERSION) == Ordering::Equal {
+        let _ = fs::remove_dir_all(&parts);
+        return Ok(());
+    }
     // Refused before the parts arrive: a wrong version is known from the offer alone.
     if let Err(e) = check_newer(&offer.version, care::APP_VERSION) {
         return refuse(e);
