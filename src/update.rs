@@ -670,17 +670,25 @@ pub trait Installer {
     fn run(&mut self, installer: &Path) -> std::io::Result<()>;
 }
 
-/// Starts the NSIS installer silently (`/S`) with `/UPDATE`: it stops the running app, keeps
-/// the autostart choice, installs, and starts the app again (packaging/windows/installer.nsi).
-/// It is not waited for: it replaces this program.
+/// Starts the NSIS installer silently (`/S`) with `/UPDATE`: it stops the running app, waits
+/// until no process runs the program files, keeps the autostart choice, installs, and starts the
+/// app again (packaging/windows/installer.nsi). It is not waited for: it replaces this program.
+/// It inherits no standard handle (a `sync` whose output a script reads must not have its pipe
+/// held open by the installer) and runs in its own folder, not in this process's current folder
+/// (which may be on the stick staff were just told they can remove).
 pub struct SilentInstaller;
 
 impl Installer for SilentInstaller {
     fn run(&mut self, installer: &Path) -> std::io::Result<()> {
-        std::process::Command::new(installer)
-            .args(["/S", "/UPDATE"])
-            .spawn()
-            .map(|_| ())
+        let mut cmd = std::process::Command::new(installer);
+        cmd.args(["/S", "/UPDATE"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some(dir) = installer.parent() {
+            cmd.current_dir(dir);
+        }
+        cmd.spawn().map(|_| ())
     }
 }
 
