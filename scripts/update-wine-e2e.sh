@@ -12,20 +12,24 @@
 #   3. one round trip so the clinic knows the terminal's version; B signed with another key is
 #      refused (clinic `update stage`, terminal `update verify`); the clinic stages B, the trips
 #      carry it, the terminal's `sync` receives and verifies it and then starts the real
-#      installer (update::SilentInstaller: B /S /UPDATE);
+#      installer (update::SilentInstaller: B /S /UPDATE) while another run of A's CLI (the
+#      連携アプリ simulator, 20 s) still goes, which the installer must wait for;
 #   4. checks: the installed exes are B's and `--version` says B, Add/Remove Programs says B, the
 #      all-users autostart is kept, the desktop app that ran was stopped and B's desktop app runs
 #      (a new process, its window), the next trip's health report makes the clinic record the
 #      update as done and `status` show B; `update rollback` after the first update by stick is
-#      refused (the hand-installed A's installer was never carried, so none is kept).
+#      refused (the hand-installed A's installer was never carried, so none is kept);
+#   5. with --rollback only: C (patch + 2) travels and is installed the same way, then
+#      `update rollback` on the terminal reinstalls B from its kept installer.
 # Prints a PASS or FAIL line per check and exits non-zero if any failed.
 #
-#   bash scripts/update-wine-e2e.sh
+#   bash scripts/update-wine-e2e.sh              # what CI runs
+#   bash scripts/update-wine-e2e.sh --rollback   # also 5. (one more compile of the crate)
 #
 # Writes only under $CARGO_TARGET_DIR (default target/): the copy of the tree and the installers
 # under update-e2e/, the install into the Wine prefix target/wineprefix (shared with
 # scripts/wine-test.sh and scripts/installer-test.sh, which it leaves as it found it: no install,
-# no data folder). Building B relinks the uplifted dev-profile Windows exes
+# no data folder). Building B (and C) relinks the uplifted dev-profile Windows exes
 # (target/x86_64-pc-windows-gnu/debug/*.exe); the script puts the previous ones back on exit.
 # Needs wine64, xvfb-run, xdotool, nsis, mingw, minisign and the rustup target.
 set -euo pipefail
@@ -39,6 +43,13 @@ for tool in wine wineboot wineserver winepath xvfb-run xdotool makensis minisign
         exit 1
     fi
 done
+
+rollback=no
+case "${1:-}" in
+    "") ;;
+    --rollback) rollback=yes ;;
+    *) echo "usage: bash scripts/update-wine-e2e.sh [--rollback]" >&2; exit 2 ;;
+esac
 
 # One X display for every Wine process (see scripts/installer-test.sh).
 if [[ -z "${DISPLAY:-}" ]]; then
@@ -96,41 +107,51 @@ trap cleanup EXIT
 version_a="$(awk '/^\[/ { pkg = ($0 == "[package]") } pkg && /^version *=/ { gsub(/"/, "", $3); print $3; exit }' Cargo.toml)"
 [[ "$version_a" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]] || die "cannot bump version '$version_a'"
 version_b="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}.$((BASH_REMATCH[3] + 1))"
+version_c="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}.$((BASH_REMATCH[3] + 2))"
 
 echo "update-wine-e2e: 1. installer A ($version_a)"
 installer_a="$(bash scripts/installer-build.sh --debug --test-release-key | tail -n 1)"
 
-# B: the tree as git sees it (tracked and new files, what a release tag would hold), copied with
-# its times kept so that a second run recompiles nothing, and the version bumped. Same target
-# folder: only this crate compiles again, not its dependencies.
-echo "update-wine-e2e: 1. installer B ($version_b, from a copy of the tree)"
-src_b="$work/src-b"
-mkdir -p "$src_b"
-git ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done |
-    tar --null -T - -cf - | tar -xf - -C "$src_b"
-sed "0,/^version = \"$version_a\"/s//version = \"$version_b\"/" Cargo.toml >"$src_b/Cargo.toml.new"
-touch -r Cargo.toml "$src_b/Cargo.toml.new"
-mv -f "$src_b/Cargo.toml.new" "$src_b/Cargo.toml"
-grep -q "^version = \"$version_b\"" "$src_b/Cargo.toml" || die "the copy's Cargo.toml was not bumped"
-built_b="$( (cd "$src_b" && bash scripts/installer-build.sh --debug --test-release-key) | tail -n 1)"
-# The exes B packs (installer-build.sh stages the stripped exes there), to compare with what the
-# update installs.
-sha_b_cli="$(sha256sum <"$target_dir/installer/debug-exes/oqs-courier.exe" | cut -d' ' -f1)"
-sha_b_gui="$(sha256sum <"$target_dir/installer/debug-exes/oqs-courier-gui.exe" | cut -d' ' -f1)"
-
-# The release: B under its release name, signed as packaging/README.md says ("Each release"),
-# with the test key's secret (password-less, public on purpose) instead of the offline one.
 release="$work/release"
 rm -rf "$release"
 mkdir -p "$release/wrong-key"
+# build_release NAME VERSION: the tree as git sees it (tracked and new files, what a release tag
+# would hold) copied to $work/src-VERSION with its times kept (a second run recompiles nothing), the
+# version bumped, built like A (same target folder: only this crate compiles again, not its
+# dependencies), and signed under its release name as packaging/README.md says ("Each
+# release"), with the test key's secret (password-less, public on purpose) instead of the
+# offline one. Sets sha_cli and sha_gui to the exes it packs (installer-build.sh stages the
+# stripped exes in installer/debug-exes), to compare with what an update installs.
+build_release() {
+    local version="$2" src="$work/src-$2" built
+    echo "update-wine-e2e: 1. installer $1 ($version, from a copy of the tree)"
+    mkdir -p "$src"
+    git ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done |
+        tar --null -T - -cf - | tar -xf - -C "$src"
+    sed "0,/^version = \"$version_a\"/s//version = \"$version\"/" Cargo.toml >"$src/Cargo.toml.new"
+    touch -r Cargo.toml "$src/Cargo.toml.new"
+    mv -f "$src/Cargo.toml.new" "$src/Cargo.toml"
+    grep -q "^version = \"$version\"" "$src/Cargo.toml" || die "the copy's Cargo.toml was not bumped"
+    built="$( (cd "$src" && bash scripts/installer-build.sh --debug --test-release-key) | tail -n 1)"
+    sha_cli="$(sha256sum <"$target_dir/installer/debug-exes/oqs-courier.exe" | cut -d' ' -f1)"
+    sha_gui="$(sha256sum <"$target_dir/installer/debug-exes/oqs-courier-gui.exe" | cut -d' ' -f1)"
+    cp -f "$built" "$release/oqs-courier-setup-$version.exe"
+    (cd "$release" && minisign -S -s "$fx/test-release.key" -m "oqs-courier-setup-$version.exe" </dev/null >/dev/null)
+}
+build_release B "$version_b"
+sha_b_cli="$sha_cli"
+sha_b_gui="$sha_gui"
 installer_b="$release/oqs-courier-setup-$version_b.exe"
-cp -f "$built_b" "$installer_b"
-(cd "$release" && minisign -S -s "$fx/test-release.key" -m "oqs-courier-setup-$version_b.exe" </dev/null >/dev/null)
 check "B signed with the test key verifies with minisign -V" \
     minisign -V -p "$fx/test-release.pub" -m "$installer_b"
 # The same B signed with a key nobody trusts.
 minisign -S -s "$fx/wrong.key" -m "$installer_b" -x "$release/wrong-key/oqs-courier-setup-$version_b.exe.minisig" </dev/null >/dev/null
+if [[ "$rollback" == yes ]]; then
+    build_release C "$version_c"
+    sha_c_cli="$sha_cli"
+    installer_c="$release/oqs-courier-setup-$version_c.exe"
+fi
 
 # --- the Wine prefix ----------------------------------------------------------------------------
 export WINEPREFIX="${WINEPREFIX:-$target_dir/wineprefix}"
@@ -243,7 +264,9 @@ request() {
     printf '<?xml version="1.0" encoding="UTF-8"?>\n<XmlMsg/>\n' \
         >"$work/clinic-oqs/Req/OQSsiquc01req_20261127093000$(printf %04d "$request_n").xml"
 }
-# The steps' output goes to files: the terminal's is read afterwards (did it start the installer?).
+# A command that may start an installer writes to a file, never to a pipe: under Wine a child
+# inherits its parent's Unix descriptors whatever the Windows handles say (update::SilentInstaller
+# passes none), so the installer and the desktop app it starts would hold the pipe open forever.
 clinic_step() { clinic sync --stick "$stick" --yes >>"$log" 2>&1; }
 terminal_step() { terminal sync --stick "$stick" --wait 1 >"$work/terminal-step.out" 2>&1; }
 
@@ -283,29 +306,45 @@ fi
 # B and then starts its installer. Meanwhile another process runs A's CLI (the 連携アプリ
 # simulator, for 20 s): Windows does not let a running exe be replaced, so the installer must
 # wait for it (a silent NSIS installer would skip the file and leave A's oqs-courier.exe).
-install_started=no
 renkei_pid=""
-for trip in 1 2 3 4 5; do
-    request
-    clinic_step || { cat "$log"; die "clinic step failed (trip $trip)"; }
-    if [[ -z "$renkei_pid" ]]; then
-        terminal simulate renkei --oqs-dir "$(w "$work/terminal-oqs")" --delay-min-ms 100 \
-            --delay-max-ms 300 --duration 20 >"$work/renkei.out" 2>&1 &
-        renkei_pid=$!
-        for _ in $(seq 1 30); do [[ -n "$(pids_of 'oqs-courier.exe simulate renkei')" ]] && break; sleep 0.5; done
-    fi
-    rc=0
-    terminal_step || rc=$?
-    cat "$work/terminal-step.out" >>"$log"
-    [[ $rc -eq 0 ]] || { cat "$log"; die "terminal step failed (trip $trip, exit $rc)"; }
-    if grep -qF "oqs-courier $version_b のインストーラーを起動しました" "$work/terminal-step.out"; then
-        install_started=yes
-        break
-    fi
-    clinic_step || { cat "$log"; die "clinic step failed (trip $trip, back)"; }
-done
-renkei_during="$(pids_of 'oqs-courier.exe simulate renkei')"
-if [[ "$install_started" == yes ]]; then
+# carry VERSION: trips until the terminal's step says it started VERSION's installer (at most 5);
+# sets `trip`. The first time, the 連携アプリ simulator is started just before the terminal's step.
+carry() {
+    local version="$1" rc
+    for trip in 1 2 3 4 5; do
+        request
+        clinic_step || { cat "$log"; die "clinic step failed (trip $trip)"; }
+        if [[ -z "$renkei_pid" ]]; then
+            terminal simulate renkei --oqs-dir "$(w "$work/terminal-oqs")" --delay-min-ms 100 \
+                --delay-max-ms 300 --duration 20 >"$work/renkei.out" 2>&1 &
+            renkei_pid=$!
+            for _ in $(seq 1 30); do [[ -n "$(pids_of 'oqs-courier.exe simulate renkei')" ]] && break; sleep 0.5; done
+        fi
+        rc=0
+        terminal_step || rc=$?
+        cat "$work/terminal-step.out" >>"$log"
+        [[ $rc -eq 0 ]] || { cat "$log"; die "terminal step failed (trip $trip, exit $rc)"; }
+        if grep -qF "oqs-courier $version のインストーラーを起動しました" "$work/terminal-step.out"; then
+            return 0
+        fi
+        clinic_step || { cat "$log"; die "clinic step failed (trip $trip, back)"; }
+    done
+    return 1
+}
+# wait_installed VERSION: the installer runs detached from the step (or from `update rollback`);
+# it is done when Add/Remove Programs says VERSION and no installer process is left.
+wait_installed() {
+    local _
+    for _ in $(seq 1 120); do
+        if [[ "$(display_version)" == "$1" ]] && [[ -z "$(pids_of "oqs-courier-setup-$1.exe")" ]]; then
+            return 0
+        fi
+        sleep 1
+    done
+    return 1
+}
+if carry "$version_b"; then
+    renkei_during="$(pids_of 'oqs-courier.exe simulate renkei')"
     pass "terminal: sync received and verified B and started its installer (trip $trip)"
 else
     fail "terminal: sync received and verified B and started its installer"
@@ -315,18 +354,7 @@ fi
 
 # --- 4. the silent update ---------------------------------------------------------------------------
 echo "update-wine-e2e: 4. the silent install of B"
-# The installer runs detached from the step; it is done when Add/Remove Programs says B and no
-# installer process is left.
-done_within=no
-for _ in $(seq 1 120); do
-    if [[ "$(display_version)" == "$version_b" ]] &&
-        [[ -z "$(pids_of "oqs-courier-setup-$version_b.exe")" ]]; then
-        done_within=yes
-        break
-    fi
-    sleep 1
-done
-check "the installer ran to its end (Add/Remove Programs: $version_b, within 120 s)" test "$done_within" = yes
+check "the installer ran to its end (Add/Remove Programs: $version_b, within 120 s)" wait_installed "$version_b"
 got="$(cli_version "$pf/oqs-courier.exe")"
 if [[ "$got" == "oqs-courier $version_b" ]]; then pass "installed oqs-courier.exe --version says $version_b"; else fail "installed oqs-courier.exe --version says $version_b (got '$got')"; fi
 renkei_rc=0
@@ -382,11 +410,49 @@ check "clinic log: 資格確認端末が oqs-courier $version_b に更新され�
     grep -qF "資格確認端末が oqs-courier $version_b に更新されました" <<<"$log_out"
 
 # Roll-back: only a version that came by the stick is kept; A was installed by hand.
-rb_out="$(terminal update rollback 2>&1 | tr -d '\r')" && rb=0 || rb=$?
+terminal update rollback >"$work/rollback.out" 2>&1 && rb=0 || rb=$?
+rb_out="$(tr -d '\r' <"$work/rollback.out")"
 if [[ $rb -ne 0 ]] && grep -qF "$no_previous" <<<"$rb_out"; then
     pass "terminal: update rollback after the first update by stick says no previous installer is kept"
 else
     fail "terminal: update rollback after the first update by stick (exit $rb: $rb_out)"
+fi
+
+# --- 5. (--rollback) C after B, then back to B ----------------------------------------------------
+if [[ "$rollback" == yes ]]; then
+    echo "update-wine-e2e: 5. C ($version_c) travels and is installed, update rollback returns to B"
+    out="$(clinic update stage --installer "$(w "$installer_c")" 2>&1 | tr -d '\r' || true)"
+    echo "$out" >>"$log"
+    check "clinic: update stage verifies and queues C ($version_c)" \
+        grep -qF "oqs-courier $version_c の署名を確認しました" <<<"$out"
+    if carry "$version_c"; then
+        pass "terminal: sync received and verified C and started its installer (trip $trip)"
+    else
+        fail "terminal: sync received and verified C and started its installer"
+    fi
+    check "C's installer ran to its end (Add/Remove Programs: $version_c, within 120 s)" wait_installed "$version_c"
+    check "installed oqs-courier.exe --version says $version_c" \
+        test "$(cli_version "$pf/oqs-courier.exe")" = "oqs-courier $version_c"
+    check "Program Files/oqs-courier/oqs-courier.exe is C's" \
+        test "$(sha256sum <"$pf/oqs-courier.exe" | cut -d' ' -f1)" = "$sha_c_cli"
+    terminal update rollback >"$work/rollback.out" 2>&1 || true
+    out="$(tr -d '\r' <"$work/rollback.out")"
+    echo "$out" >>"$log"
+    check "terminal: update rollback starts B's kept installer" \
+        grep -qF "前の版（oqs-courier $version_b）に戻すインストーラーを起動しました" <<<"$out"
+    check "the roll-back ran to its end (Add/Remove Programs: $version_b, within 120 s)" wait_installed "$version_b"
+    check "installed oqs-courier.exe --version says $version_b again" \
+        test "$(cli_version "$pf/oqs-courier.exe")" = "oqs-courier $version_b"
+    check "Program Files/oqs-courier/oqs-courier.exe and oqs-courier-gui.exe are B's again" \
+        test "$(sha256sum <"$pf/oqs-courier.exe" | cut -d' ' -f1) $(sha256sum <"$pf/oqs-courier-gui.exe" | cut -d' ' -f1)" = "$sha_b_cli $sha_b_gui"
+    gui_after=""
+    for _ in $(seq 1 60); do
+        gui_after="$(gui_pids | xargs)"
+        [[ -n "$gui_after" ]] && xdotool search --name '^oqs-courier' >/dev/null 2>&1 && break
+        sleep 1
+    done
+    check "the desktop app runs again after the roll-back (process $gui_after)" \
+        bash -c '[[ -n "$1" ]] && xdotool search --name "^oqs-courier"' _ "$gui_after"
 fi
 
 # --- leave the prefix as it was -------------------------------------------------------------------
