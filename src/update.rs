@@ -695,7 +695,8 @@ impl Installer for SilentInstaller {
 /// Terminal, after a step has ended and the stick is safe to remove: installs a verified update
 /// that waits, if any. The installer is verified once more right before it runs; the installer
 /// of the version running until now (if it came by the stick) is kept for [`rollback`].
-/// Returns the version started.
+/// Returns the version started. When the installer cannot be started, everything is put back:
+/// the update still waits and is tried again after the next step.
 pub fn install_ready(
     inst: &Installation,
     installer: &mut dyn Installer,
@@ -727,12 +728,23 @@ pub fn install_ready(
         )?;
         return Err(e.into());
     }
-    // previous ← current ← ready
-    let (current, previous) = (dir(inst, "current"), dir(inst, "previous"));
-    if current.is_dir() {
-        let _ = fs::remove_dir_all(&previous);
+    // previous ← current ← ready, written before the installer starts (it stops the desktop app
+    // at once). The previous installer until now waits aside until the new one has started, so
+    // that a failure to start puts everything back.
+    let (current, previous, aside) = (
+        dir(inst, "current"),
+        dir(inst, "previous"),
+        dir(inst, "previous.old"),
+    );
+    let _ = fs::remove_dir_all(&aside);
+    let cur: Option<Update> = get_json(inst, CURRENT_KEY)?;
+    let prev: Option<Update> = get_json(inst, PREVIOUS_KEY)?;
+    let moved = current.is_dir();
+    if moved {
+        if previous.is_dir() {
+            fs::rename(&previous, &aside).map_err(|e| io(&aside, e))?;
+        }
         fs::rename(&current, &previous).map_err(|e| io(&previous, e))?;
-        let cur: Option<Update> = get_json(inst, CURRENT_KEY)?;
         set_json(inst, PREVIOUS_KEY, cur.as_ref())?;
     }
     fs::rename(&ready_dir, &current).map_err(|e| io(&current, e))?;
@@ -746,12 +758,32 @@ pub fn install_ready(
         text::u_audit_install(&ready.version),
     );
     let exe = current.join(&name);
-    installer
-        .run(&exe)
-        .map_err(|e| UpdateError::InstallFailed {
+    if let Err(e) = installer.run(&exe) {
+        // Not started (e.g. Windows refused it): as it was, the update waits and is tried again
+        // after the next step (or by `update install`), instead of being taken for installed
+        // while the clinic sends its offer for ever.
+        let e = UpdateError::InstallFailed {
             path: exe.clone(),
             detail: e.to_string(),
-        })?;
+        };
+        let _ = fs::rename(&current, &ready_dir);
+        if moved {
+            let _ = fs::rename(&previous, &current);
+            let _ = fs::rename(&aside, &previous);
+        }
+        set_json(inst, READY_KEY, Some(&ready))?;
+        set_json(inst, CURRENT_KEY, cur.as_ref())?;
+        set_json(inst, PREVIOUS_KEY, prev.as_ref())?;
+        audit(
+            inst,
+            Flow::Local,
+            Audited::Refused,
+            Some(&name),
+            refusal_reason(&e),
+        );
+        return Err(e.into());
+    }
+    let _ = fs::remove_dir_all(&aside);
     Ok(Some(ready.version))
 }
 

@@ -175,6 +175,101 @@ fn an_update_travels_is_verified_on_both_sides_and_is_installed_only_after_the_s
     assert_eq!(update::clinic_line(&clinic).unwrap(), None);
 }
 
+/// An installer that cannot be started (as Windows refuses an installer that needs elevation to
+/// a process that is not elevated).
+struct Refusing;
+
+impl Installer for Refusing {
+    fn run(&mut self, _installer: &Path) -> std::io::Result<()> {
+        Err(std::io::Error::other(
+            "the requested operation requires elevation (os error 740)",
+        ))
+    }
+}
+
+/// An installer that could not be started is not taken for installed: the update still waits
+/// (the terminal reports it staged, the clinic keeps sending it), the kept installers are as they
+/// were, and the next attempt starts it.
+#[test]
+fn an_installer_that_cannot_start_leaves_the_update_waiting() {
+    let w = World::new();
+    round_trip(&w, 1);
+    let mut fake = Fake {
+        stick: w.stick.clone(),
+        ..Fake::default()
+    };
+    // A first update by stick, so that a previous installer is kept.
+    stage(&w, &fixture("oqs-courier-setup-9.0.0.exe"), None).unwrap();
+    w.step(true).unwrap();
+    w.step(false).unwrap();
+    update::install_ready(&w.load(false), &mut fake).unwrap();
+    let clinic = w.load(true);
+    let health = Health {
+        app_version: "9.0.0".into(),
+        update: Some(UpdateReport::default()),
+        ..Health::default()
+    };
+    update::note_report(&clinic, &health).unwrap();
+    drop(clinic);
+    round_trip(&w, 2);
+
+    let exe = fixture("oqs-courier-setup-9.1.0.exe");
+    stage(&w, &exe, None).unwrap();
+    w.step(true).unwrap();
+    assert_eq!(
+        w.step(false).unwrap().update_ready.as_deref(),
+        Some("9.1.0")
+    );
+    let terminal = w.load(false);
+    let e = update::install_ready(&terminal, &mut Refusing).unwrap_err();
+    assert!(
+        matches!(e, Error::Update(UpdateError::InstallFailed { .. })),
+        "{e}"
+    );
+    assert_eq!(
+        update::report(&terminal).unwrap().staged.as_deref(),
+        Some("9.1.0")
+    );
+    assert_eq!(
+        update::previous_version(&terminal).unwrap(),
+        None,
+        "the installer of 9.0.0 is the current one again, not the previous"
+    );
+    let refused = audits(&terminal, Outcome::Refused);
+    assert!(
+        refused
+            .last()
+            .unwrap()
+            .starts_with(oqs_courier::text::E_UPD_INSTALL_FAILED),
+        "{refused:?}"
+    );
+    drop(terminal);
+
+    // The clinic still sends it; the next step of the terminal tries again and starts it.
+    w.step(true).unwrap();
+    assert_eq!(
+        update::clinic_line(&w.load(true)).unwrap().as_deref(),
+        Some(oqs_courier::text::u_line_staged("9.1.0").as_str())
+    );
+    assert_eq!(
+        w.step(false).unwrap().update_ready.as_deref(),
+        Some("9.1.0")
+    );
+    let terminal = w.load(false);
+    assert_eq!(
+        update::install_ready(&terminal, &mut fake)
+            .unwrap()
+            .as_deref(),
+        Some("9.1.0")
+    );
+    let (_, bytes, _) = fake.runs.last().unwrap();
+    assert_eq!(bytes, &fs::read(&exe).unwrap());
+    assert_eq!(
+        update::previous_version(&terminal).unwrap().as_deref(),
+        Some("9.0.0")
+    );
+}
+
 /// After the update the terminal runs the offered version, while the clinic sends the offer
 /// until it reads a report of that version: the offer arriving then is no refusal, and the
 /// report marks the update done (seen with the real installer, scripts/update-wine-e2e.sh: the
