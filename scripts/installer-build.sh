@@ -4,6 +4,12 @@
 #   bash scripts/installer-build.sh           # release exes (what ships)
 #   bash scripts/installer-build.sh --debug   # the dev-profile exes, stripped (quicker; tests):
 #                                             # target/installer/oqs-courier-setup-<version>-debug.exe
+#   bash scripts/installer-build.sh --debug --test-release-key
+#                                             # the same, built with the cargo feature
+#                                             # test-release-key (the exes also trust the test
+#                                             # key; scripts/update-wine-e2e.sh):
+#                                             # ...-<version>-debug-testkey.exe. Refused without
+#                                             # --debug: a release installer never trusts it.
 #
 # Needs: the rustup target x86_64-pc-windows-gnu, gcc-mingw-w64-x86-64 (linker and windres for
 # the icon, version information and manifest, see build.rs) and nsis (makensis). The script is
@@ -15,11 +21,18 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 profile=release
-case "${1:-}" in
-    "") ;;
-    --debug) profile=debug ;;
-    *) echo "usage: bash scripts/installer-build.sh [--debug]" >&2; exit 2 ;;
-esac
+test_key=no
+for arg in "$@"; do
+    case "$arg" in
+        --debug) profile=debug ;;
+        --test-release-key) test_key=yes ;;
+        *) echo "usage: bash scripts/installer-build.sh [--debug [--test-release-key]]" >&2; exit 2 ;;
+    esac
+done
+if [[ "$test_key" == yes && "$profile" != debug ]]; then
+    echo "installer-build: --test-release-key is for test installers only (with --debug)" >&2
+    exit 2
+fi
 
 for tool in cargo makensis x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres x86_64-w64-mingw32-strip; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -42,6 +55,7 @@ version4="${version%%[-+]*}.0"
 
 build_args=(--target x86_64-pc-windows-gnu --bins)
 [[ "$profile" == release ]] && build_args+=(--release)
+[[ "$test_key" == yes ]] && build_args+=(--features test-release-key)
 echo "installer-build: cargo build ${build_args[*]}"
 cargo build "${build_args[@]}" </dev/null
 
@@ -69,6 +83,7 @@ fi
 out_dir="$target_dir/installer"
 out="$out_dir/oqs-courier-setup-$version.exe"
 [[ "$profile" == debug ]] && out="$out_dir/oqs-courier-setup-$version-debug.exe"
+[[ "$test_key" == yes ]] && out="$out_dir/oqs-courier-setup-$version-debug-testkey.exe"
 mkdir -p "$out_dir"
 echo "installer-build: makensis packaging/windows/installer.nsi ($version, $profile exes)"
 makensis -V2 -INPUTCHARSET UTF8 \

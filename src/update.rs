@@ -504,12 +504,16 @@ pub fn note_report(inst: &Installation, health: &Health) -> Result<(), Error> {
     let Some(offer) = offer_to_send(inst)? else {
         return Ok(());
     };
-    let installed = care::compare_versions(&health.app_version, &offer.version) != Ordering::Less;
-    let refused = health
-        .update
-        .as_ref()
-        .and_then(|u| u.refused.as_deref())
-        .is_some_and(|v| v == offer.version);
+    let running = care::compare_versions(&health.app_version, &offer.version);
+    let installed = running != Ordering::Less;
+    // A terminal that runs the offered version has it, whatever else it reports (the offer keeps
+    // arriving until the clinic reads a report of the new version: it is not a refusal).
+    let refused = running != Ordering::Equal
+        && health
+            .update
+            .as_ref()
+            .and_then(|u| u.refused.as_deref())
+            .is_some_and(|v| v == offer.version);
     if refused {
         let why = health.update.as_ref().and_then(|u| u.refused_why.clone());
         audit(
@@ -608,6 +612,12 @@ pub fn receive_offer(inst: &Installation, offer: &Update) -> Result<(), Error> {
         let _ = fs::remove_dir_all(&parts);
         Ok(())
     };
+    // The version running now: installed (by this update, whose offer the clinic sends until
+    // this terminal's report shows it, or by hand). Nothing to receive and nothing to refuse.
+    if care::compare_versions(&offer.version, care::APP_VERSION) == Ordering::Equal {
+        let _ = fs::remove_dir_all(&parts);
+        return Ok(());
+    }
     // Refused before the parts arrive: a wrong version is known from the offer alone.
     if let Err(e) = check_newer(&offer.version, care::APP_VERSION) {
         return refuse(e);
@@ -660,24 +670,33 @@ pub trait Installer {
     fn run(&mut self, installer: &Path) -> std::io::Result<()>;
 }
 
-/// Starts the NSIS installer silently (`/S`) with `/UPDATE`: it stops the running app, keeps
-/// the autostart choice, installs, and starts the app again (packaging/windows/installer.nsi).
-/// It is not waited for: it replaces this program.
+/// Starts the NSIS installer silently (`/S`) with `/UPDATE`: it stops the running app, waits
+/// until no process runs the program files, keeps the autostart choice, installs, and starts the
+/// app again (packaging/windows/installer.nsi). It is not waited for: it replaces this program.
+/// It inherits no standard handle (a `sync` whose output a script reads must not have its pipe
+/// held open by the installer) and runs in its own folder, not in this process's current folder
+/// (which may be on the stick staff were just told they can remove).
 pub struct SilentInstaller;
 
 impl Installer for SilentInstaller {
     fn run(&mut self, installer: &Path) -> std::io::Result<()> {
-        std::process::Command::new(installer)
-            .args(["/S", "/UPDATE"])
-            .spawn()
-            .map(|_| ())
+        let mut cmd = std::process::Command::new(installer);
+        cmd.args(["/S", "/UPDATE"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some(dir) = installer.parent() {
+            cmd.current_dir(dir);
+        }
+        cmd.spawn().map(|_| ())
     }
 }
 
 /// Terminal, after a step has ended and the stick is safe to remove: installs a verified update
 /// that waits, if any. The installer is verified once more right before it runs; the installer
 /// of the version running until now (if it came by the stick) is kept for [`rollback`].
-/// Returns the version started.
+/// Returns the version started. When the installer cannot be started, everything is put back:
+/// the update still waits and is tried again after the next step.
 pub fn install_ready(
     inst: &Installation,
     installer: &mut dyn Installer,
@@ -709,12 +728,23 @@ pub fn install_ready(
         )?;
         return Err(e.into());
     }
-    // previous ← current ← ready
-    let (current, previous) = (dir(inst, "current"), dir(inst, "previous"));
-    if current.is_dir() {
-        let _ = fs::remove_dir_all(&previous);
+    // previous ← current ← ready, written before the installer starts (it stops the desktop app
+    // at once). The previous installer until now waits aside until the new one has started, so
+    // that a failure to start puts everything back.
+    let (current, previous, aside) = (
+        dir(inst, "current"),
+        dir(inst, "previous"),
+        dir(inst, "previous.old"),
+    );
+    let _ = fs::remove_dir_all(&aside);
+    let cur: Option<Update> = get_json(inst, CURRENT_KEY)?;
+    let prev: Option<Update> = get_json(inst, PREVIOUS_KEY)?;
+    let moved = current.is_dir();
+    if moved {
+        if previous.is_dir() {
+            fs::rename(&previous, &aside).map_err(|e| io(&aside, e))?;
+        }
         fs::rename(&current, &previous).map_err(|e| io(&previous, e))?;
-        let cur: Option<Update> = get_json(inst, CURRENT_KEY)?;
         set_json(inst, PREVIOUS_KEY, cur.as_ref())?;
     }
     fs::rename(&ready_dir, &current).map_err(|e| io(&current, e))?;
@@ -728,12 +758,32 @@ pub fn install_ready(
         text::u_audit_install(&ready.version),
     );
     let exe = current.join(&name);
-    installer
-        .run(&exe)
-        .map_err(|e| UpdateError::InstallFailed {
+    if let Err(e) = installer.run(&exe) {
+        // Not started (e.g. Windows refused it): as it was, the update waits and is tried again
+        // after the next step (or by `update install`), instead of being taken for installed
+        // while the clinic sends its offer for ever.
+        let e = UpdateError::InstallFailed {
             path: exe.clone(),
             detail: e.to_string(),
-        })?;
+        };
+        let _ = fs::rename(&current, &ready_dir);
+        if moved {
+            let _ = fs::rename(&previous, &current);
+            let _ = fs::rename(&aside, &previous);
+        }
+        set_json(inst, READY_KEY, Some(&ready))?;
+        set_json(inst, CURRENT_KEY, cur.as_ref())?;
+        set_json(inst, PREVIOUS_KEY, prev.as_ref())?;
+        audit(
+            inst,
+            Flow::Local,
+            Audited::Refused,
+            Some(&name),
+            refusal_reason(&e),
+        );
+        return Err(e.into());
+    }
+    let _ = fs::remove_dir_all(&aside);
     Ok(Some(ready.version))
 }
 

@@ -14,7 +14,11 @@
 ; starts the desktop app at log-on through the Run key: of the installing user (default), of
 ; all users, or not at all (a page; silently: default, /ALLUSERS or /NOAUTOSTART).
 ; /UPDATE (with /S; what the app uses for an update carried by the stick, src/update.rs):
-; keep the autostart choice already installed and start the desktop app again when done.
+; keep the autostart choice already installed and start the desktop app again when done (or,
+; if the install fails, as it was). Every install over an existing one stops the desktop app
+; and waits up to 30 s for a command-line oqs-courier.exe to end (then stops it too and waits
+; again), because Windows does not let a running exe be replaced; if one stays busy, nothing is
+; replaced and the installer fails. Tested under Wine by scripts/update-wine-e2e.sh.
 ; The uninstaller removes the program files, the shortcut, both Run values and the entry, and
 ; keeps the user's data (%LOCALAPPDATA%\oqs-courier: keys, pairing, journal, audit log) unless
 ; the box is ticked or /DELETEDATA is given. Tested under Wine by scripts/installer-test.sh.
@@ -134,6 +138,47 @@ Function .onInstSuccess
   ${EndIf}
 FunctionEnd
 
+; /UPDATE that could not replace the program (SecMain): the app stopped for it starts again.
+Function .onInstFailed
+  ${If} $Update == "1"
+  ${AndIf} ${FileExists} "$INSTDIR\${GUI_EXE}"
+    Call LaunchApp
+  ${EndIf}
+FunctionEnd
+
+; $0 = "free" when no process runs either installed exe (each can be opened for writing; a
+; running exe cannot), waiting up to 30 s for that; else "busy".
+Function WaitExesFree
+  StrCpy $1 0
+  ${Do}
+    StrCpy $0 "free"
+    ${If} ${FileExists} "$INSTDIR\${CLI_EXE}"
+      ClearErrors
+      FileOpen $2 "$INSTDIR\${CLI_EXE}" a
+      ${If} ${Errors}
+        StrCpy $0 "busy"
+      ${Else}
+        FileClose $2
+      ${EndIf}
+    ${EndIf}
+    ${If} ${FileExists} "$INSTDIR\${GUI_EXE}"
+      ClearErrors
+      FileOpen $2 "$INSTDIR\${GUI_EXE}" a
+      ${If} ${Errors}
+        StrCpy $0 "busy"
+      ${Else}
+        FileClose $2
+      ${EndIf}
+    ${EndIf}
+    ${If} $0 == "free"
+    ${OrIf} $1 >= 60
+      ${Break}
+    ${EndIf}
+    Sleep 500
+    IntOp $1 $1 + 1
+  ${Loop}
+FunctionEnd
+
 Function AutostartPage
   !insertmacro MUI_HEADER_TEXT "自動起動" "Windows にログオンしたときに oqs-courier を起動するかを選んでください。"
   nsDialogs::Create 1018
@@ -178,13 +223,33 @@ FunctionEnd
 
 Section "oqs-courier" SecMain
   SectionIn RO
-  ; An upgrade replaces the exes: stop a running desktop app first (no error if none runs).
+  ; An upgrade replaces the exes, which Windows does not allow while a process runs them (and a
+  ; silent installer would skip them without a word, leaving the old version). Stop a running
+  ; desktop app first (no error if none runs), then wait for both exes to be free: the
+  ; command-line program that started an update (`oqs-courier sync`, src/update.rs) ends right
+  ; after starting this installer. One still running after that (`oqs-courier watch`) is stopped
+  ; too. If they stay busy, nothing is replaced.
   nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${GUI_EXE}'
   Pop $0
+  Call WaitExesFree
+  ${If} $0 != "free"
+    nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${CLI_EXE}'
+    Pop $0
+    Call WaitExesFree
+  ${EndIf}
+  ${If} $0 != "free"
+    MessageBox MB_OK|MB_ICONSTOP "oqs-courier が動作中のため、更新できませんでした。oqs-courier を終了してから、もう一度実行してください。" /SD IDOK
+    Abort
+  ${EndIf}
 
   SetOutPath "$INSTDIR"
+  ClearErrors
   File "${BINDIR}/${CLI_EXE}"
   File "${BINDIR}/${GUI_EXE}"
+  ${If} ${Errors}
+    MessageBox MB_OK|MB_ICONSTOP "oqs-courier のプログラムを書き換えられませんでした。パソコンを再起動してから、もう一度実行してください。" /SD IDOK
+    Abort
+  ${EndIf}
   SetOutPath "$INSTDIR\licenses\fonts"
   File "${ROOT}/packaging/fonts/IPA_Font_License_v1.0.txt"
   File "${ROOT}/packaging/fonts/README.md"

@@ -41,9 +41,9 @@ impl Session<'_> {
             }
             Role::Terminal => {
                 if let Some(update) = &m.meta.update {
-                    // Verified again here; installed only after the step (update::install_ready).
+                    // Verified again here; installed only after the step (update::install_ready,
+                    // when `Session::finish` finds it waiting).
                     crate::update::receive_offer(self.inst, update)?;
-                    self.outcome.update_ready = crate::update::report(self.inst)?.staged;
                 }
                 let Some(settings) = &m.meta.terminal_settings else {
                     return Ok(());

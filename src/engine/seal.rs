@@ -7,6 +7,11 @@ impl Session<'_> {
     /// Seals everything not yet acknowledged into a new package, cleans the stick and flushes.
     /// After this returns, the stick may be removed.
     pub fn finish(mut self) -> Result<Outcome, Error> {
+        if self.inst.config.role == Role::Terminal && self.outcome.update_ready.is_none() {
+            // An update that waits from an earlier step (its installer could not be started) is
+            // tried again after this one, whether or not the clinic sent a package.
+            self.outcome.update_ready = crate::update::report(self.inst)?.staged;
+        }
         // A file that waited for an acknowledged one of the same name takes its turn now.
         self.inst.journal.transaction(|tx| tx.promote_deferred())?;
         let queued = self.inst.journal.items(Dir::Out, &[State::Queued])?;

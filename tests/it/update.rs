@@ -175,6 +175,160 @@ fn an_update_travels_is_verified_on_both_sides_and_is_installed_only_after_the_s
     assert_eq!(update::clinic_line(&clinic).unwrap(), None);
 }
 
+/// An installer that cannot be started (as Windows refuses an installer that needs elevation to
+/// a process that is not elevated).
+struct Refusing;
+
+impl Installer for Refusing {
+    fn run(&mut self, _installer: &Path) -> std::io::Result<()> {
+        Err(std::io::Error::other(
+            "the requested operation requires elevation (os error 740)",
+        ))
+    }
+}
+
+/// An installer that could not be started is not taken for installed: the update still waits
+/// (the terminal reports it staged, the clinic keeps sending it), the kept installers are as they
+/// were, and the next attempt starts it.
+#[test]
+fn an_installer_that_cannot_start_leaves_the_update_waiting() {
+    let w = World::new();
+    round_trip(&w, 1);
+    let mut fake = Fake {
+        stick: w.stick.clone(),
+        ..Fake::default()
+    };
+    // A first update by stick, so that a previous installer is kept.
+    stage(&w, &fixture("oqs-courier-setup-9.0.0.exe"), None).unwrap();
+    w.step(true).unwrap();
+    w.step(false).unwrap();
+    update::install_ready(&w.load(false), &mut fake).unwrap();
+    let clinic = w.load(true);
+    let health = Health {
+        app_version: "9.0.0".into(),
+        update: Some(UpdateReport::default()),
+        ..Health::default()
+    };
+    update::note_report(&clinic, &health).unwrap();
+    drop(clinic);
+    round_trip(&w, 2);
+
+    let exe = fixture("oqs-courier-setup-9.1.0.exe");
+    stage(&w, &exe, None).unwrap();
+    w.step(true).unwrap();
+    assert_eq!(
+        w.step(false).unwrap().update_ready.as_deref(),
+        Some("9.1.0")
+    );
+    let terminal = w.load(false);
+    let e = update::install_ready(&terminal, &mut Refusing).unwrap_err();
+    assert!(
+        matches!(e, Error::Update(UpdateError::InstallFailed { .. })),
+        "{e}"
+    );
+    assert_eq!(
+        update::report(&terminal).unwrap().staged.as_deref(),
+        Some("9.1.0")
+    );
+    assert_eq!(
+        update::previous_version(&terminal).unwrap(),
+        None,
+        "the installer of 9.0.0 is the current one again, not the previous"
+    );
+    let refused = audits(&terminal, Outcome::Refused);
+    assert!(
+        refused
+            .last()
+            .unwrap()
+            .starts_with(oqs_courier::text::E_UPD_INSTALL_FAILED),
+        "{refused:?}"
+    );
+    drop(terminal);
+
+    // The clinic still sends it; the next step of the terminal tries again and starts it.
+    w.step(true).unwrap();
+    assert_eq!(
+        update::clinic_line(&w.load(true)).unwrap().as_deref(),
+        Some(oqs_courier::text::u_line_staged("9.1.0").as_str())
+    );
+    assert_eq!(
+        w.step(false).unwrap().update_ready.as_deref(),
+        Some("9.1.0")
+    );
+    let terminal = w.load(false);
+    assert_eq!(
+        update::install_ready(&terminal, &mut fake)
+            .unwrap()
+            .as_deref(),
+        Some("9.1.0")
+    );
+    let (_, bytes, _) = fake.runs.last().unwrap();
+    assert_eq!(bytes, &fs::read(&exe).unwrap());
+    assert_eq!(
+        update::previous_version(&terminal).unwrap().as_deref(),
+        Some("9.0.0")
+    );
+}
+
+/// After the update the terminal runs the offered version, while the clinic sends the offer
+/// until it reads a report of that version: the offer arriving then is no refusal, and the
+/// report marks the update done (seen with the real installer, scripts/update-wine-e2e.sh: the
+/// clinic used to audit it as refused, "not newer").
+#[test]
+fn the_offer_arriving_after_the_update_is_not_refused_and_the_report_marks_it_done() {
+    let w = World::new();
+    round_trip(&w, 1);
+    let running = oqs_courier::care::APP_VERSION;
+    let exe = fixture("oqs-courier-setup-9.0.0.exe");
+    // The offer as the clinic keeps sending it (the parts are not read: the version decides).
+    let offer = Update {
+        version: running.into(),
+        size: fs::metadata(&exe).unwrap().len(),
+        sha256: "0".repeat(64),
+        parts: 0,
+        signature: fs::read_to_string(fixture("oqs-courier-setup-9.0.0.exe.minisig")).unwrap(),
+    };
+
+    // The clinic: a report of the offered version counts as done, even one that also names it
+    // refused (what a terminal without this fix reports).
+    let mut clinic = w.load(true);
+    update::queue_parts(&mut clinic, &exe, offer.clone(), PART, "test").unwrap();
+    let health = Health {
+        app_version: running.into(),
+        update: Some(UpdateReport {
+            refused: Some(running.into()),
+            refused_why: Some("not-newer".into()),
+            ..UpdateReport::default()
+        }),
+        ..Health::default()
+    };
+    update::note_report(&clinic, &health).unwrap();
+    assert!(audits(&clinic, Outcome::Refused).is_empty());
+    assert_eq!(
+        audits(&clinic, Outcome::UpdateDone),
+        [oqs_courier::text::u_audit_done(running)]
+    );
+    assert_eq!(update::offer_to_send(&clinic).unwrap(), None);
+
+    // The terminal: the offer arrives by a real trip and is neither received nor refused; its
+    // next report makes the clinic record the update done.
+    update::queue_parts(&mut clinic, &exe, offer, PART, "test").unwrap();
+    drop(clinic);
+    w.step(true).unwrap();
+    let out = w.step(false).unwrap();
+    assert_eq!(out.update_ready, None);
+    let terminal = w.load(false);
+    assert!(audits(&terminal, Outcome::Refused).is_empty());
+    assert_eq!(update::report(&terminal).unwrap(), UpdateReport::default());
+    assert!(!update::parts_dir(&terminal).exists());
+    drop(terminal);
+    w.step(true).unwrap();
+    let clinic = w.load(true);
+    assert!(audits(&clinic, Outcome::Refused).is_empty());
+    assert_eq!(audits(&clinic, Outcome::UpdateDone).len(), 2);
+    assert_eq!(update::offer_to_send(&clinic).unwrap(), None);
+}
+
 /// The clinic refuses what the owner gives it: a wrong key, an older version, a flipped byte;
 /// each is audited and nothing is queued.
 #[test]
