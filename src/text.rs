@@ -1555,6 +1555,11 @@ pub const H_UPD_TERMINAL_UNKNOWN: &str = "一度USBメモリで受け渡しを�
 pub const E_UPD_NO_PREVIOUS: &str = "前の版のインストーラーが保存されていません。";
 /// Hint: install an older one by hand.
 pub const H_UPD_NO_PREVIOUS: &str = "USBメモリで更新したあとにだけ前の版に戻せます。戻したい版のインストーラーを端末で直接実行してください。";
+/// Windows asked for administrator consent to start the installer and it was declined.
+pub const E_UPD_DECLINED: &str =
+    "更新に必要な管理者の確認で「はい」が選ばれなかったため、更新を始められませんでした。";
+/// Hint: answer yes next time.
+pub const H_UPD_DECLINED: &str = "次の受け渡しが終わったあとに、もう一度確認が出ます。そのとき「はい」を選んでください。管理者のパスワードを求められて分からないときは、設定担当者に連絡してください。";
 /// The installer could not be started.
 pub const E_UPD_INSTALL_FAILED: &str = "インストーラーを起動できませんでした。";
 /// Hint: run it by hand.

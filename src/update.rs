@@ -113,6 +113,12 @@ pub enum UpdateError {
     /// Nothing to roll back to.
     #[error("no previous installer is kept")]
     NoPrevious,
+    /// Windows asked for administrator consent to start the installer and it was declined.
+    #[error("the administrator consent to start the installer {path} was declined")]
+    Declined {
+        /// The installer.
+        path: PathBuf,
+    },
     /// The installer could not be started.
     #[error("cannot start the installer {path}: {detail}")]
     InstallFailed {
@@ -139,6 +145,7 @@ impl UpdateError {
             UpdateError::NotNewer { .. } => (E_UPD_NOT_NEWER, H_UPD_NOT_NEWER),
             UpdateError::TerminalUnknown => (E_UPD_TERMINAL_UNKNOWN, H_UPD_TERMINAL_UNKNOWN),
             UpdateError::NoPrevious => (E_UPD_NO_PREVIOUS, H_UPD_NO_PREVIOUS),
+            UpdateError::Declined { .. } => (E_UPD_DECLINED, H_UPD_DECLINED),
             UpdateError::InstallFailed { .. } => (E_UPD_INSTALL_FAILED, H_UPD_INSTALL_FAILED),
         }
     }
@@ -680,15 +687,22 @@ pub struct SilentInstaller;
 
 impl Installer for SilentInstaller {
     fn run(&mut self, installer: &Path) -> std::io::Result<()> {
-        let mut cmd = std::process::Command::new(installer);
-        cmd.args(["/S", "/UPDATE"])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        if let Some(dir) = installer.parent() {
-            cmd.current_dir(dir);
+        // Windows: through the shell's "runas", as the installer needs administrator rights
+        // and the app has none (Windows asks for consent where UAC says so).
+        #[cfg(windows)]
+        return crate::win32::run_elevated(installer, "/S /UPDATE", installer.parent());
+        #[cfg(not(windows))]
+        {
+            let mut cmd = std::process::Command::new(installer);
+            cmd.args(["/S", "/UPDATE"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            if let Some(dir) = installer.parent() {
+                cmd.current_dir(dir);
+            }
+            cmd.spawn().map(|_| ())
         }
-        cmd.spawn().map(|_| ())
     }
 }
 
@@ -762,10 +776,7 @@ pub fn install_ready(
         // Not started (e.g. Windows refused it): as it was, the update waits and is tried again
         // after the next step (or by `update install`), instead of being taken for installed
         // while the clinic sends its offer for ever.
-        let e = UpdateError::InstallFailed {
-            path: exe.clone(),
-            detail: e.to_string(),
-        };
+        let e = not_started(&exe, &e);
         let _ = fs::rename(&current, &ready_dir);
         if moved {
             let _ = fs::rename(&previous, &current);
@@ -822,13 +833,24 @@ pub fn rollback(
         ..AuditRow::new(Flow::Local, Audited::UpdateInstalled)
     });
     let exe = current.join(&name);
-    installer
-        .run(&exe)
-        .map_err(|e| UpdateError::InstallFailed {
-            path: exe.clone(),
-            detail: e.to_string(),
-        })?;
+    installer.run(&exe).map_err(|e| not_started(&exe, &e))?;
     Ok(prev.version)
+}
+
+/// Why `installer` did not start: the administrator consent declined (Windows'
+/// `ERROR_CANCELLED`), or anything else.
+fn not_started(installer: &Path, e: &std::io::Error) -> UpdateError {
+    const ERROR_CANCELLED: i32 = 1223;
+    if cfg!(windows) && e.raw_os_error() == Some(ERROR_CANCELLED) {
+        UpdateError::Declined {
+            path: installer.to_owned(),
+        }
+    } else {
+        UpdateError::InstallFailed {
+            path: installer.to_owned(),
+            detail: e.to_string(),
+        }
+    }
 }
 
 /// Terminal: the version a roll-back would return to, if an installer is kept.

@@ -3,7 +3,8 @@
 //! Owns: the drive list (`GetLogicalDrives`, `GetDriveTypeW`, `GetVolumeInformationW`), a
 //! drive's bus type (`IOCTL_STORAGE_QUERY_PROPERTY`), free space (`GetDiskFreeSpaceExW`),
 //! flushing a whole volume (`FlushFileBuffers` on `\\.\E:`), a hidden window that receives
-//! `WM_DEVICECHANGE`, DPAPI (`CryptProtectData` / `CryptUnprotectData`) for the key at rest, and
+//! `WM_DEVICECHANGE`, DPAPI (`CryptProtectData` / `CryptUnprotectData`) for the key at rest,
+//! starting an update's installer with administrator rights (`ShellExecuteExW` "runas"), and
 //! the message box of a desktop app that cannot start (`MessageBoxW`); [`desktop`] holds the
 //! desktop conventions (single instance, notification-area icon, common dialogs).
 //! It only asks Windows and hands back plain values: every decision (what counts as removable,
@@ -242,6 +243,61 @@ pub fn error_box(title: &str, text: &str) {
             MB_OK | MB_ICONERROR,
         )
     };
+}
+
+// --- starting an installer ---------------------------------------------------------------------
+
+/// Starts `exe` with `args` in the folder `dir` through the shell with the verb `runas`
+/// (`ShellExecuteExW`), as Windows starts a program that needs administrator rights: the
+/// installer asks for them (`RequestExecutionLevel admin`) and the app runs `asInvoker`, so
+/// `CreateProcess` would be refused (`ERROR_ELEVATION_REQUIRED`). Windows shows its consent
+/// prompt (none when this process already has the rights, or when UAC is off) and this returns
+/// once the program has started, or with the error: `ERROR_CANCELLED` (1223) when the prompt was
+/// declined. No window of the shell's own for errors (`SEE_MASK_FLAG_NO_UI`): the caller reports
+/// them. The program inherits no handle of this process.
+pub fn run_elevated(exe: &Path, args: &str, dir: Option<&Path>) -> io::Result<()> {
+    use windows_sys::Win32::System::Com::{
+        COINIT_APARTMENTTHREADED, COINIT_DISABLE_OLE1DDE, CoInitializeEx, CoUninitialize,
+    };
+    use windows_sys::Win32::UI::Shell::{
+        SEE_MASK_FLAG_NO_UI, SEE_MASK_NOASYNC, SHELLEXECUTEINFOW, ShellExecuteExW,
+    };
+    use windows_sys::Win32::UI::WindowsAndMessaging::SW_SHOWNORMAL;
+    let verb = wide("runas");
+    let file = wide(&exe.to_string_lossy());
+    let params = wide(args);
+    let dir = dir.map(|d| wide(&d.to_string_lossy()));
+    let mut info = SHELLEXECUTEINFOW {
+        cbSize: std::mem::size_of::<SHELLEXECUTEINFOW>() as u32,
+        fMask: SEE_MASK_NOASYNC | SEE_MASK_FLAG_NO_UI,
+        lpVerb: verb.as_ptr(),
+        lpFile: file.as_ptr(),
+        lpParameters: params.as_ptr(),
+        lpDirectory: dir.as_ref().map_or(std::ptr::null(), |d| d.as_ptr()),
+        nShow: SW_SHOWNORMAL,
+        ..Default::default()
+    };
+    // The shell wants COM on the calling thread (a worker thread has none yet).
+    // SAFETY: reserved pointer null; plain flag values.
+    let com = unsafe {
+        CoInitializeEx(
+            std::ptr::null(),
+            (COINIT_APARTMENTTHREADED | COINIT_DISABLE_OLE1DDE) as u32,
+        )
+    } >= 0;
+    // SAFETY: every pointer in `info` is to a NUL-terminated local that outlives the call, and
+    // `cbSize` is the structure's size; no process handle is asked for, so none is to close.
+    let ok = unsafe { ShellExecuteExW(&mut info) } != 0;
+    let result = if ok {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    };
+    if com {
+        // SAFETY: balances the successful CoInitializeEx above on this thread.
+        unsafe { CoUninitialize() };
+    }
+    result
 }
 
 // --- DPAPI ------------------------------------------------------------------------------------

@@ -397,6 +397,7 @@ fn every_error() -> Vec<Error> {
             .into(),
             U::TerminalUnknown.into(),
             U::NoPrevious.into(),
+            U::Declined { path: path() }.into(),
             U::InstallFailed {
                 path: path(),
                 detail: "x".into(),
