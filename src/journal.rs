@@ -1578,6 +1578,63 @@ mod tests {
     use super::*;
 
     #[test]
+    fn audit_file_of_an_older_journal_is_replaced_by_the_partial_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("journal.sqlite3");
+        {
+            let mut j = Journal::open(&p).unwrap();
+            // As schema 3 and 4 made it before: over every row.
+            j.conn
+                .execute_batch(
+                    "DROP INDEX audit_file; \
+                     CREATE INDEX audit_file ON audit(file COLLATE NOCASE, outcome);",
+                )
+                .unwrap();
+            assert!(audit_file_is_full(&j.conn).unwrap());
+            j.transaction(|tx| {
+                tx.audit(&AuditRow {
+                    file: Some("A.xml".into()),
+                    summary: Some("試験 太郎".into()),
+                    ..AuditRow::new(Flow::Out, Outcome::Collected)
+                })?;
+                tx.audit_files(
+                    &AuditRow::new(Flow::Out, Outcome::Sealed),
+                    [("a.xml", 3, "00", "file")],
+                )
+            })
+            .unwrap();
+        }
+        let j = Journal::open(&p).unwrap();
+        assert!(!audit_file_is_full(&j.conn).unwrap());
+        assert_eq!(
+            j.audit_summary("a.XML", Outcome::Collected)
+                .unwrap()
+                .as_deref(),
+            Some("試験 太郎")
+        );
+        assert_eq!(j.audit_summary("a.xml", Outcome::Sealed).unwrap(), None);
+        let plan: String = j
+            .conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT summary FROM audit WHERE file=?1 COLLATE NOCASE \
+                 AND outcome=?2 AND summary IS NOT NULL ORDER BY id DESC LIMIT 1",
+                params!["a.xml", Outcome::Collected],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("audit_file"), "{plan}");
+        let rows: i64 = j
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM audit WHERE outcome = 'sealed'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(rows, 1);
+    }
+
+    #[test]
     fn sequence_and_ledger_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("journal.sqlite3");
