@@ -62,6 +62,19 @@ pub fn random<const N: usize>() -> Result<[u8; N], Error> {
     Ok(out)
 }
 
+/// Lower-case hex of `bytes` (checksums and ids as the manifest and the journal spell them).
+/// `hex::encode` builds its string one `char` at a time through an iterator, which was a
+/// fifth of the reading thread's time in a seal of 10,000 small files.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
 /// SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
@@ -323,6 +336,14 @@ mod tests {
         assert!(open_chunk(&recv.meta, 3, false, &id, &mut sealed.clone()).is_err());
         assert!(open_chunk(&recv.data, 3, false, &[8u8; 16], &mut sealed.clone()).is_err());
         assert!(open_chunk(&recv.data, 3, false, &id, &mut sealed).is_ok());
+    }
+
+    #[test]
+    fn to_hex_spells_as_hex_encode() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(to_hex(&all), hex::encode(&all));
+        assert_eq!(to_hex(&sha256(b"abc")), hex::encode(sha256(b"abc")));
+        assert_eq!(to_hex(&[]), "");
     }
 
     #[test]

@@ -177,6 +177,22 @@ pub fn sync_file(file: &File, path: &Path) -> io::Result<()> {
     file.sync_all()
 }
 
+/// Flushes `file` (at `path`) to the medium on a second thread while `work` runs on this one,
+/// and returns `work`'s result once both are done (the flush's error first). The flush is
+/// reported to the seam first, on this thread (an injected failure flushes nothing and `work`
+/// does not run); whatever `work` writes is reported by it, on this thread too.
+pub fn sync_file_during<R>(file: &File, path: &Path, work: impl FnOnce() -> R) -> io::Result<R> {
+    report(Op::SyncFile, path, None, &[])?;
+    std::thread::scope(|s| {
+        let flush = s.spawn(|| file.sync_all());
+        let done = work();
+        match flush.join() {
+            Ok(flushed) => flushed.map(|()| done),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 /// How many flushes [`sync_paths`] has in flight at once. A file system commits flushes that
 /// arrive together as one group (ext4's journal, NTFS's log), and a flush mostly waits for the
 /// device, so a few threads pay about one device round trip for a whole batch instead of one per

@@ -267,7 +267,7 @@ impl<'a> Demux<'a> {
 
     fn close(&mut self, sink: &mut dyn FileSink) -> Result<(), Error> {
         let f = &self.files[self.index];
-        let digest = hex::encode(std::mem::take(&mut self.hasher).finalize());
+        let digest = crypto::to_hex(&std::mem::take(&mut self.hasher).finalize());
         if digest != f.sha256 {
             return Err(Error::Checksum {
                 name: f.name.clone(),
