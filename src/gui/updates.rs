@@ -179,19 +179,19 @@ impl Part {
             c = c.push(label(line.as_str()).size(15).color(ORANGE));
         }
         c = c.push(super::theme::para(text::UP_CLINIC_HOW).size(14));
-        let mut pick = row![
+        // The same on every system, as the wizard's folder button (without a system dialog,
+        // off Windows, the path is typed).
+        let pick = row![
             text_input(text::UP_INSTALLER_PLACEHOLDER, &self.installer)
                 .on_input(Message::Installer)
                 .on_submit(Message::Stage)
                 .size(16)
                 .padding(6)
                 .width(Length::Fill),
+            small_button(text::UP_PICK, Message::Pick),
         ]
         .spacing(10)
         .align_y(Alignment::Center);
-        if super::dialogs::available() {
-            pick = pick.push(small_button(text::UP_PICK, Message::Pick));
-        }
         c.push(pick)
             .push(small_button(text::UP_STAGE, Message::Stage))
     }
