@@ -345,6 +345,12 @@ fn refusal_reason(e: &UpdateError) -> String {
     format!("{message}（{e}）")
 }
 
+/// Audits `e` as a refusal of the installer `file`, seen locally (`Flow::Local`) or on arrival
+/// (`Flow::In`).
+fn audit_refused(inst: &Installation, flow: Flow, file: Option<&str>, e: &UpdateError) {
+    audit(inst, flow, Audited::Refused, file, refusal_reason(e));
+}
+
 fn get_json<T: serde::de::DeserializeOwned>(
     inst: &Installation,
     key: &str,
@@ -413,13 +419,7 @@ pub fn stage_with(
                 && u.is_refusal()
             {
                 let name = installer.file_name().map(|n| n.to_string_lossy());
-                audit(
-                    inst,
-                    Flow::Local,
-                    Audited::Refused,
-                    name.as_deref(),
-                    refusal_reason(u),
-                );
+                audit_refused(inst, Flow::Local, name.as_deref(), u);
             }
             return Err(e);
         }
@@ -604,13 +604,7 @@ pub fn receive_offer(inst: &Installation, offer: &Update) -> Result<(), Error> {
         .map(|i| part_name(&offer.version, i))
         .collect();
     let refuse = |e: UpdateError| -> Result<(), Error> {
-        audit(
-            inst,
-            Flow::In,
-            Audited::Refused,
-            Some(&name),
-            refusal_reason(&e),
-        );
+        audit_refused(inst, Flow::In, Some(&name), &e);
         set_json(
             inst,
             REFUSED_KEY,
@@ -728,13 +722,7 @@ pub fn install_ready(
     if let Err(e) = verified {
         set_json::<Update>(inst, READY_KEY, None)?;
         let _ = fs::remove_dir_all(&ready_dir);
-        audit(
-            inst,
-            Flow::Local,
-            Audited::Refused,
-            Some(&name),
-            refusal_reason(&e),
-        );
+        audit_refused(inst, Flow::Local, Some(&name), &e);
         set_json(
             inst,
             REFUSED_KEY,
@@ -785,13 +773,7 @@ pub fn install_ready(
         set_json(inst, READY_KEY, Some(&ready))?;
         set_json(inst, CURRENT_KEY, cur.as_ref())?;
         set_json(inst, PREVIOUS_KEY, prev.as_ref())?;
-        audit(
-            inst,
-            Flow::Local,
-            Audited::Refused,
-            Some(&name),
-            refusal_reason(&e),
-        );
+        audit_refused(inst, Flow::Local, Some(&name), &e);
         return Err(e.into());
     }
     let _ = fs::remove_dir_all(&aside);
