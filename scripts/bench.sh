@@ -249,7 +249,14 @@ fi
 
 # --- the measured operations (globals: src, names, ds) -----------------------------------------
 ours_seal_prep() { rm -rf "$ds/stick"; mkdir -p "$ds/stick"; }
-ours_seal() { w ours_seal "$bin" --home "$keys/clinic" seal --stick "$ds/stick" "${paths[@]}" >/dev/null; }
+# Ours is given the same arguments as tar: the names, from the source folder (tar -C). With the
+# absolute paths, starting a process with 10,000 arguments cost up to 12 ms more (/bin/true with
+# 10,000 names: 11.5 ms; with the same names under target/bench/work/...: 23.8 ms).
+ours_seal() {
+    cd "$src"
+    w ours_seal "$bin" --home "$keys/clinic" seal --stick "$ds/stick" "${names[@]}" >/dev/null
+    cd "$repo_root"
+}
 
 peer_seal_prep() { rm -rf "$ds/peer"; mkdir -p "$ds/peer"; }
 peer_seal() {
@@ -369,7 +376,6 @@ for key in $sets; do
     log "$desc: generating data"
     gen_set "$key"
     mapfile -t names < <(cd "$src" && ls)
-    paths=("${names[@]/#/$src/}")
     pdest_paths=("${names[@]/#/$ds/pdest/}")
     ndest_paths=("${names[@]/#/$ds/ndest/src/}")
     nsrc="$src"
@@ -484,7 +490,11 @@ if [[ " $sets " == *" h "* ]]; then
     for _ in $(seq 100); do mountpoint -q "$fat_mnt" && break; sleep 0.1; done
     mountpoint -q "$fat_mnt" || { echo "bench: (h) the FAT16 image did not mount" >&2; exit 1; }
     fat_seal_prep() { rm -rf "$fat_mnt/s"; mkdir -p "$fat_mnt/s"; }
-    fat_seal() { "$bin" --home "$keys/clinic" seal --stick "$fat_mnt/s" "${paths[@]}" >/dev/null; }
+    fat_seal() {
+        cd "$src"
+        "$bin" --home "$keys/clinic" seal --stick "$fat_mnt/s" "${names[@]}" >/dev/null
+        cd "$repo_root"
+    }
     fat_open_prep() { rm -rf "$fw/terminal" "$fw/dest"; cp -a "$keys/terminal0" "$fw/terminal"; mkdir -p "$fw/dest"; }
     fat_open() { "$bin" --home "$fw/terminal" open --stick "$fat_mnt/s" --to "$fw/dest" >/dev/null; }
     fat_pseal_prep() { rm -rf "$fat_mnt/p"; mkdir -p "$fat_mnt/p"; }
@@ -518,7 +528,6 @@ if [[ " $sets " == *" h "* ]]; then
         log "(h) FAT16: $desc: generating data"
         gen_set "$key"
         mapfile -t names < <(cd "$src" && ls)
-        paths=("${names[@]/#/$src/}")
         for v in f_so f_sp f_oo f_op; do printf -v "$v" ''; printf -v "${v}_max" ''; done
         for ((r = 1; r <= reps_small; r++)); do
             log "(h) FAT16: $desc: repetition $r/$reps_small"
