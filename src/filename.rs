@@ -148,11 +148,25 @@ pub fn check_set<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), Err
     let mut seen = HashSet::new();
     for name in names {
         check(name)?;
-        if !seen.insert(fold(name)) {
-            return Err(Error::Duplicate(name.to_owned()));
-        }
+        unique(&mut seen, name)?;
     }
     Ok(())
+}
+
+/// The uniqueness part of [`check_set`], for names already checked one by one.
+pub fn check_unique<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
+    let mut seen = HashSet::new();
+    names
+        .into_iter()
+        .try_for_each(|name| unique(&mut seen, name))
+}
+
+fn unique(seen: &mut HashSet<String>, name: &str) -> Result<(), Error> {
+    if seen.insert(fold(name)) {
+        Ok(())
+    } else {
+        Err(Error::Duplicate(name.to_owned()))
+    }
 }
 
 #[cfg(test)]

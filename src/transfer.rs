@@ -255,46 +255,18 @@ pub fn seal(
 ) -> Result<package::Written, Error> {
     let _lock = inst.home.lock()?;
     let peer = inst.peer_keys()?;
-    // The files' metadata is read on a second thread while this one checks their names: each
-    // was about a tenth of a 10,000-file seal. Only reads; the first problem in the order of
-    // `files` is reported as before.
-    let (names, stats) = std::thread::scope(|s| {
-        let stat = s.spawn(|| files.iter().map(fs::metadata).collect::<Vec<_>>());
-        let names: Vec<_> = files
-            .iter()
-            .map(|path| {
-                let name = path.file_name().and_then(|n| n.to_str());
-                (name, name.map(filename::check))
-            })
-            .collect();
-        match stat.join() {
-            Ok(stats) => (names, stats),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    });
+    // The names first, in the order of `files`: a path without a file name, then a name that
+    // may not travel, then two names that differ only in letter case.
     let mut sources = Vec::with_capacity(files.len());
-    let mut found = Vec::with_capacity(files.len());
-    let mut missing = None;
-    for ((path, (name, checked)), md) in files.iter().zip(names).zip(stats) {
-        let name = name.ok_or_else(|| TransferError::NoName { path: path.clone() })?;
-        // A missing file is the writer's own error (cannot read), reported after the names;
-        // a folder is a usage error. The metadata goes on to the writer.
-        match md {
-            Ok(md) if !md.is_file() => {
-                return Err(TransferError::NotAFile { path: path.clone() }.into());
-            }
-            Ok(md) => found.push(md),
-            Err(e) => {
-                missing.get_or_insert_with(|| package::Error::io(path, e));
-            }
-        }
-        if let Some(Err(source)) = checked {
-            return Err(package::Error::BadName {
-                path: path.clone(),
-                source,
-            }
-            .into());
-        }
+    for path in files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| TransferError::NoName { path: path.clone() })?;
+        filename::check(name).map_err(|source| package::Error::BadName {
+            path: path.clone(),
+            source,
+        })?;
         sources.push(SourceFile {
             path: path.clone(),
             name: name.to_owned(),
@@ -302,17 +274,25 @@ pub fn seal(
             incomplete: false,
         });
     }
-    filename::check_set(sources.iter().map(|s| s.name.as_str())).map_err(|source| {
+    filename::check_unique(sources.iter().map(|s| s.name.as_str())).map_err(|source| {
         package::Error::BadName {
             path: stick.root().to_owned(),
             source,
         }
     })?;
-    if let Some(e) = missing {
-        return Err(e.into());
-    }
     let dir = stick.packages_dir();
     stick.ensure(&dir)?;
+    // Each file is opened and read once, as the data file is written (a missing file or a
+    // folder is found there; the data file is then removed). The sequence number is taken
+    // only afterwards, so that such a mistake costs none.
+    let data = package::DataFile::write(&peer, &dir, &sources, None).map_err(|e| match e {
+        package::Error::Io { path, .. } | package::Error::SourceChanged { path }
+            if path.is_dir() =>
+        {
+            Error::from(TransferError::NotAFile { path })
+        }
+        e => e.into(),
+    })?;
     let seq = inst.take_seq()?;
     let env = package::Envelope {
         identity: &inst.identity,
@@ -324,22 +304,30 @@ pub fn seal(
         terminal_settings: None,
         update: None,
     };
-    let written = package::write_package_stated(env, &dir, &sources, found)?;
-    let id = written.header.id_hex();
     let peer_fp = peer.fingerprint().to_string();
-    inst.journal
-        .transaction(|tx| {
-            tx.record_sent(seq, &id, &peer_fp, None, &[])?;
-            let base = AuditRow {
-                package_id: Some(id.clone()),
-                seq: Some(seq),
-                actor: Some(crate::state::actor()),
-                ..AuditRow::new(Flow::Out, Outcome::Sealed)
-            };
-            tx.audit_files(&base, written.meta.files.iter().map(file_columns))?;
-            Ok(())
-        })
-        .map_err(crate::state::Error::from)?;
+    let actor = crate::state::actor();
+    let journal = &mut inst.journal;
+    // The `sent` row and the files' audit rows are written while the manifest is made and
+    // flushed, and committed once the package is complete (see `docs/JOURNAL.md`, flush 6).
+    let (written, recorded) = data.finish(
+        env,
+        Some(|sealed: package::Sealed<'_>| {
+            journal.transaction_if(|tx| {
+                tx.record_sent(seq, sealed.id, &peer_fp, None, &[])?;
+                let base = AuditRow {
+                    package_id: Some(sealed.id.to_owned()),
+                    seq: Some(seq),
+                    actor: Some(actor),
+                    ..AuditRow::new(Flow::Out, Outcome::Sealed)
+                };
+                tx.audit_files(&base, sealed.files())?;
+                Ok((sealed.complete(), ()))
+            })
+        }),
+    )?;
+    if let Some(recorded) = recorded {
+        recorded.map_err(crate::state::Error::from)?;
+    }
     Ok(written)
 }
 

@@ -12,7 +12,7 @@ mod write;
 
 pub use care::{Health, Renkei, TerminalSettings, Update, UpdateReport};
 pub use read::{Classified, FileSink, NullSink, OpenedManifest, read_manifest};
-pub(crate) use write::write_package_stated;
+pub(crate) use write::{DataFile, Sealed};
 pub use write::{Envelope, SourceFile, Written, write_package};
 #[doc(hidden)]
 pub use write::{Fixed, write_package_fixed};

@@ -4,6 +4,7 @@ use super::util::{paired, write_files};
 use oqs_courier::package::CHUNK_SIZE;
 use oqs_courier::transfer;
 use proptest::prelude::*;
+use sha2::{Digest, Sha256};
 
 fn round_trip(files: &[(String, Vec<u8>)]) {
     let mut p = paired();
@@ -52,6 +53,85 @@ fn chunk_boundaries_and_empty_files() {
     round_trip(&[("only-empty.xml".into(), vec![])]);
 }
 
+/// More files than one block of the writer's two reading threads (16 each, every other block
+/// read ahead): small and large files in the blocks of both, in order, with their hashes and
+/// times in the manifest.
+#[test]
+fn many_files_in_the_blocks_of_both_readers() {
+    let sizes: Vec<usize> = (0..70)
+        .map(|i| match i {
+            3 | 40 => CHUNK_SIZE + 7,
+            20 => 3 * CHUNK_SIZE,
+            33 => CHUNK_SIZE,
+            i if i % 9 == 0 => 0,
+            i => 100 + i * 37,
+        })
+        .collect();
+    let files: Vec<(String, Vec<u8>)> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            (
+                format!("OQSsiquc01res_{i:03}.xml"),
+                (0..n).map(|b| (b * 7 + i) as u8).collect(),
+            )
+        })
+        .collect();
+    round_trip(&files);
+
+    let mut p = paired();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let paths = write_files(p.dir.path(), "src", &refs);
+    let written = transfer::seal(&mut p.clinic, &p.stick, &paths).unwrap();
+    for ((entry, (name, bytes)), path) in written.meta.files.iter().zip(&files).zip(&paths) {
+        assert_eq!(&entry.name, name);
+        assert_eq!(entry.size, bytes.len() as u64);
+        assert_eq!(entry.sha256, hex::encode(Sha256::digest(bytes)), "{name}");
+        let mtime = chrono::DateTime::<chrono::Utc>::from(
+            std::fs::metadata(path).unwrap().modified().unwrap(),
+        )
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        assert_eq!(entry.mtime.as_deref(), Some(mtime.as_str()), "{name}");
+    }
+}
+
+/// A file that cannot be read, in a block of either reading thread: the seal fails naming it,
+/// leaves nothing on the stick and costs no sequence number.
+#[test]
+fn a_missing_file_in_either_readers_block_leaves_nothing() {
+    let mut p = paired();
+    let files: Vec<(String, Vec<u8>)> = (0..40)
+        .map(|i| (format!("f{i:02}.xml"), vec![i as u8; 300 + i]))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let paths = write_files(p.dir.path(), "src", &refs);
+    for gone in [5, 20, 39] {
+        let mut given = paths.clone();
+        given[gone] = p.dir.path().join("src").join(format!("gone{gone}.xml"));
+        let err = transfer::seal(&mut p.clinic, &p.stick, &given).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("gone{gone}.xml")),
+            "{err}"
+        );
+        let scan = p.stick.scan().unwrap();
+        assert!(scan.manifests.is_empty() && scan.orphans.is_empty() && scan.temps.is_empty());
+    }
+    let folder = p.dir.path().join("src").join("a-folder");
+    std::fs::create_dir(&folder).unwrap();
+    let mut given = paths.clone();
+    given[2] = folder;
+    let err = transfer::seal(&mut p.clinic, &p.stick, &given).unwrap_err();
+    assert_eq!(err.message(), oqs_courier::text::E_NOT_A_FILE, "{err}");
+    let written = transfer::seal(&mut p.clinic, &p.stick, &paths).unwrap();
+    assert_eq!(written.meta.seq, 1, "the failed seals took no number");
+}
+
 #[test]
 fn sequence_numbers_increase_and_acks_ride_back() {
     let mut p = paired();
@@ -94,7 +174,7 @@ fn sequence_numbers_increase_and_acks_ride_back() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
     #[test]
-    fn any_file_set_round_trips(sizes in proptest::collection::vec(0usize..(3 * CHUNK_SIZE), 0..6), seed in any::<u8>()) {
+    fn any_file_set_round_trips(sizes in proptest::collection::vec(0usize..(3 * CHUNK_SIZE), 0..40), seed in any::<u8>()) {
         let files: Vec<(String, Vec<u8>)> = sizes
             .iter()
             .enumerate()
