@@ -1,18 +1,36 @@
 //! Seal → open round trips: chunk boundaries, empty files, many files, property test.
 
-use super::util::{paired, write_files};
+use super::util::{Pair, paired, write_files};
 use oqs_courier::package::CHUNK_SIZE;
 use oqs_courier::transfer;
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
-fn round_trip(files: &[(String, Vec<u8>)]) {
-    let mut p = paired();
+/// Files named by `name(i)` with `sizes[i]` bytes of a pattern that differs with `mul` and `i`.
+fn patterned(
+    sizes: &[usize],
+    mul: usize,
+    name: impl Fn(usize) -> String,
+) -> Vec<(String, Vec<u8>)> {
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (name(i), (0..n).map(|b| (b * mul + i) as u8).collect()))
+        .collect()
+}
+
+/// Writes `files` into the folder `src` of the set-up; returns their paths.
+fn write_src(p: &Pair, files: &[(String, Vec<u8>)]) -> Vec<std::path::PathBuf> {
     let refs: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    let paths = write_files(p.dir.path(), "src", &refs);
+    write_files(p.dir.path(), "src", &refs)
+}
+
+fn round_trip(files: &[(String, Vec<u8>)]) {
+    let mut p = paired();
+    let paths = write_src(&p, files);
     let written = transfer::seal(&mut p.clinic, &p.stick, &paths).unwrap();
     assert_eq!(written.meta.seq, 1);
     let dest = p.path("dest");
@@ -36,17 +54,7 @@ fn chunk_boundaries_and_empty_files() {
         2 * CHUNK_SIZE,
         0,
     ];
-    let files: Vec<(String, Vec<u8>)> = sizes
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| {
-            (
-                format!("f{i}.bin"),
-                (0..n).map(|b| (b * 31 + i) as u8).collect(),
-            )
-        })
-        .collect();
-    round_trip(&files);
+    round_trip(&patterned(&sizes, 31, |i| format!("f{i}.bin")));
     for &n in &sizes {
         round_trip(&[("one.bin".into(), vec![0xA5; n])]);
     }
@@ -67,24 +75,11 @@ fn many_files_in_the_blocks_of_both_readers() {
             i => 100 + i * 37,
         })
         .collect();
-    let files: Vec<(String, Vec<u8>)> = sizes
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| {
-            (
-                format!("OQSsiquc01res_{i:03}.xml"),
-                (0..n).map(|b| (b * 7 + i) as u8).collect(),
-            )
-        })
-        .collect();
+    let files = patterned(&sizes, 7, |i| format!("OQSsiquc01res_{i:03}.xml"));
     round_trip(&files);
 
     let mut p = paired();
-    let refs: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect();
-    let paths = write_files(p.dir.path(), "src", &refs);
+    let paths = write_src(&p, &files);
     let written = transfer::seal(&mut p.clinic, &p.stick, &paths).unwrap();
     for ((entry, (name, bytes)), path) in written.meta.files.iter().zip(&files).zip(&paths) {
         assert_eq!(&entry.name, name);
@@ -103,14 +98,8 @@ fn many_files_in_the_blocks_of_both_readers() {
 #[test]
 fn a_missing_file_in_either_readers_block_leaves_nothing() {
     let mut p = paired();
-    let files: Vec<(String, Vec<u8>)> = (0..40)
-        .map(|i| (format!("f{i:02}.xml"), vec![i as u8; 300 + i]))
-        .collect();
-    let refs: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect();
-    let paths = write_files(p.dir.path(), "src", &refs);
+    let sizes: Vec<usize> = (300..340).collect();
+    let paths = write_src(&p, &patterned(&sizes, 3, |i| format!("f{i:02}.xml")));
     for gone in [5, 20, 39] {
         let mut given = paths.clone();
         given[gone] = p.dir.path().join("src").join(format!("gone{gone}.xml"));
