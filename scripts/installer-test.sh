@@ -61,18 +61,10 @@ wine_prefix_ready installer-test
 timeout 60 wineserver -w || true
 
 # --- where things land ------------------------------------------------------------------------
-win_dir='C:\Program Files\oqs-courier'
-pf="$WINEPREFIX/drive_c/Program Files/oqs-courier"
+# shellcheck source=scripts/wine-install.sh
+source "$repo_root/scripts/wine-install.sh"
+wine_install_paths installer-test || exit 1
 shortcut="$WINEPREFIX/drive_c/ProgramData/Microsoft/Windows/Start Menu/Programs/oqs-courier（オンライン資格確認 USB連携）.lnk"
-run_key='Software\Microsoft\Windows\CurrentVersion\Run'
-uninst_key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\oqs-courier'
-local_appdata="$(wine cmd /c 'echo %LOCALAPPDATA%' </dev/null | tr -d '\r')"
-data="$(winepath -u "$local_appdata" 2>/dev/null)/oqs-courier"
-data="${data//\/\//\/}"
-case "$data" in
-    "$WINEPREFIX"/*/oqs-courier) ;;
-    *) echo "installer-test: unexpected data folder '$data' (from '$local_appdata')" >&2; exit 1 ;;
-esac
 oqs_dir="$target_dir/installer-test-oqs"
 
 passed=0
@@ -85,19 +77,8 @@ check() {
     shift
     if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
 }
-# The data of one Run value, empty when absent.
-run_value() { wine reg query "$1\\$run_key" /v oqs-courier </dev/null 2>/dev/null | tr -d '\r' | sed -n 's/.*REG_SZ *//p'; }
 reg_has() { wine reg query "$@" </dev/null >/dev/null 2>&1; }
 reg_absent() { ! reg_has "$@"; }
-# Runs the uninstaller and waits for it: `_?=DIR` makes it run in place instead of copying
-# itself to %TEMP% and returning at once. NSIS needs `_?=` last and unquoted, spaces and all,
-# which wine's argument quoting cannot give, so the command line goes through a batch file.
-uninstall_wait() {
-    local bat="$target_dir/installer/uninstall-wait.bat"
-    printf '@"%s\\uninstall.exe" %s _?=%s\r\n@exit /b %%ERRORLEVEL%%\r\n' \
-        "$win_dir" "$*" "$win_dir" >"$bat"
-    wine cmd /c "$(winepath -w "$bat")" </dev/null
-}
 wait_gone() {
     local i
     for i in $(seq 1 60); do

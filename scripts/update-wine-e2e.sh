@@ -163,26 +163,10 @@ source "$repo_root/scripts/wine-prefix.sh"
 wine_prefix_ready update-wine-e2e
 timeout 60 wineserver -w || true
 
-win_dir='C:\Program Files\oqs-courier'
-pf="$WINEPREFIX/drive_c/Program Files/oqs-courier"
-run_key='Software\Microsoft\Windows\CurrentVersion\Run'
-uninst_key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\oqs-courier'
-local_appdata="$(wine cmd /c 'echo %LOCALAPPDATA%' </dev/null | tr -d '\r')"
-data="$(winepath -u "$local_appdata" 2>/dev/null)/oqs-courier"
-data="${data//\/\//\/}"
-case "$data" in
-    "$WINEPREFIX"/*/oqs-courier) ;;
-    *) die "unexpected data folder '$data' (from '$local_appdata')" ;;
-esac
-run_value() { wine reg query "$1\\$run_key" /v oqs-courier </dev/null 2>/dev/null | tr -d '\r' | sed -n 's/.*REG_SZ *//p'; }
-display_version() { wine reg query "$uninst_key" /v DisplayVersion </dev/null 2>/dev/null | tr -d '\r' | sed -n 's/.*REG_SZ *//p'; }
+# shellcheck source=scripts/wine-install.sh
+source "$repo_root/scripts/wine-install.sh"
+wine_install_paths update-wine-e2e || exit 1
 w() { winepath -w "$1" 2>/dev/null | tr -d '\r'; }
-uninstall_wait() {
-    local bat="$work/uninstall-wait.bat"
-    printf '@"%s\\uninstall.exe" %s _?=%s\r\n@exit /b %%ERRORLEVEL%%\r\n' \
-        "$win_dir" "$*" "$win_dir" >"$bat"
-    wine cmd /c "$(w "$bat")" </dev/null
-}
 # The Unix ids of the Wine processes of this prefix whose command line holds $1 (Wine shows
 # the Unix path of an exe it was given, the Windows path of one a Windows program started; the
 # environment tells this prefix's processes from those of other Wine runs on the machine).
