@@ -1605,6 +1605,22 @@ pub fn u_line_staged(version: &str) -> String {
 pub fn u_line_refused(version: &str) -> String {
     format!("端末が更新（{version}）を拒否しました。作業履歴を確認してください")
 }
+/// The terminal's block: its installer was started there but the version does not run.
+pub fn u_line_unfinished(version: &str) -> String {
+    format!(
+        "端末で更新（{version}）のインストールが終わりませんでした。端末の画面を確かめてから、もう一度送ってください"
+    )
+}
+/// Audit (terminal): an installer started earlier did not finish.
+pub fn u_audit_unfinished(version: &str) -> String {
+    format!(
+        "oqs-courier {version} のインストールが終わっていません（インストーラーの起動後も前の版が動いています）"
+    )
+}
+/// Audit (clinic): the terminal reports that the installation did not finish.
+pub fn u_audit_unfinished_there(version: &str) -> String {
+    format!("資格確認端末で oqs-courier {version} のインストールが終わりませんでした")
+}
 /// Owner's settings: done.
 pub fn u_staged(version: &str) -> String {
     format!("oqs-courier {version} の署名を確認しました。次の受け渡しから端末へ送ります。")

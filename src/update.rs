@@ -57,6 +57,22 @@ const READY_KEY: &str = "update_ready";
 const REFUSED_KEY: &str = "update_refused";
 const CURRENT_KEY: &str = "update_current";
 const PREVIOUS_KEY: &str = "update_previous";
+/// Terminal: the version whose installer was last started and when (RFC 3339).
+const STARTED_KEY: &str = "update_started";
+/// Terminal: the unfinished installation last audited (see [`unfinished`]).
+const UNFINISHED_KEY: &str = "update_unfinished";
+/// Clinic: the last update the terminal refused or could not finish, and why (its report's
+/// `refused_why`), shown in the terminal's block until another update is staged or the
+/// terminal runs that version.
+const REFUSED_THERE_KEY: &str = "update_refused_there";
+
+/// `refused_why` of an update whose installer was started but did not finish: the terminal
+/// still runs an older version (FORMAT.md §5.1).
+pub const UNFINISHED: &str = "unfinished";
+
+/// How long after its installer was started a version that does not run counts as unfinished
+/// (an installation takes seconds; a report made while it runs must not say so).
+const UNFINISHED_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
 /// An update was refused (on either PC), or could not be handled.
 #[derive(Debug, thiserror::Error)]
@@ -485,6 +501,7 @@ pub fn queue_parts(
         })?;
     }
     set_json(inst, OFFER_KEY, Some(&update))?;
+    set_json::<(String, String)>(inst, REFUSED_THERE_KEY, None)?;
     let _ = inst.journal.audit(&AuditRow {
         actor: Some(actor.to_owned()),
         file: Some(installer_name(&update.version)),
@@ -508,6 +525,12 @@ pub fn offer_to_send(inst: &Installation) -> Result<Option<Update>, Error> {
 /// Clinic: a health report arrived; an update it shows installed or refused is audited once and
 /// no longer sent.
 pub fn note_report(inst: &Installation, health: &Health) -> Result<(), Error> {
+    // A refusal shown until now is over once the terminal runs that version.
+    if let Some((version, _)) = get_json::<(String, String)>(inst, REFUSED_THERE_KEY)?
+        && care::compare_versions(&health.app_version, &version) != Ordering::Less
+    {
+        set_json::<(String, String)>(inst, REFUSED_THERE_KEY, None)?;
+    }
     let Some(offer) = offer_to_send(inst)? else {
         return Ok(());
     };
@@ -522,18 +545,24 @@ pub fn note_report(inst: &Installation, health: &Health) -> Result<(), Error> {
             .and_then(|u| u.refused.as_deref())
             .is_some_and(|v| v == offer.version);
     if refused {
-        let why = health.update.as_ref().and_then(|u| u.refused_why.clone());
+        let why = health
+            .update
+            .as_ref()
+            .and_then(|u| u.refused_why.clone())
+            .unwrap_or_default();
+        let reason = if why == UNFINISHED {
+            text::u_audit_unfinished_there(&offer.version)
+        } else {
+            format!("{}（{why}）", text::u_audit_refused_there(&offer.version))
+        };
         audit(
             inst,
             Flow::In,
             Audited::Refused,
             Some(&installer_name(&offer.version)),
-            format!(
-                "{}（{}）",
-                text::u_audit_refused_there(&offer.version),
-                why.unwrap_or_default()
-            ),
+            reason,
         );
+        set_json(inst, REFUSED_THERE_KEY, Some(&(offer.version.clone(), why)))?;
     } else if installed {
         audit(
             inst,
@@ -551,7 +580,16 @@ pub fn note_report(inst: &Installation, health: &Health) -> Result<(), Error> {
 /// Clinic: a line for the terminal's block about an update on its way, if any.
 pub fn clinic_line(inst: &Installation) -> Result<Option<String>, Error> {
     let Some(offer) = offer_to_send(inst)? else {
-        return Ok(None);
+        // The last one refused or not finished there, until another is staged or it runs.
+        return Ok(
+            get_json::<(String, String)>(inst, REFUSED_THERE_KEY)?.map(|(version, why)| {
+                if why == UNFINISHED {
+                    text::u_line_unfinished(&version)
+                } else {
+                    text::u_line_refused(&version)
+                }
+            }),
+        );
     };
     let last = inst.journal.health_rows(1)?.into_iter().next();
     let health: Option<Health> = last.and_then(|r| serde_json::from_str(&r.report).ok());
@@ -576,7 +614,10 @@ pub fn parts_dir(inst: &Installation) -> PathBuf {
 /// Terminal: what its health report says about updates.
 pub fn report(inst: &Installation) -> Result<UpdateReport, Error> {
     let ready: Option<Update> = get_json(inst, READY_KEY)?;
-    let refused: Option<(String, String)> = get_json(inst, REFUSED_KEY)?;
+    let mut refused: Option<(String, String)> = get_json(inst, REFUSED_KEY)?;
+    if let Some(version) = unfinished(inst, ready.as_ref())? {
+        refused = Some((version, UNFINISHED.to_owned()));
+    }
     let previous: Option<Update> = get_json(inst, PREVIOUS_KEY)?;
     Ok(UpdateReport {
         staged: ready.map(|u| u.version),
@@ -584,6 +625,35 @@ pub fn report(inst: &Installation) -> Result<UpdateReport, Error> {
         refused_why: refused.map(|r| r.1),
         previous: previous.map(|u| u.version),
     })
+}
+
+/// Terminal: the version whose installer was started at least [`UNFINISHED_AFTER`] ago and
+/// is still not the one running, while no other update waits: the installer did not finish
+/// (it failed, or was stopped). Audited once. Not kept as a refusal: the owner may send the
+/// same version again, and it is then received and installed as any other.
+fn unfinished(inst: &Installation, ready: Option<&Update>) -> Result<Option<String>, Error> {
+    if inst.config.role != Role::Terminal || ready.is_some() {
+        return Ok(None);
+    }
+    let Some((version, started)) = get_json::<(String, String)>(inst, STARTED_KEY)? else {
+        return Ok(None);
+    };
+    let long_ago = chrono::DateTime::parse_from_rfc3339(&started)
+        .is_ok_and(|t| chrono::Utc::now().signed_duration_since(t) >= UNFINISHED_AFTER);
+    if !long_ago || care::compare_versions(&version, care::APP_VERSION) != Ordering::Greater {
+        return Ok(None);
+    }
+    if get_json::<String>(inst, UNFINISHED_KEY)?.as_deref() != Some(version.as_str()) {
+        audit(
+            inst,
+            Flow::Local,
+            Audited::Refused,
+            Some(&installer_name(&version)),
+            text::u_audit_unfinished(&version),
+        );
+        set_json(inst, UNFINISHED_KEY, Some(&version))?;
+    }
+    Ok(Some(version))
 }
 
 /// Terminal: an update described in a received package (its parts, if any, were stored in
@@ -760,6 +830,11 @@ pub fn install_ready(
         text::u_audit_install(&ready.version),
     );
     let exe = current.join(&name);
+    set_json(
+        inst,
+        STARTED_KEY,
+        Some(&(ready.version.clone(), chrono::Utc::now().to_rfc3339())),
+    )?;
     if let Err(e) = installer.run(&exe) {
         // Not started (e.g. Windows refused it): as it was, the update waits and is tried again
         // after the next step (or by `update install`), instead of being taken for installed
@@ -773,6 +848,7 @@ pub fn install_ready(
         set_json(inst, READY_KEY, Some(&ready))?;
         set_json(inst, CURRENT_KEY, cur.as_ref())?;
         set_json(inst, PREVIOUS_KEY, prev.as_ref())?;
+        set_json::<(String, String)>(inst, STARTED_KEY, None)?;
         audit_refused(inst, Flow::Local, Some(&name), &e);
         return Err(e.into());
     }

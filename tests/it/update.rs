@@ -74,6 +74,25 @@ pub(crate) fn stage(w: &World, installer: &Path, sig: Option<&Path>) -> Result<U
     )
 }
 
+/// The clinic reads a report of a terminal that runs `version` (as after a restart by the
+/// installer of that version).
+pub(crate) fn reported_running(clinic: &Installation, version: &str) {
+    let health = Health {
+        app_version: version.into(),
+        update: Some(UpdateReport::default()),
+        ..Health::default()
+    };
+    update::note_report(clinic, &health).unwrap();
+}
+
+/// The fixture installer of version `v` staged at the clinic and carried by one trip: the
+/// terminal's step ends with it verified and waiting.
+pub(crate) fn carried(w: &World, v: &str) {
+    stage(w, &fixture(&format!("oqs-courier-setup-{v}.exe")), None).unwrap();
+    w.step(true).unwrap();
+    assert_eq!(w.step(false).unwrap().update_ready.as_deref(), Some(v));
+}
+
 #[test]
 fn an_update_travels_is_verified_on_both_sides_and_is_installed_only_after_the_step() {
     let w = World::new();
@@ -161,12 +180,7 @@ fn an_update_travels_is_verified_on_both_sides_and_is_installed_only_after_the_s
         "every part acknowledged"
     );
     // The restarted terminal reports 9.0.0 (what the Wine test shows with a real installer).
-    let health = Health {
-        app_version: "9.0.0".into(),
-        update: Some(UpdateReport::default()),
-        ..Health::default()
-    };
-    update::note_report(&clinic, &health).unwrap();
+    reported_running(&clinic, "9.0.0");
     assert_eq!(
         audits(&clinic, Outcome::UpdateDone),
         [oqs_courier::text::u_audit_done("9.0.0")]
@@ -204,22 +218,11 @@ fn an_installer_that_cannot_start_leaves_the_update_waiting() {
     w.step(false).unwrap();
     update::install_ready(&w.load(false), &mut fake).unwrap();
     let clinic = w.load(true);
-    let health = Health {
-        app_version: "9.0.0".into(),
-        update: Some(UpdateReport::default()),
-        ..Health::default()
-    };
-    update::note_report(&clinic, &health).unwrap();
+    reported_running(&clinic, "9.0.0");
     drop(clinic);
     round_trip(&w, 2);
 
-    let exe = fixture("oqs-courier-setup-9.1.0.exe");
-    stage(&w, &exe, None).unwrap();
-    w.step(true).unwrap();
-    assert_eq!(
-        w.step(false).unwrap().update_ready.as_deref(),
-        Some("9.1.0")
-    );
+    carried(&w, "9.1.0");
     let terminal = w.load(false);
     let e = update::install_ready(&terminal, &mut Refusing).unwrap_err();
     assert!(
@@ -263,7 +266,10 @@ fn an_installer_that_cannot_start_leaves_the_update_waiting() {
         Some("9.1.0")
     );
     let (_, bytes, _) = fake.runs.last().unwrap();
-    assert_eq!(bytes, &fs::read(&exe).unwrap());
+    assert_eq!(
+        bytes,
+        &fs::read(fixture("oqs-courier-setup-9.1.0.exe")).unwrap()
+    );
     assert_eq!(
         update::previous_version(&terminal).unwrap().as_deref(),
         Some("9.0.0")
@@ -327,6 +333,118 @@ fn the_offer_arriving_after_the_update_is_not_refused_and_the_report_marks_it_do
     assert!(audits(&clinic, Outcome::Refused).is_empty());
     assert_eq!(audits(&clinic, Outcome::UpdateDone).len(), 2);
     assert_eq!(update::offer_to_send(&clinic).unwrap(), None);
+}
+
+/// An installer that was started but did not finish (ten minutes later the terminal still runs
+/// its old version): the terminal audits it once and reports it; the clinic stops sending the
+/// update, audits it and shows it in the terminal's block until the owner sends it again, which
+/// then travels, is received and started as the first time.
+#[test]
+fn an_installation_that_did_not_finish_is_reported_and_can_be_sent_again() {
+    use oqs_courier::text;
+    let w = World::new();
+    round_trip(&w, 1);
+    carried(&w, "9.0.0");
+    let mut fake = Fake {
+        stick: w.stick.clone(),
+        ..Fake::default()
+    };
+    let terminal = w.load(false);
+    update::install_ready(&terminal, &mut fake).unwrap();
+    // Right after the start (the installer may still be running): nothing to report.
+    assert_eq!(update::report(&terminal).unwrap().refused, None);
+    // Eleven minutes later the old version still runs (the fake installer did nothing).
+    let started = (
+        "9.0.0",
+        (chrono::Utc::now() - chrono::TimeDelta::minutes(11)).to_rfc3339(),
+    );
+    terminal
+        .journal
+        .set_meta("update_started", &serde_json::to_string(&started).unwrap())
+        .unwrap();
+    for _ in 0..2 {
+        let r = update::report(&terminal).unwrap();
+        assert_eq!(r.refused.as_deref(), Some("9.0.0"));
+        assert_eq!(r.refused_why.as_deref(), Some(update::UNFINISHED));
+    }
+    assert_eq!(
+        audits(&terminal, Outcome::Refused),
+        [text::u_audit_unfinished("9.0.0")],
+        "audited once"
+    );
+    drop(terminal);
+
+    // The next trip carries the report to the clinic.
+    round_trip(&w, 2);
+    let clinic = w.load(true);
+    assert_eq!(update::offer_to_send(&clinic).unwrap(), None);
+    assert_eq!(
+        audits(&clinic, Outcome::Refused),
+        [text::u_audit_unfinished_there("9.0.0")]
+    );
+    let line = update::clinic_line(&clinic).unwrap().unwrap();
+    assert_eq!(line, text::u_line_unfinished("9.0.0"));
+    let status = oqs_courier::engine::status(&clinic, 24).unwrap();
+    assert!(status.care.unwrap().lines().iter().any(|l| l.text == line));
+    drop(clinic);
+
+    // Sent again: received and started after the step.
+    let exe = fixture("oqs-courier-setup-9.0.0.exe");
+    stage(&w, &exe, None).unwrap();
+    assert_eq!(
+        update::clinic_line(&w.load(true)).unwrap(),
+        Some(text::u_line_sending("9.0.0"))
+    );
+    w.step(true).unwrap();
+    assert_eq!(
+        w.step(false).unwrap().update_ready.as_deref(),
+        Some("9.0.0")
+    );
+    let terminal = w.load(false);
+    assert_eq!(update::report(&terminal).unwrap().refused, None);
+    assert_eq!(
+        update::install_ready(&terminal, &mut fake)
+            .unwrap()
+            .as_deref(),
+        Some("9.0.0")
+    );
+    assert_eq!(fake.runs.len(), 2);
+    drop(terminal);
+
+    // Once the terminal runs it, the clinic's line goes.
+    let clinic = w.load(true);
+    reported_running(&clinic, "9.0.0");
+    assert_eq!(update::clinic_line(&clinic).unwrap(), None);
+}
+
+/// A refusal at the terminal is shown in the clinic's terminal block (what the guide says
+/// staff see) until another update is staged.
+#[test]
+fn a_refusal_at_the_terminal_is_shown_at_the_clinic() {
+    let w = World::new();
+    round_trip(&w, 1);
+    stage(&w, &fixture("oqs-courier-setup-9.0.0.exe"), None).unwrap();
+    let clinic = w.load(true);
+    let health = Health {
+        app_version: oqs_courier::care::APP_VERSION.into(),
+        update: Some(UpdateReport {
+            refused: Some("9.0.0".into()),
+            refused_why: Some("corrupted".into()),
+            ..UpdateReport::default()
+        }),
+        ..Health::default()
+    };
+    update::note_report(&clinic, &health).unwrap();
+    assert_eq!(
+        update::clinic_line(&clinic).unwrap(),
+        Some(oqs_courier::text::u_line_refused("9.0.0"))
+    );
+    drop(clinic);
+    stage(&w, &fixture("oqs-courier-setup-9.1.0.exe"), None).unwrap();
+    assert_eq!(
+        update::clinic_line(&w.load(true)).unwrap(),
+        Some(oqs_courier::text::u_line_sending("9.1.0"))
+    );
 }
 
 /// The clinic refuses what the owner gives it: a wrong key, an older version, a flipped byte;
@@ -470,19 +588,12 @@ fn the_terminal_refuses_a_wrong_key_an_older_version_and_a_flipped_byte() {
 /// so the terminal keeps the installer of 9.0.0 for a roll-back.
 pub(crate) fn two_updates_installed(w: &World, installer: &mut dyn Installer) {
     for (n, v) in [(2, "9.0.0"), (3, "9.1.0")] {
-        stage(w, &fixture(&format!("oqs-courier-setup-{v}.exe")), None).unwrap();
-        w.step(true).unwrap();
-        assert_eq!(w.step(false).unwrap().update_ready.as_deref(), Some(v));
+        carried(w, v);
         update::install_ready(&w.load(false), installer).unwrap();
         // The clinic stops sending it once the report shows it (here: by hand, as if the
         // terminal had restarted as the new version).
         let clinic = w.load(true);
-        let health = Health {
-            app_version: v.into(),
-            update: Some(UpdateReport::default()),
-            ..Health::default()
-        };
-        update::note_report(&clinic, &health).unwrap();
+        reported_running(&clinic, v);
         drop(clinic);
         round_trip(w, n);
     }
