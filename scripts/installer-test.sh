@@ -178,7 +178,23 @@ wine taskkill /F /IM oqs-courier-gui.exe </dev/null >/dev/null 2>&1 || true
 
 # --- 2. uninstall, keeping the data ----------------------------------------------------------------
 echo "installer-test: 2. silent uninstall (data kept)"
+# The headless agent still runs: Windows does not let a running exe be deleted, so the
+# uninstaller stops it and waits (a silent uninstaller used to leave the exe behind).
+wine "$pf/oqs-courier.exe" watch </dev/null >"$target_dir/installer/watch-under-wine.log" 2>&1 &
+watch_pid=$!
+sleep 3
+check "oqs-courier.exe watch runs before the uninstall" kill -0 "$watch_pid"
 check "uninstaller /S exits 0" uninstall_wait /S
+gone_pid() {
+    local i
+    for i in $(seq 1 30); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 1
+    done
+    return 1
+}
+check "the running oqs-courier.exe watch was stopped" gone_pid "$watch_pid"
+wait "$watch_pid" 2>/dev/null || true
 for f in oqs-courier.exe oqs-courier-gui.exe licenses; do
     check "removed: Program Files/oqs-courier/$f" test ! -e "$pf/$f"
 done

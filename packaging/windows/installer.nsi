@@ -147,8 +147,10 @@ Function .onInstFailed
 FunctionEnd
 
 ; $0 = "free" when no process runs either installed exe (each can be opened for writing; a
-; running exe cannot), waiting up to 30 s for that; else "busy".
-Function WaitExesFree
+; running exe cannot), waiting up to 30 s for that; else "busy". Defined for the installer and,
+; as un.WaitExesFree, for the uninstaller (NSIS keeps their functions apart).
+!macro WAIT_EXES_FREE UN
+Function ${UN}WaitExesFree
   StrCpy $1 0
   ${Do}
     StrCpy $0 "free"
@@ -178,6 +180,23 @@ Function WaitExesFree
     IntOp $1 $1 + 1
   ${Loop}
 FunctionEnd
+!macroend
+!insertmacro WAIT_EXES_FREE ""
+!insertmacro WAIT_EXES_FREE "un."
+
+; Stops the desktop app (no error if none runs) and waits for both exes to be free; if they stay
+; busy (a command-line oqs-courier, e.g. `watch` or the `sync` that started an update and ends
+; right after), stops that too and waits again. $0 = "free" or "busy", as WaitExesFree.
+!macro STOP_APP UN
+  nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${GUI_EXE}'
+  Pop $0
+  Call ${UN}WaitExesFree
+  ${If} $0 != "free"
+    nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${CLI_EXE}'
+    Pop $0
+    Call ${UN}WaitExesFree
+  ${EndIf}
+!macroend
 
 Function AutostartPage
   !insertmacro MUI_HEADER_TEXT "自動起動" "Windows にログオンしたときに oqs-courier を起動するかを選んでください。"
@@ -229,14 +248,7 @@ Section "oqs-courier" SecMain
   ; command-line program that started an update (`oqs-courier sync`, src/update.rs) ends right
   ; after starting this installer. One still running after that (`oqs-courier watch`) is stopped
   ; too. If they stay busy, nothing is replaced.
-  nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${GUI_EXE}'
-  Pop $0
-  Call WaitExesFree
-  ${If} $0 != "free"
-    nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${CLI_EXE}'
-    Pop $0
-    Call WaitExesFree
-  ${EndIf}
+  !insertmacro STOP_APP ""
   ${If} $0 != "free"
     MessageBox MB_OK|MB_ICONSTOP "oqs-courier が動作中のため、更新できませんでした。oqs-courier を終了してから、もう一度実行してください。" /SD IDOK
     Abort
@@ -326,8 +338,13 @@ Function un.DataPageLeave
 FunctionEnd
 
 Section "Uninstall"
-  nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${GUI_EXE}'
-  Pop $0
+  ; As for an upgrade: Windows does not let a running exe be deleted, and a silent uninstaller
+  ; would leave it without a word. Stop the app and wait; if it stays busy, remove nothing.
+  !insertmacro STOP_APP "un."
+  ${If} $0 != "free"
+    MessageBox MB_OK|MB_ICONSTOP "oqs-courier が動作中のため、削除できませんでした。oqs-courier を終了してから、もう一度実行してください。" /SD IDOK
+    Abort
+  ${EndIf}
 
   DeleteRegValue HKCU "${RUN_KEY}" "${RUN_VALUE}"
   DeleteRegValue HKLM "${RUN_KEY}" "${RUN_VALUE}"
